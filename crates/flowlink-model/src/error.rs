@@ -25,6 +25,9 @@ pub struct ModelError {
 impl ModelError {
     /// An error with a single diagnostic whose message is also the summary.
     pub fn single(diag: Diagnostic) -> Self {
-        Self { message: diag.message.clone(), details: vec![diag] }
+        Self {
+            message: diag.message.clone(),
+            details: vec![diag],
+        }
     }
 }

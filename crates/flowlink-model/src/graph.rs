@@ -70,8 +70,13 @@ pub enum DataTarget {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Prompt {
-    Tts { text: ValueSource, locale: Option<String> },
-    Stored { id: String },
+    Tts {
+        text: ValueSource,
+        locale: Option<String>,
+    },
+    Stored {
+        id: String,
+    },
 }
 
 /// A call into a shared module (graph `flowModule`, action `callFlow`, alias `callCommonModule`).
@@ -88,9 +93,15 @@ pub struct ModuleCall {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeKind {
-    SetData { data: Vec<(DataTarget, ValueSource)> },
-    TagInteraction { tags: Vec<ValueSource> },
-    PlayPrompt { prompt: Prompt },
+    SetData {
+        data: Vec<(DataTarget, ValueSource)>,
+    },
+    TagInteraction {
+        tags: Vec<ValueSource>,
+    },
+    PlayPrompt {
+        prompt: Prompt,
+    },
     CallModule(ModuleCall),
     /// `httpRequest` / `callData`: answered by the host (simulation mocks).
     DataAction {
@@ -98,9 +109,18 @@ pub enum NodeKind {
         inputs: Vec<(String, ValueSource)>,
         outputs: Vec<(String, DataTarget)>,
     },
-    Decision { expression: Expr, text: String },
-    CollectInput { prompt: Option<Prompt>, digits: u32, timeout_ms: u64 },
-    TransferToAcd { queue: ValueSource },
+    Decision {
+        expression: Expr,
+        text: String,
+    },
+    CollectInput {
+        prompt: Option<Prompt>,
+        digits: u32,
+        timeout_ms: u64,
+    },
+    TransferToAcd {
+        queue: ValueSource,
+    },
     Disconnect,
 }
 
