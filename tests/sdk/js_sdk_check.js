@@ -20,8 +20,10 @@ async function expectError(status, fn, what) {
   try {
     await fn();
   } catch (e) {
-    check(e.status === status, `${what}: status ${e.status} == ${status}`);
-    check(e.body && e.body.code && e.body.status === status, `${what}: Genesys ErrorBody ${e.body && e.body.code}`);
+    // The SDK rejects with the parsed ErrorBody itself (no wrapper unless returnExtended is set).
+    const body = e.body || e;
+    check(body.status === status, `${what}: status ${body.status} == ${status}`);
+    check(typeof body.code === 'string' && body.contextId, `${what}: Genesys ErrorBody ${body.code}`);
     return;
   }
   check(false, `${what}: expected an error ${status}`);

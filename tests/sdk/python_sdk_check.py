@@ -24,6 +24,16 @@ def check(cond, what):
     print(f"ok: {what}")
 
 
+def new_flow(name, flow_type, description=None):
+    # SDK models take no constructor arguments; attributes are set one by one.
+    flow = gc.Flow()
+    flow.name = name
+    flow.type = flow_type
+    if description is not None:
+        flow.description = description
+    return flow
+
+
 def expect_api_exception(status, fn, what):
     try:
         fn()
@@ -43,11 +53,11 @@ def main():
     arch = gc.ArchitectApi(api_client)
 
     suffix = uuid.uuid4().hex[:8]
-    module = arch.post_flows(gc.Flow(name=f"Shared Auth {suffix}", type="commonmodule", description="shared"))
+    module = arch.post_flows(new_flow(f"Shared Auth {suffix}", "commonmodule", "shared"))
     check(module.type == "COMMONMODULE", f"module created with UPPERCASE type ({module.type})")
     inbound = []
     for i in range(2):
-        f = arch.post_flows(gc.Flow(name=f"Inbound {i} {suffix}", type="inboundcall"))
+        f = arch.post_flows(new_flow(f"Inbound {i} {suffix}", "inboundcall"))
         check(f.id and f.type == "INBOUNDCALL", f"inbound flow {i} created")
         inbound.append(f)
 
@@ -86,7 +96,7 @@ def main():
     if extra:
         exec(compile(open(extra).read(), extra, "exec"), {"gc": gc, "arch": arch, "check": check,
              "api_client": api_client, "module": module, "inbound": inbound, "ApiException": ApiException,
-             "expect_api_exception": expect_api_exception, "suffix": suffix})
+             "expect_api_exception": expect_api_exception, "new_flow": new_flow, "suffix": suffix})
     print("python sdk: all checks passed")
 
 
