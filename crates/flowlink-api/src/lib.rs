@@ -1,1 +1,33 @@
-//! placeholder
+//! Wire types of the Genesys Cloud Platform API subset flowlink serves, shared by the server and
+//! the client so both sides agree byte for byte.
+//!
+//! Field names follow the Genesys models (camelCase); optional fields are omitted when absent,
+//! like the real API. Extensions that the real API does not have (`version`, `definition`,
+//! `actions`, `variables`, `errorHandling` on [`Flow`]; `simulation`/`trace` on executions) are
+//! marked as such. This crate is serde only: no I/O, no HTTP.
+
+// Tests may unwrap: a panic there is a test failure with a message, which is the point.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod dependency;
+pub mod error;
+pub mod execution;
+pub mod flow;
+pub mod flow_type;
+pub mod listing;
+pub mod oauth;
+pub mod org;
+
+pub use dependency::{Dependency, DependencyObject, DependencyStatus, DependencyType};
+pub use error::{Detail, ErrorBody, Limit};
+pub use execution::{
+    FlowExecutionLaunchRequest, FlowExecutionLaunchResponse, FlowRuntimeExecution, Simulation,
+};
+pub use flow::{
+    DomainEntityRef, Flow, FlowVersion, FlowVersionType, FlowWrite, Operation, SupportedLanguage,
+    WritableDivision,
+};
+pub use flow_type::{FlowType, ParseFlowTypeError};
+pub use listing::{EntityListing, FlowEntityListing, FlowVersionEntityListing};
+pub use oauth::{OAuthErrorBody, TokenResponse};
+pub use org::Organization;

@@ -1,1 +1,129 @@
-//! placeholder
+//! The flowlink platform server as a library: an axum [`router`] that speaks the Genesys Cloud
+//! Platform API subset for Architect flows, [`serve`] to run it, and the administrative
+//! helpers ([`bootstrap()`], [`create_org`], [`create_client`]) the binary calls.
+//!
+//! # The path of one request
+//!
+//! 1. **Correlation** ([`context::correlation`], outermost layer): a fresh id is generated,
+//!    the rest of the request runs inside it (task-local), and it is sent back as the
+//!    `ININ-Correlation-Id` header on every response, success or error. Every `ErrorBody`
+//!    carries the same value in `contextId`.
+//! 2. **Tracing**: one `request` span (method, path, context id); anything logged while
+//!    answering, including the cause of a 500, lands inside it. Secrets and tokens are never
+//!    logged: tokens are hashed on arrival, client secrets only ever meet argon2.
+//! 3. **Panic guard**: a panicking handler becomes a 500 `ErrorBody`, not a dropped connection.
+//! 4. **Routing**: `POST /oauth/token` (no bearer) or an `/api/v2` route; anything else is a 404
+//!    `ErrorBody`, a wrong method a 405 `ErrorBody`.
+//! 5. **Authentication** ([`auth::authenticate`], on `/api/v2` only): `Authorization: Bearer`
+//!    → SHA-256 → `Store::get_token` → organization, client and scopes ([`auth::Principal`]).
+//!    Missing → 401 `authentication.required`, unknown → `bad.credentials`, expired →
+//!    `credentials.expired`.
+//! 6. **Rate limit** ([`ratelimit`]): the token's budget (default 300/minute, keyed by token
+//!    hash) is spent; when empty → 429 `too.many.requests.retry.after` with `Retry-After`.
+//! 7. **Handler** ([`routes`]): our extractors parse the body ([`extract::JsonBody`]: 413 over
+//!    the limit, 415 not JSON, 400 malformed) and the query ([`extract::QueryParams`]: repeated
+//!    keys and comma lists); the handler loads the flow scoped to the caller's organization
+//!    (another organization's id is indistinguishable from a missing one: 404), checks the
+//!    scopes that the flow's type needs (403 `missing.any.permissions` naming them), and for a
+//!    logic write parses the dialect through `flowlink-model` (400 with per-node `details`).
+//! 8. **Store** (`flowlink_store::Store`, SQLite by default): one transaction per write —
+//!    optimistic lock as a conditional `UPDATE ... WHERE version = ?`, module references and
+//!    the cycle guard checked against the committed state, the new immutable logic version and
+//!    its dependency-index rows written together. A rejected write changes nothing; an
+//!    acknowledged one is on disk (WAL, `synchronous=FULL`).
+//! 9. **Response**: wire types from `flowlink-api` (Genesys field names, UPPERCASE `type`,
+//!    epoch-ms and ISO dates, relative listing URIs). Any failure on the way is an
+//!    [`ApiError`], turned into status + `ErrorBody` by one exhaustive `match`; `StoreError`
+//!    converts into it in one place.
+//!
+//! Invariants: only this crate knows HTTP status codes; a new error variant does not compile
+//! until its status is decided; handlers see `dyn Store`, never SQL.
+
+// Tests may unwrap: a panic there is a test failure with a message, which is the point.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod context;
+pub mod error;
+pub mod extract;
+pub mod ratelimit;
+pub mod routes;
+pub mod simulate;
+pub mod state;
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Request;
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+pub use bootstrap::{bootstrap, create_client, create_org, ClientCredentials, SetupError};
+pub use config::ServerConfig;
+pub use error::ApiError;
+pub use state::AppState;
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError::Internal("handler panicked".into()).into_response()
+}
+
+/// The whole HTTP application for `state`.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .route("/oauth/token", post(auth::token::token))
+        .merge(routes::api_routes(state.clone()))
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
+                tracing::info_span!(
+                    "request",
+                    method = %req.method(),
+                    path = %req.uri().path(),
+                    context_id = %context::context_id(),
+                )
+            }),
+        )
+        .layer(middleware::from_fn(context::correlation))
+        .with_state(state)
+}
+
+/// Periodic clean-up: expired tokens out of the store, idle keys out of the rate limiter.
+async fn housekeeping(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        if let Some(limiter) = &state.limiter {
+            limiter.retain_recent();
+        }
+        let now = chrono::Utc::now().timestamp_millis();
+        if let Err(e) = state.store.purge_expired_tokens(now).await {
+            tracing::warn!(error = %e, "could not purge expired tokens");
+        }
+    }
+}
+
+/// Serves [`router`] on `listener` until `shutdown` completes, then drains in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let chores = tokio::spawn(housekeeping(state.clone()));
+    let result = axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    chores.abort();
+    result
+}

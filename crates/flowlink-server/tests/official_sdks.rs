@@ -37,7 +37,9 @@ async fn start_server() -> Running {
         .expect("first start creates a client");
     let config = ServerConfig::default();
     let state = AppState::new(store, config);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
@@ -71,10 +73,9 @@ async fn run_check(server: &Running, program: &str, args: &[&str], extra_env: &[
     for (k, v) in extra_env {
         cmd.env(k, v);
     }
-    let out = cmd
-        .output()
-        .await
-        .unwrap_or_else(|e| panic!("could not start {program}: {e} (run scripts/test.sh, which installs the SDKs)"));
+    let out = cmd.output().await.unwrap_or_else(|e| {
+        panic!("could not start {program}: {e} (run scripts/test.sh, which installs the SDKs)")
+    });
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -82,7 +83,10 @@ async fn run_check(server: &Running, program: &str, args: &[&str], extra_env: &[
         "{program} {args:?} failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
         out.status
     );
-    assert!(stdout.contains("all checks passed"), "no completion line:\n{stdout}");
+    assert!(
+        stdout.contains("all checks passed"),
+        "no completion line:\n{stdout}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

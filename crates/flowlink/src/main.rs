@@ -1,1 +1,139 @@
-fn main() {}
+//! `flowlink`: the command-line entry point. Parses the command, runs it on a tokio runtime,
+//! and turns the result into the documented exit code (0 ok, 1 some flows failed, 2 error),
+//! printing errors as one line on stderr. A closed stdout pipe ends quietly with 0.
+
+// Tests unwrap freely: a panic there is a failed test, not a crash.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+mod admin;
+mod call_cmd;
+mod cli;
+mod config;
+mod flows_cmd;
+mod link_cmd;
+mod output;
+mod progress;
+mod quickstart;
+mod serve;
+mod transcript;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+/// How a command that did not error ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything worked.
+    Ok,
+    /// The command ran, but some flows failed (link/unlink).
+    SomeFailed,
+}
+
+async fn run(cli: Cli) -> anyhow::Result<Exit> {
+    let g = &cli.global;
+    match &cli.command {
+        Command::Serve(args) => serve::run(args, &g.data_dir).await.map(|()| Exit::Ok),
+        Command::Orgs(cmd) => admin::orgs(cmd, &g.data_dir, g.output)
+            .await
+            .map(|()| Exit::Ok),
+        Command::Clients(cmd) => admin::clients(cmd, &g.data_dir, g.output)
+            .await
+            .map(|()| Exit::Ok),
+        Command::Quickstart => quickstart::run(g).await.map(|()| Exit::Ok),
+        Command::Flows(cmd) => flows_cmd::run_flows(&config::client(g)?, cmd, g.output)
+            .await
+            .map(|()| Exit::Ok),
+        Command::Module(cmd) => flows_cmd::run_module(&config::client(g)?, cmd, g.output)
+            .await
+            .map(|()| Exit::Ok),
+        Command::Link(args) => {
+            link_cmd::run(&config::client(g)?, args, false, g.output, g.quiet).await
+        }
+        Command::Unlink(args) => {
+            link_cmd::run(&config::client(g)?, args, true, g.output, g.quiet).await
+        }
+        Command::Call(args) => call_cmd::run(&config::client(g)?, args, g.output)
+            .await
+            .map(|()| Exit::Ok),
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The error as one line: the causes joined with `: `, first letter lowercase.
+fn one_line(e: &anyhow::Error) -> String {
+    let text = format!("{e:#}").replace('\n', " ");
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) if c.is_uppercase() && !chars.clone().next().is_some_and(char::is_uppercase) => {
+            c.to_lowercase().chain(chars).collect()
+        }
+        _ => text,
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FLOWLINK_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(Exit::Ok) => ExitCode::SUCCESS,
+        Ok(Exit::SomeFailed) => ExitCode::from(1),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", one_line(&e));
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_print_as_one_lowercase_line() {
+        let e = anyhow::anyhow!("Cannot read\nfile").context("Loading logic");
+        assert_eq!(one_line(&e), "loading logic: Cannot read file");
+        assert_eq!(
+            one_line(&anyhow::anyhow!("GENESYS_ENV_URL is bad")),
+            "GENESYS_ENV_URL is bad"
+        );
+    }
+
+    #[test]
+    fn broken_pipes_are_recognised_through_context() {
+        let io = std::io::Error::new(std::io::ErrorKind::BrokenPipe, "pipe");
+        assert!(is_broken_pipe(&anyhow::Error::from(io).context("printing")));
+        assert!(!is_broken_pipe(&anyhow::anyhow!("other")));
+    }
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,90 @@
+//! Architect dependency-tracking bodies (reference §5).
+
+use serde::{Deserialize, Serialize};
+
+use crate::flow::DomainEntityRef;
+
+/// One consumed or consuming resource.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Dependency {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Object type, e.g. `COMMONMODULEFLOW`.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub object_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_unknown: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub self_uri: Option<String>,
+}
+
+/// A tracked object with (optionally) what it consumes and who consumes it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DependencyObject {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub object_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_unknown: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumed_resources: Option<Vec<Dependency>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consuming_resources: Option<Vec<Dependency>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub self_uri: Option<String>,
+}
+
+/// A dependency object type.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DependencyType {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub versioned: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub self_uri: Option<String>,
+}
+
+/// State of the dependency index; flowlink's is always `OPERATIONAL` (kept exact on write).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DependencyStatus {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<DomainEntityRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_started: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_completed: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub self_uri: Option<String>,
+}

@@ -1,0 +1,88 @@
+//! The optimistic-concurrency helper: read a flow, apply a change, write it back with the
+//! `version` that was read, and on 409 re-read and re-apply the change to the newest version.
+
+use flowlink_api::{Flow, FlowWrite};
+
+use crate::client::Client;
+use crate::error::ClientError;
+
+/// What [`Client::update_flow_with`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UpdateOutcome {
+    /// The change was written; the flow as the server answered the PUT.
+    Updated(Flow),
+    /// The change function found nothing to do on the newest version; no PUT was sent.
+    Unchanged(Flow),
+}
+
+/// An [`UpdateOutcome`] plus how many 409s it took.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Update {
+    /// What happened.
+    pub outcome: UpdateOutcome,
+    /// Re-reads after a 409 for this update.
+    pub conflict_retries: u32,
+}
+
+impl Client {
+    /// Reads flow `id`, applies `change` and writes the result with the read `version`. On 409
+    /// it re-reads and re-applies `change` to the newest version (bounded by
+    /// [`crate::RetryPolicy::max_conflict_retries`], with jittered backoff). `change` returns
+    /// `None` when the flow already is as wanted; `id` and `version` of the returned body are
+    /// filled in by this function.
+    pub async fn update_flow_with<F>(&self, id: &str, mut change: F) -> Result<Update, ClientError>
+    where
+        F: FnMut(&Flow) -> Option<FlowWrite>,
+    {
+        self.try_update_flow_with(id, None, |f| Ok(change(f))).await
+    }
+
+    /// [`Client::update_flow_with`] with a fallible `change`, starting from `snapshot` when the
+    /// caller already holds a recent copy of the flow (e.g. from a listing) to save the first GET.
+    pub async fn try_update_flow_with<F>(
+        &self,
+        id: &str,
+        snapshot: Option<Flow>,
+        mut change: F,
+    ) -> Result<Update, ClientError>
+    where
+        F: FnMut(&Flow) -> Result<Option<FlowWrite>, ClientError>,
+    {
+        let mut current = match snapshot {
+            Some(f) => f,
+            None => self.get_flow(id).await?,
+        };
+        let mut retries = 0u32;
+        loop {
+            let Some(mut body) = change(&current)? else {
+                return Ok(Update {
+                    outcome: UpdateOutcome::Unchanged(current),
+                    conflict_retries: retries,
+                });
+            };
+            body.id = Some(id.to_string());
+            body.version = current.version;
+            match self.put_flow(id, &body).await {
+                Ok(flow) => {
+                    return Ok(Update {
+                        outcome: UpdateOutcome::Updated(flow),
+                        conflict_retries: retries,
+                    })
+                }
+                Err(e) if e.is_conflict() && retries < self.policy().max_conflict_retries => {
+                    tokio::time::sleep(self.policy().backoff(retries)).await;
+                    retries += 1;
+                    self.raw_stats().count_conflict_retry();
+                    let newest = self.get_flow(id).await?;
+                    if newest.version == body.version {
+                        // Same version as we sent: the 409 is not a stale write but something
+                        // re-applying cannot fix (a lock held by another client).
+                        return Err(e);
+                    }
+                    current = newest;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}

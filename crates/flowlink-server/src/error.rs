@@ -1,0 +1,395 @@
+//! The one error type of the HTTP layer and its one mapping to a status and body.
+//!
+//! Every failure a request can meet becomes an [`ApiError`]; [`ApiError::into_response`] is a
+//! single exhaustive `match` (no `_` arm), so a new variant does not compile until someone
+//! decides its status, code and message. Storage errors are converted in one place
+//! (`From<StoreError>`). Internal causes are logged here, inside the request's span, and never
+//! sent to the client.
+
+use std::collections::BTreeMap;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use flowlink_api::{Detail, ErrorBody, FlowType, Limit, OAuthErrorBody};
+use flowlink_model::ModelError;
+use flowlink_store::{Conflict, Consumer, InvalidDetail, StoreError};
+
+use crate::context::context_id;
+
+/// Message of a stale optimistic lock (wording of the Genesys swagger).
+pub const VERSION_MISMATCH: &str = "Version does not match current version.";
+
+/// Everything that can go wrong while answering a request.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ApiError {
+    /// 400 `bad.request`: malformed or invalid input; `details` name nodes/fields.
+    #[error("bad request: {message}")]
+    BadRequest {
+        message: String,
+        details: Vec<Detail>,
+    },
+    /// 401 `authentication.required`: no bearer token.
+    #[error("authentication required")]
+    AuthenticationRequired,
+    /// 401 `bad.credentials`: unknown token.
+    #[error("bad credentials")]
+    BadCredentials,
+    /// 401 `credentials.expired`: the token expired.
+    #[error("credentials expired")]
+    CredentialsExpired,
+    /// 403 `missing.any.permissions`: none of `scopes` is held.
+    #[error("missing any of {scopes:?}")]
+    MissingPermissions { scopes: Vec<String> },
+    /// 404 `not.found`.
+    #[error("not found")]
+    NotFound,
+    /// 405 `method.not.allowed`: the path exists, the method does not.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// 410 `architect.flow.deleted`.
+    #[error("flow deleted")]
+    FlowDeleted,
+    /// 409: the `version` sent is not the current one.
+    #[error("stale version (current {current})")]
+    StaleVersion { current: i64 },
+    /// 409: a live flow of that type already has the name.
+    #[error("duplicate name {name}")]
+    DuplicateName { flow_type: FlowType, name: String },
+    /// 409: the flow is checked out by another client.
+    #[error("flow locked")]
+    Locked { client_id: String },
+    /// 409: the module is still called by these flows.
+    #[error("module in use")]
+    InUse { consumers: Vec<Consumer> },
+    /// 413 `request.entity.too.large`.
+    #[error("body over {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    /// 415 `unsupported.media.type`.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// 429 `too.many.requests.retry.after`.
+    #[error("rate limited for {retry_after_secs}s")]
+    RateLimited {
+        retry_after_secs: u64,
+        per_minute: u32,
+    },
+    /// 400/401 OAuth errors of `POST /oauth/token`, in the OAuth body shape.
+    #[error("oauth error {error}")]
+    OAuth {
+        status: u16,
+        error: &'static str,
+        description: String,
+    },
+    /// 500 `internal.server.error`. The cause is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A 400 with a message and no details.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            message: message.into(),
+            details: Vec::new(),
+        }
+    }
+
+    /// OAuth `invalid_client` (401), the answer to any credential problem.
+    pub fn invalid_client() -> Self {
+        ApiError::OAuth {
+            status: 401,
+            error: "invalid_client",
+            description: "authentication failed".into(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError::NotFound,
+            StoreError::Gone => ApiError::FlowDeleted,
+            StoreError::Conflict(Conflict::StaleVersion { current, .. }) => {
+                ApiError::StaleVersion { current }
+            }
+            StoreError::Conflict(Conflict::DuplicateName { flow_type, name }) => {
+                ApiError::DuplicateName { flow_type, name }
+            }
+            StoreError::Conflict(Conflict::Locked { client_id }) => ApiError::Locked {
+                client_id: client_id.to_string(),
+            },
+            StoreError::InUse { consumers } => ApiError::InUse { consumers },
+            StoreError::Invalid { message, details } => ApiError::BadRequest {
+                message,
+                details: details.into_iter().map(invalid_detail).collect(),
+            },
+            StoreError::Backend(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
+impl From<ModelError> for ApiError {
+    fn from(e: ModelError) -> Self {
+        ApiError::BadRequest {
+            message: e.message,
+            details: e
+                .details
+                .into_iter()
+                .map(|d| Detail {
+                    error_code: Some(d.code),
+                    field_name: d.field,
+                    entity_id: d.node,
+                    entity_name: None,
+                    message: Some(d.message),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn invalid_detail(d: InvalidDetail) -> Detail {
+    Detail {
+        error_code: Some(d.code),
+        field_name: d.field,
+        entity_id: d.entity_id,
+        entity_name: d.entity_name,
+        message: Some(d.message),
+    }
+}
+
+fn body(status: StatusCode, code: &str, message: String, details: Vec<Detail>) -> ErrorBody {
+    ErrorBody {
+        message,
+        code: code.to_string(),
+        status: status.as_u16(),
+        context_id: context_id(),
+        details,
+        ..Default::default()
+    }
+}
+
+fn permissions_body(scopes: &[String]) -> ErrorBody {
+    let list = format!("[{}]", scopes.join(", "));
+    let template = "Unable to perform the requested action. You must have at least one of the \
+                    following permissions assigned: ";
+    let mut b = body(
+        StatusCode::FORBIDDEN,
+        "missing.any.permissions",
+        format!("{template}{list}"),
+        Vec::new(),
+    );
+    b.message_with_params = Some(format!("{template}{{permissions}}"));
+    b.message_params = Some(BTreeMap::from([("permissions".to_string(), list)]));
+    b
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut retry_after = None;
+        let (status, payload) = match self {
+            ApiError::BadRequest { message, details } => {
+                let s = StatusCode::BAD_REQUEST;
+                (s, Ok(body(s, "bad.request", message, details)))
+            }
+            ApiError::AuthenticationRequired => {
+                let s = StatusCode::UNAUTHORIZED;
+                let m = "No authentication bearer token specified in authorization header.";
+                (s, Ok(body(s, "authentication.required", m.into(), vec![])))
+            }
+            ApiError::BadCredentials => {
+                let s = StatusCode::UNAUTHORIZED;
+                let m = "Invalid login credentials.";
+                (s, Ok(body(s, "bad.credentials", m.into(), vec![])))
+            }
+            ApiError::CredentialsExpired => {
+                let s = StatusCode::UNAUTHORIZED;
+                let m = "The access token has expired; request a new one.";
+                (s, Ok(body(s, "credentials.expired", m.into(), vec![])))
+            }
+            ApiError::MissingPermissions { scopes } => {
+                (StatusCode::FORBIDDEN, Ok(permissions_body(&scopes)))
+            }
+            ApiError::NotFound => {
+                let s = StatusCode::NOT_FOUND;
+                let m = "The requested resource was not found.";
+                let mut b = body(s, "not.found", m.into(), vec![]);
+                b.message_params = Some(BTreeMap::new());
+                (s, Ok(b))
+            }
+            ApiError::MethodNotAllowed => {
+                let s = StatusCode::METHOD_NOT_ALLOWED;
+                let m = "Method Not Allowed";
+                (s, Ok(body(s, "method.not.allowed", m.into(), vec![])))
+            }
+            ApiError::FlowDeleted => {
+                let s = StatusCode::GONE;
+                let m = "Flow has been deleted.";
+                (s, Ok(body(s, "architect.flow.deleted", m.into(), vec![])))
+            }
+            ApiError::StaleVersion { current } => {
+                let s = StatusCode::CONFLICT;
+                let mut b = body(s, "general.conflict", VERSION_MISMATCH.into(), vec![]);
+                b.message_params = Some(BTreeMap::from([(
+                    "currentVersion".into(),
+                    current.to_string(),
+                )]));
+                (s, Ok(b))
+            }
+            ApiError::DuplicateName { flow_type, name } => {
+                let s = StatusCode::CONFLICT;
+                let m = format!(
+                    "A flow of type {flow_type} named '{name}' already exists (names are unique \
+                     per organization and type, ignoring case)."
+                );
+                let d = Detail {
+                    error_code: Some("duplicate.name".into()),
+                    field_name: Some("name".into()),
+                    entity_name: Some(name),
+                    ..Default::default()
+                };
+                (s, Ok(body(s, "general.resource.conflict", m, vec![d])))
+            }
+            ApiError::Locked { client_id } => {
+                let s = StatusCode::CONFLICT;
+                let m = format!("The flow is locked by OAuth client {client_id}.");
+                (s, Ok(body(s, "architect.flow.locked", m, vec![])))
+            }
+            ApiError::InUse { consumers } => {
+                let s = StatusCode::CONFLICT;
+                let m = format!(
+                    "The module is still called by {} flow(s): {}. Remove the calls first.",
+                    consumers.len(),
+                    consumers
+                        .iter()
+                        .map(|c| format!("'{}' ({})", c.name, c.flow_id))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                let details = consumers
+                    .into_iter()
+                    .map(|c| Detail {
+                        error_code: Some("module.in.use".into()),
+                        field_name: None,
+                        entity_id: Some(c.flow_id.to_string()),
+                        entity_name: Some(c.name.clone()),
+                        message: Some(format!(
+                            "{} flow '{}' version {}.0 calls this module ({})",
+                            c.flow_type,
+                            c.name,
+                            c.version,
+                            c.pinned_version
+                                .map(|v| format!("pinned to {v}.0"))
+                                .unwrap_or_else(|| "floating".into())
+                        )),
+                    })
+                    .collect();
+                (s, Ok(body(s, "architect.flow.in.use", m, details)))
+            }
+            ApiError::PayloadTooLarge { limit } => {
+                let s = StatusCode::PAYLOAD_TOO_LARGE;
+                let m = format!("The request is over the size limit. Maximum bytes: {limit}");
+                (s, Ok(body(s, "request.entity.too.large", m, vec![])))
+            }
+            ApiError::UnsupportedMediaType => {
+                let s = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+                let m = "Unsupported Media Type - send the body as application/json.";
+                (s, Ok(body(s, "unsupported.media.type", m.into(), vec![])))
+            }
+            ApiError::RateLimited {
+                retry_after_secs,
+                per_minute,
+            } => {
+                let s = StatusCode::TOO_MANY_REQUESTS;
+                retry_after = Some(retry_after_secs);
+                let m = format!(
+                    "Rate limit exceeded the maximum. Retry the request in [{retry_after_secs}] \
+                     seconds"
+                );
+                let mut b = body(s, "too.many.requests.retry.after", m, vec![]);
+                b.limit = Some(Limit {
+                    key: Some("client.credentials.token.rate.per.minute".into()),
+                    namespace: Some("platform.api".into()),
+                    value: Some(i64::from(per_minute)),
+                });
+                (s, Ok(b))
+            }
+            ApiError::OAuth {
+                status,
+                error,
+                description,
+            } => (
+                StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+                Err(OAuthErrorBody::new(error, &description)),
+            ),
+            ApiError::Internal(cause) => {
+                // Logged inside the request span; the client only learns the context id.
+                tracing::error!(%cause, "internal server error");
+                let s = StatusCode::INTERNAL_SERVER_ERROR;
+                let m = "The server encountered an unexpected condition which prevented it \
+                         from fulfilling the request.";
+                (s, Ok(body(s, "internal.server.error", m.into(), vec![])))
+            }
+        };
+        let mut resp = match payload {
+            Ok(b) => (status, Json(b)).into_response(),
+            Err(o) => (status, Json(o)).into_response(),
+        };
+        if let Some(secs) = retry_after {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body_of(e: ApiError) -> (StatusCode, String) {
+        let resp = e.into_response();
+        let status = resp.status();
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap_or_default();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[tokio::test]
+    async fn internal_errors_never_leak_their_cause() {
+        let (status, body) = body_of(ApiError::Internal("disk /secret/path exploded".into())).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(body.contains("internal.server.error"));
+        assert!(!body.contains("secret"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn store_errors_map_to_their_statuses() {
+        let cases = [
+            (StoreError::NotFound, 404),
+            (StoreError::Gone, 410),
+            (
+                StoreError::Conflict(Conflict::StaleVersion {
+                    expected: 1,
+                    current: 2,
+                }),
+                409,
+            ),
+            (StoreError::InUse { consumers: vec![] }, 409),
+            (
+                StoreError::Invalid {
+                    message: "m".into(),
+                    details: vec![],
+                },
+                400,
+            ),
+            (StoreError::Backend("x".into()), 500),
+        ];
+        for (e, status) in cases {
+            let (s, _) = body_of(ApiError::from(e)).await;
+            assert_eq!(s.as_u16(), status);
+        }
+    }
+}

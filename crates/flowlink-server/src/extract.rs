@@ -1,0 +1,184 @@
+//! Our own extractors, so that every malformed request gets a Genesys `ErrorBody` instead of
+//! axum's plain-text rejections: JSON bodies (400 malformed, 413 too large, 415 not JSON) and
+//! query strings with repeated keys and comma lists.
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(ct) = headers.get(header::CONTENT_TYPE) else {
+        return false;
+    };
+    let Ok(ct) = ct.to_str() else { return false };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Reads the body within the configured limit. `None` when the body is absent, empty or the
+/// JSON literal `null` (the SDKs send those on bodiless POSTs).
+async fn read_json_body(req: Request, state: &AppState) -> Result<Option<Bytes>, ApiError> {
+    let limit = state.config.max_body_bytes;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let json = is_json(req.headers());
+    let bytes = Bytes::from_request(req, state).await.map_err(|e| match e {
+        BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
+            ApiError::PayloadTooLarge { limit }
+        }
+        other => ApiError::bad_request(format!("could not read the request body: {other}")),
+    })?;
+    let trimmed = bytes.trim_ascii();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    if !json {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    if trimmed == b"null" {
+        return Ok(None);
+    }
+    Ok(Some(bytes))
+}
+
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request(format!("The request body is not valid: {e}")))
+}
+
+/// A required JSON body. Absent/empty/`null` → 400.
+#[derive(Debug, Clone)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        match read_json_body(req, state).await? {
+            Some(bytes) => Ok(JsonBody(parse(&bytes)?)),
+            None => Err(ApiError::bad_request("A JSON request body is required.")),
+        }
+    }
+}
+
+/// An optional JSON body: absent, empty or `null` → `None` (action POSTs).
+#[derive(Debug, Clone)]
+pub struct OptionalJsonBody<T>(pub Option<T>);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for OptionalJsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        match read_json_body(req, state).await? {
+            Some(bytes) => Ok(OptionalJsonBody(Some(parse(&bytes)?))),
+            None => Ok(OptionalJsonBody(None)),
+        }
+    }
+}
+
+/// The decoded query string as ordered pairs, keeping repeated keys.
+#[derive(Debug, Clone, Default)]
+pub struct QueryParams(pub Vec<(String, String)>);
+
+impl QueryParams {
+    /// Parses a raw query string (`a=1&b=2&a=3`).
+    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(raw)
+            .map(QueryParams)
+            .map_err(|e| ApiError::bad_request(format!("malformed query string: {e}")))
+    }
+
+    /// The last value given for `key` (a later repetition wins), ignoring empty values.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, v)| k == key && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a list parameter: repeated keys and comma-separated lists, combined.
+    pub fn list(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .flat_map(|(_, v)| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// A boolean parameter (`true`/`false`, any case).
+    pub fn bool(&self, key: &str) -> Result<Option<bool>, ApiError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(v) => Err(ApiError::bad_request(format!(
+                "query parameter {key} must be true or false, not '{v}'"
+            ))),
+        }
+    }
+
+    /// An integer parameter within `range`.
+    pub fn int_in(
+        &self,
+        key: &str,
+        default: u32,
+        range: std::ops::RangeInclusive<u32>,
+    ) -> Result<u32, ApiError> {
+        let Some(v) = self.get(key) else {
+            return Ok(default);
+        };
+        match v.parse::<u32>() {
+            Ok(n) if range.contains(&n) => Ok(n),
+            _ => Err(ApiError::bad_request(format!(
+                "query parameter {key} must be an integer from {} to {}, not '{v}'",
+                range.start(),
+                range.end()
+            ))),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        QueryParams::parse(parts.uri.query().unwrap_or(""))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_combine_repeated_keys_and_commas() {
+        let q = QueryParams::parse("type=inboundcall%2Ccommon&type=Bot&pageSize=2&name=").unwrap();
+        assert_eq!(q.list("type"), ["inboundcall", "common", "Bot"]);
+        assert_eq!(q.get("pageSize"), Some("2"));
+        assert_eq!(q.get("name"), None);
+        assert_eq!(q.int_in("pageSize", 25, 1..=500).unwrap(), 2);
+        assert!(q.int_in("pageSize", 25, 3..=500).is_err());
+    }
+}

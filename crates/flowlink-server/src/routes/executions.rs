@@ -1,0 +1,277 @@
+//! Simulated calls (SPEC §6): `POST /api/v2/flows/executions` runs a call through a flow's
+//! published (or requested) version to completion and stores it; `GET
+//! /api/v2/flows/executions/{id}` answers the Genesys `FlowRuntimeExecution` plus the `trace`
+//! extension; `GET /api/v2/flows/{id}/executions` pages a flow's past calls, newest first,
+//! with their outcome and tags (the trace summary, without the steps).
+//!
+//! Executions belong to the caller's organization: another organization's execution or flow
+//! is 404. All three need `flow:flow:read` (SPEC §7). The engine runs on the blocking pool
+//! ([`crate::simulate::Simulator::run`]); modules are resolved once, at launch.
+
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use flowlink_api::{
+    DomainEntityRef, EntityListing, ErrorBody, FlowExecutionLaunchRequest,
+    FlowExecutionLaunchResponse, FlowRuntimeExecution, FlowVersion,
+};
+use flowlink_engine::{DataActionMock, FinalOutcome, FlowToRun, Simulation};
+use flowlink_store::{ExecutionRecord, StoreError};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::flow_query::page;
+use super::flows::{load_flow, Family};
+use super::render::{iso, parse_version_id, render_version, version_id};
+use crate::auth::scopes::FLOW_READ;
+use crate::auth::Principal;
+use crate::context::context_id;
+use crate::error::ApiError;
+use crate::extract::{JsonBody, QueryParams};
+use crate::simulate::{completion_reason, error_handling, prefetch, trace_document};
+use crate::state::AppState;
+
+/// Scopes that allow launching and reading executions.
+const EXECUTION_SCOPES: &[&str] = &[FLOW_READ];
+
+/// Status of an execution that ran to its end.
+const COMPLETED: &str = "COMPLETED";
+/// Status of an execution whose outcome is `failed`.
+const FAILED: &str = "FAILED";
+
+/// Execution routes (merged under the bearer-auth middleware by [`super::api_routes`]).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v2/flows/executions", post(launch))
+        .route("/api/v2/flows/executions/{id}", get(get_execution))
+        .route("/api/v2/flows/{id}/executions", get(list_executions))
+}
+
+fn execution_uri(id: Uuid) -> String {
+    format!("/api/v2/flows/executions/{id}")
+}
+
+fn version_uri(flow: Uuid, n: u32) -> String {
+    format!("/api/v2/flows/{flow}/versions/{}", version_id(n))
+}
+
+/// The engine's view of the request's `simulation` and `inputData`; malformed mocks → 400
+/// naming the data action.
+fn simulation(req: &FlowExecutionLaunchRequest) -> Result<Simulation, ApiError> {
+    let wire = req.simulation.clone().unwrap_or_default();
+    let mut data_actions = std::collections::HashMap::new();
+    for (name, mock) in wire.data_actions.unwrap_or_default() {
+        let parsed: DataActionMock = serde_json::from_value(mock).map_err(|e| {
+            ApiError::bad_request(format!(
+                "simulation.dataActions.{name}: expected {{\"outputs\": {{...}}}} or \
+                 {{\"fail\": true}} ({e})"
+            ))
+        })?;
+        data_actions.insert(name, parsed);
+    }
+    let input_data: Map<String, Value> = req
+        .input_data
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    Ok(Simulation {
+        ani: wire.ani.unwrap_or_default(),
+        dnis: wire.dnis.unwrap_or_default(),
+        digits: wire.digits.unwrap_or_default(),
+        data_actions,
+        input_data,
+    })
+}
+
+/// `POST /api/v2/flows/executions`: runs the simulated call and answers the launch response.
+pub async fn launch(
+    State(state): State<AppState>,
+    who: Principal,
+    JsonBody(req): JsonBody<FlowExecutionLaunchRequest>,
+) -> Result<Json<FlowExecutionLaunchResponse>, ApiError> {
+    who.require_any(EXECUTION_SCOPES)?;
+    if req.flow_id.trim().is_empty() {
+        return Err(ApiError::bad_request("flowId is required"));
+    }
+    let rec = load_flow(&state, &who, req.flow_id.trim(), Family::Flows, false).await?;
+    let number = match req.flow_version.as_deref() {
+        Some(v) => parse_version_id(v).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "flowVersion must be a version id like \"2.0\" or \"2\", not \"{v}\""
+            ))
+        })?,
+        None => rec.published_version.ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "flow '{}' ({}) has no published version to run; publish it or name a \
+                 flowVersion",
+                rec.name, rec.id
+            ))
+        })?,
+    };
+    let sim = simulation(&req)?;
+    let simulator = &state.simulator;
+    let logic = simulator
+        .flow_logic(state.store.as_ref(), &rec, number)
+        .await?;
+    let modules = prefetch(simulator, state.store.as_ref(), who.org_id, &logic).await?;
+    let flow = FlowToRun {
+        id: rec.id.to_string(),
+        name: rec.name.clone(),
+        version: number,
+        logic,
+        error_handling: error_handling(rec.error_handling.as_deref()),
+    };
+    let launched_ms = chrono::Utc::now().timestamp_millis();
+    // The engine takes its inputs by value onto the blocking pool; the trace needs them after.
+    let result = simulator.run(flow.clone(), sim.clone(), modules).await?;
+    let completed_ms = chrono::Utc::now().timestamp_millis();
+    let status = match result.outcome {
+        FinalOutcome::Failed { .. } => FAILED,
+        _ => COMPLETED,
+    };
+    let outcome = serde_json::to_string(&result.outcome)
+        .map_err(|e| ApiError::Internal(format!("outcome does not serialize: {e}")))?;
+    // Time-ordered ids keep "newest first" exact for calls launched in the same millisecond.
+    let id = Uuid::now_v7();
+    let record = ExecutionRecord {
+        id,
+        org_id: who.org_id,
+        flow_id: rec.id,
+        flow_version: number,
+        name: Some(req.name.clone().unwrap_or_else(|| rec.name.clone())),
+        status: status.to_string(),
+        launched_ms,
+        completed_ms: Some(completed_ms),
+        outcome: Some(outcome),
+        action_count: i64::from(result.action_count),
+        trace: trace_document(&flow, &sim, &result),
+        output: Value::Object(result.output_data.clone()),
+        client_id: Some(who.client_id),
+    };
+    state.store.insert_execution(&record).await?;
+    Ok(Json(FlowExecutionLaunchResponse {
+        id: Some(id.to_string()),
+        name: record.name.clone(),
+        flow_version: Some(DomainEntityRef {
+            id: Some(version_id(number)),
+            name: Some(version_id(number)),
+            self_uri: Some(version_uri(rec.id, number)),
+        }),
+        self_uri: Some(execution_uri(id)),
+    }))
+}
+
+/// The failure as a Genesys `ErrorBody` (`flowErrorInfo`), absent for completed calls.
+fn error_info(rec: &ExecutionRecord, outcome: Option<&FinalOutcome>) -> Option<ErrorBody> {
+    let Some(FinalOutcome::Failed { reason }) = outcome else {
+        return None;
+    };
+    Some(ErrorBody {
+        message: reason.clone(),
+        code: "flow.execution.failed".into(),
+        status: 400,
+        entity_id: Some(rec.flow_id.to_string()),
+        context_id: context_id(),
+        ..Default::default()
+    })
+}
+
+/// A short `FlowVersion` reference when the full version record is not at hand.
+fn version_stub(flow: Uuid, n: u32) -> FlowVersion {
+    FlowVersion {
+        id: Some(version_id(n)),
+        name: Some(version_id(n)),
+        configuration_uri: Some(format!("{}/configuration", version_uri(flow, n))),
+        self_uri: Some(version_uri(flow, n)),
+        ..Default::default()
+    }
+}
+
+/// A stored execution on the wire. `with_steps: false` leaves the steps out of the trace
+/// (listings: the outcome, tags and data are what people page through).
+fn render_execution(
+    rec: ExecutionRecord,
+    flow_version: FlowVersion,
+    with_steps: bool,
+) -> FlowRuntimeExecution {
+    let outcome: Option<FinalOutcome> = rec
+        .outcome
+        .as_deref()
+        .and_then(|o| serde_json::from_str(o).ok());
+    let mut trace = rec.trace.clone();
+    if !with_steps {
+        if let Some(doc) = trace.as_object_mut() {
+            doc.remove("steps");
+            doc.remove("stepsOmitted");
+        }
+    }
+    FlowRuntimeExecution {
+        id: Some(rec.id.to_string()),
+        name: rec.name.clone(),
+        flow_version: Some(flow_version),
+        date_launched: Some(iso(rec.launched_ms)),
+        status: Some(rec.status.clone()),
+        date_completed: rec.completed_ms.map(iso),
+        completion_reason: outcome.as_ref().map(completion_reason),
+        flow_error_info: error_info(&rec, outcome.as_ref()),
+        output_data: Some(rec.output.clone()),
+        conversation: None,
+        self_uri: Some(execution_uri(rec.id)),
+        trace: Some(trace),
+    }
+}
+
+/// `GET /api/v2/flows/executions/{id}`: the execution with its full trace.
+pub async fn get_execution(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<FlowRuntimeExecution>, ApiError> {
+    who.require_any(EXECUTION_SCOPES)?;
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::NotFound)?;
+    let rec = state.store.get_execution(who.org_id, id).await?;
+    let version = match state
+        .store
+        .get_version(who.org_id, rec.flow_id, rec.flow_version)
+        .await
+    {
+        Ok(v) => render_version(&v),
+        Err(StoreError::NotFound | StoreError::Gone) => version_stub(rec.flow_id, rec.flow_version),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Json(render_execution(rec, version, true)))
+}
+
+/// `GET /api/v2/flows/{id}/executions`: the flow's executions, newest first, paged; each with
+/// its outcome, tags and participant data but not its steps.
+pub async fn list_executions(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    q: QueryParams,
+) -> Result<Json<EntityListing<FlowRuntimeExecution>>, ApiError> {
+    who.require_any(EXECUTION_SCOPES)?;
+    let allow_deleted = q.bool("deleted")?.unwrap_or(false);
+    let rec = load_flow(&state, &who, &id, Family::Flows, allow_deleted).await?;
+    let page = page(&q)?;
+    let found = state
+        .store
+        .list_executions(who.org_id, rec.id, page)
+        .await?;
+    let entities = found
+        .items
+        .into_iter()
+        .map(|e| {
+            let v = version_stub(e.flow_id, e.flow_version);
+            render_execution(e, v, false)
+        })
+        .collect();
+    Ok(Json(EntityListing::new(
+        entities,
+        &format!("/api/v2/flows/{}/executions", rec.id),
+        i64::from(page.number),
+        i64::from(page.size),
+        found.total,
+    )))
+}

@@ -1,0 +1,337 @@
+//! Flow CRUD on `/api/v2/flows` and the shared-module paths `/api/v2/flows/flowmodules`
+//! (the same objects: `commonmodule` flows).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use flowlink_api::{EntityListing, Flow, FlowType, FlowWrite};
+use flowlink_store::{FlowRecord, FlowUpdate, NewFlow};
+use uuid::Uuid;
+
+use super::flow_query::flow_query;
+use super::logic::{plan_create, plan_update, CycleGuard};
+use super::render::render_flow;
+use crate::auth::scopes::{FLOW_DELETE, FLOW_READ, FLOW_WRITE, MODULE_READ, MODULE_WRITE};
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::extract::{JsonBody, QueryParams};
+use crate::state::AppState;
+
+/// Which path family a request came in on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// `/api/v2/flows`: any flow type.
+    Flows,
+    /// `/api/v2/flows/flowmodules`: only `commonmodule` flows; others are 404 there.
+    Modules,
+}
+
+impl Family {
+    fn base(self) -> &'static str {
+        match self {
+            Family::Flows => "/api/v2/flows",
+            Family::Modules => "/api/v2/flows/flowmodules",
+        }
+    }
+}
+
+/// Scopes that allow reading flows of type `t` (modules also accept the module family).
+pub fn read_scopes(t: FlowType) -> &'static [&'static str] {
+    if t.is_module() {
+        &[MODULE_READ, FLOW_READ]
+    } else {
+        &[FLOW_READ]
+    }
+}
+
+/// Scopes that allow writing flows of type `t`.
+pub fn write_scopes(t: FlowType) -> &'static [&'static str] {
+    if t.is_module() {
+        &[MODULE_WRITE, FLOW_WRITE]
+    } else {
+        &[FLOW_WRITE]
+    }
+}
+
+/// Scopes that allow deleting flows of type `t`.
+pub fn delete_scopes(t: FlowType) -> &'static [&'static str] {
+    if t.is_module() {
+        &[MODULE_WRITE, FLOW_DELETE]
+    } else {
+        &[FLOW_DELETE]
+    }
+}
+
+/// Loads a flow of the caller's organization by path id. Ids of other organizations, ids that
+/// are not UUIDs and non-modules on the module paths are all 404; deleted flows are 410
+/// unless `allow_deleted`.
+pub async fn load_flow(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+    family: Family,
+    allow_deleted: bool,
+) -> Result<FlowRecord, ApiError> {
+    let id = Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
+    let rec = state.store.get_flow(who.org_id, id).await?;
+    if family == Family::Modules && !rec.flow_type.is_module() {
+        return Err(ApiError::NotFound);
+    }
+    if rec.deleted && !allow_deleted {
+        return Err(ApiError::FlowDeleted);
+    }
+    Ok(rec)
+}
+
+/// The flow with its current logic document.
+async fn with_logic(state: &AppState, rec: &FlowRecord) -> Result<Flow, ApiError> {
+    let v = state
+        .store
+        .get_version(rec.org_id, rec.id, rec.latest_version)
+        .await?;
+    Ok(render_flow(rec, Some(&v.document)))
+}
+
+fn check_error_handling(v: Option<&str>) -> Result<(), ApiError> {
+    match v {
+        None | Some("disconnect") | Some("continue") => Ok(()),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "errorHandling must be 'disconnect' or 'continue', not '{other}'"
+        ))),
+    }
+}
+
+async fn list(
+    state: AppState,
+    who: Principal,
+    q: QueryParams,
+    family: Family,
+) -> Result<Json<EntityListing<Flow>>, ApiError> {
+    let mut query = flow_query(&q)?;
+    if family == Family::Modules {
+        query.types = vec![FlowType::CommonModule];
+    }
+    let modules_only = !query.types.is_empty() && query.types.iter().all(|t| t.is_module());
+    who.require_any(if modules_only {
+        read_scopes(FlowType::CommonModule)
+    } else {
+        read_scopes(FlowType::InboundCall)
+    })?;
+    let page = query.page;
+    let found = state.store.list_flows(who.org_id, &query).await?;
+    let entities = found.items.iter().map(|r| render_flow(r, None)).collect();
+    Ok(Json(EntityListing::new(
+        entities,
+        family.base(),
+        i64::from(page.number),
+        i64::from(page.size),
+        found.total,
+    )))
+}
+
+async fn create(
+    state: AppState,
+    who: Principal,
+    body: FlowWrite,
+    family: Family,
+) -> Result<Json<Flow>, ApiError> {
+    let flow_type = match family {
+        Family::Modules => FlowType::CommonModule,
+        Family::Flows => body
+            .flow_type
+            .ok_or_else(|| ApiError::bad_request("type is required to create a flow"))?,
+    };
+    who.require_any(write_scopes(flow_type))?;
+    let name = body
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ApiError::bad_request("name is required and cannot be blank"))?
+        .to_string();
+    check_error_handling(body.error_handling.as_deref())?;
+    let logic = plan_create(&body)?;
+    let guard = CycleGuard::for_write(&logic);
+    let rec = state
+        .store
+        .create_flow(
+            NewFlow {
+                org_id: who.org_id,
+                flow_type,
+                name,
+                description: body.description.clone(),
+                error_handling: body.error_handling.clone(),
+                logic,
+                client_id: Some(who.client_id),
+            },
+            &guard,
+        )
+        .await?;
+    Ok(Json(with_logic(&state, &rec).await?))
+}
+
+async fn get_one(
+    state: AppState,
+    who: Principal,
+    id: String,
+    q: QueryParams,
+    family: Family,
+) -> Result<Json<Flow>, ApiError> {
+    let allow_deleted = q.bool("deleted")?.unwrap_or(false);
+    let rec = load_flow(&state, &who, &id, family, allow_deleted).await?;
+    who.require_any(read_scopes(rec.flow_type))?;
+    Ok(Json(with_logic(&state, &rec).await?))
+}
+
+async fn update(
+    state: AppState,
+    who: Principal,
+    id: String,
+    body: FlowWrite,
+    family: Family,
+) -> Result<Json<Flow>, ApiError> {
+    let rec = load_flow(&state, &who, &id, family, false).await?;
+    who.require_any(write_scopes(rec.flow_type))?;
+    if body.flow_type.is_some_and(|t| t != rec.flow_type) {
+        return Err(ApiError::bad_request(format!(
+            "the type of a flow cannot be changed (this flow is {})",
+            rec.flow_type
+        )));
+    }
+    let name = match body.name.as_deref().map(str::trim) {
+        Some("") => return Err(ApiError::bad_request("name cannot be blank")),
+        other => other.map(str::to_string),
+    };
+    check_error_handling(body.error_handling.as_deref())?;
+    let current = state
+        .store
+        .get_version(who.org_id, rec.id, rec.latest_version)
+        .await?;
+    let logic = plan_update(&body, rec.dialect, &current.document)?;
+    // Without new logic there are no new calls, and the guard has nothing to refuse.
+    let guard = logic
+        .as_ref()
+        .map(CycleGuard::for_write)
+        .unwrap_or(CycleGuard { callees: vec![] });
+    let update = FlowUpdate {
+        expected_version: body.version,
+        name,
+        description: body.description.clone(),
+        error_handling: body.error_handling.clone(),
+        logic,
+        client_id: Some(who.client_id),
+    };
+    let updated = state
+        .store
+        .update_flow(who.org_id, rec.id, update, &guard)
+        .await?;
+    Ok(Json(with_logic(&state, &updated).await?))
+}
+
+async fn delete(
+    state: AppState,
+    who: Principal,
+    id: String,
+    family: Family,
+) -> Result<StatusCode, ApiError> {
+    let rec = load_flow(&state, &who, &id, family, false).await?;
+    who.require_any(delete_scopes(rec.flow_type))?;
+    state.store.delete_flow(who.org_id, rec.id, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- thin per-path handlers ------------------------------------------------------------
+
+/// `GET /api/v2/flows`.
+pub async fn list_flows(
+    State(s): State<AppState>,
+    who: Principal,
+    q: QueryParams,
+) -> Result<Json<EntityListing<Flow>>, ApiError> {
+    list(s, who, q, Family::Flows).await
+}
+
+/// `GET /api/v2/flows/flowmodules`.
+pub async fn list_modules(
+    State(s): State<AppState>,
+    who: Principal,
+    q: QueryParams,
+) -> Result<Json<EntityListing<Flow>>, ApiError> {
+    list(s, who, q, Family::Modules).await
+}
+
+/// `POST /api/v2/flows` (200, not 201, like Genesys).
+pub async fn create_flow(
+    State(s): State<AppState>,
+    who: Principal,
+    JsonBody(body): JsonBody<FlowWrite>,
+) -> Result<Json<Flow>, ApiError> {
+    create(s, who, body, Family::Flows).await
+}
+
+/// `POST /api/v2/flows/flowmodules` (type forced to COMMONMODULE).
+pub async fn create_module(
+    State(s): State<AppState>,
+    who: Principal,
+    JsonBody(body): JsonBody<FlowWrite>,
+) -> Result<Json<Flow>, ApiError> {
+    create(s, who, body, Family::Modules).await
+}
+
+/// `GET /api/v2/flows/{id}`.
+pub async fn get_flow(
+    State(s): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    q: QueryParams,
+) -> Result<Json<Flow>, ApiError> {
+    get_one(s, who, id, q, Family::Flows).await
+}
+
+/// `GET /api/v2/flows/flowmodules/{id}`.
+pub async fn get_module(
+    State(s): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    q: QueryParams,
+) -> Result<Json<Flow>, ApiError> {
+    get_one(s, who, id, q, Family::Modules).await
+}
+
+/// `PUT /api/v2/flows/{id}`.
+pub async fn put_flow(
+    State(s): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<FlowWrite>,
+) -> Result<Json<Flow>, ApiError> {
+    update(s, who, id, body, Family::Flows).await
+}
+
+/// `PUT /api/v2/flows/flowmodules/{id}`.
+pub async fn put_module(
+    State(s): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<FlowWrite>,
+) -> Result<Json<Flow>, ApiError> {
+    update(s, who, id, body, Family::Modules).await
+}
+
+/// `DELETE /api/v2/flows/{id}` (204).
+pub async fn delete_flow(
+    State(s): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    delete(s, who, id, Family::Flows).await
+}
+
+/// `DELETE /api/v2/flows/flowmodules/{id}` (204).
+pub async fn delete_module(
+    State(s): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    delete(s, who, id, Family::Modules).await
+}

@@ -1,0 +1,96 @@
+//! Logic versions of a flow: `/api/v2/flows/{id}/versions[/{v}[/configuration]]` and
+//! `/latestconfiguration`. The configuration is the logic document exactly as written.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use flowlink_api::{EntityListing, FlowVersion};
+use flowlink_store::FlowRecord;
+use serde_json::Value;
+
+use super::flow_query::page;
+use super::flows::{load_flow, read_scopes, Family};
+use super::render::{parse_version_id, render_version};
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::extract::QueryParams;
+use crate::state::AppState;
+
+async fn readable(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+    q: &QueryParams,
+) -> Result<FlowRecord, ApiError> {
+    let allow_deleted = q.bool("deleted")?.unwrap_or(false);
+    let rec = load_flow(state, who, id, Family::Flows, allow_deleted).await?;
+    who.require_any(read_scopes(rec.flow_type))?;
+    Ok(rec)
+}
+
+/// `GET /api/v2/flows/{id}/versions`: newest first.
+pub async fn list_versions(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    q: QueryParams,
+) -> Result<Json<EntityListing<FlowVersion>>, ApiError> {
+    let rec = readable(&state, &who, &id, &q).await?;
+    let page = page(&q)?;
+    let found = state.store.list_versions(who.org_id, rec.id, page).await?;
+    Ok(Json(EntityListing::new(
+        found.items.iter().map(render_version).collect(),
+        &format!("/api/v2/flows/{}/versions", rec.id),
+        i64::from(page.number),
+        i64::from(page.size),
+        found.total,
+    )))
+}
+
+async fn version_record(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+    v: &str,
+    q: &QueryParams,
+) -> Result<flowlink_store::FlowVersionRecord, ApiError> {
+    let rec = readable(state, who, id, q).await?;
+    let n = parse_version_id(v).ok_or(ApiError::NotFound)?;
+    Ok(state.store.get_version(who.org_id, rec.id, n).await?)
+}
+
+/// `GET /api/v2/flows/{id}/versions/{v}` (`v` = `2.0` or `2`).
+pub async fn get_version(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((id, v)): Path<(String, String)>,
+    q: QueryParams,
+) -> Result<Json<FlowVersion>, ApiError> {
+    let rec = version_record(&state, &who, &id, &v, &q).await?;
+    Ok(Json(render_version(&rec)))
+}
+
+/// `GET /api/v2/flows/{id}/versions/{v}/configuration`.
+pub async fn get_configuration(
+    State(state): State<AppState>,
+    who: Principal,
+    Path((id, v)): Path<(String, String)>,
+    q: QueryParams,
+) -> Result<Json<Value>, ApiError> {
+    let rec = version_record(&state, &who, &id, &v, &q).await?;
+    Ok(Json(rec.document))
+}
+
+/// `GET /api/v2/flows/{id}/latestconfiguration`: the newest logic version's document.
+pub async fn latest_configuration(
+    State(state): State<AppState>,
+    who: Principal,
+    Path(id): Path<String>,
+    q: QueryParams,
+) -> Result<Json<Value>, ApiError> {
+    let rec = readable(&state, &who, &id, &q).await?;
+    let v = state
+        .store
+        .get_version(who.org_id, rec.id, rec.latest_version)
+        .await?;
+    Ok(Json(v.document))
+}

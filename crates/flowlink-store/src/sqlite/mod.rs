@@ -1,0 +1,192 @@
+//! The embedded SQLite backend: one database file, WAL, `synchronous=FULL` so an acknowledged
+//! write survives `kill -9` and power loss, foreign keys on, one writer connection (all writes
+//! are serialized through it and start with `BEGIN IMMEDIATE`, so concurrent writers never
+//! meet `SQLITE_BUSY` half-way through a transaction) and a small pool of read-only readers.
+
+mod executions;
+mod flows;
+mod orgs;
+mod rows;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::ConnectOptions;
+use uuid::Uuid;
+
+use crate::error::{Consumer, StoreError};
+use crate::records::*;
+use crate::store::{LinkGuard, Store};
+
+/// Number of read-only connections; reads never wait for the writer under WAL.
+const READERS: u32 = 4;
+
+/// The SQLite implementation of [`Store`].
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    readers: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path` and runs pending migrations.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let base = SqliteConnectOptions::from_str("sqlite:")
+            .map_err(|e| StoreError::Backend(e.to_string()))?
+            .filename(path)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            // Statements are logged by our own spans; sqlx's per-statement INFO lines are noise.
+            .disable_statement_logging();
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .connect_with(base.clone().create_if_missing(true))
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .connect_with(base.read_only(true))
+            .await?;
+        Ok(SqliteStore { writer, readers })
+    }
+
+    /// Opens `flowlink.db` inside `dir` (created if missing).
+    pub async fn open_dir(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", dir.display())))?;
+        Self::open(&dir.join("flowlink.db")).await
+    }
+
+    /// Closes both pools, waiting for in-flight statements (graceful shutdown).
+    pub async fn close(&self) {
+        self.readers.close().await;
+        self.writer.close().await;
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_org(&self, name: &str) -> Result<Organization, StoreError> {
+        orgs::create_org(&self.writer, name).await
+    }
+    async fn get_org(&self, id: Uuid) -> Result<Organization, StoreError> {
+        orgs::get_org(&self.readers, id).await
+    }
+    async fn list_orgs(&self) -> Result<Vec<Organization>, StoreError> {
+        orgs::list_orgs(&self.readers).await
+    }
+    async fn create_client(&self, client: NewClient) -> Result<OAuthClient, StoreError> {
+        orgs::create_client(&self.writer, client).await
+    }
+    async fn get_client(&self, id: Uuid) -> Result<OAuthClient, StoreError> {
+        orgs::get_client(&self.readers, id).await
+    }
+    async fn list_clients(&self, org: Uuid) -> Result<Vec<OAuthClient>, StoreError> {
+        orgs::list_clients(&self.readers, org).await
+    }
+    async fn insert_token(&self, token: &AccessToken) -> Result<(), StoreError> {
+        orgs::insert_token(&self.writer, token).await
+    }
+    async fn get_token(&self, token_hash: &[u8]) -> Result<AccessToken, StoreError> {
+        orgs::get_token(&self.readers, token_hash).await
+    }
+    async fn purge_expired_tokens(&self, now_ms: i64) -> Result<u64, StoreError> {
+        orgs::purge_expired_tokens(&self.writer, now_ms).await
+    }
+    async fn create_flow(
+        &self,
+        flow: NewFlow,
+        guard: &dyn LinkGuard,
+    ) -> Result<FlowRecord, StoreError> {
+        flows::create_flow(&self.writer, flow, guard).await
+    }
+    async fn get_flow(&self, org: Uuid, id: Uuid) -> Result<FlowRecord, StoreError> {
+        flows::get_flow(&self.readers, org, id).await
+    }
+    async fn list_flows(
+        &self,
+        org: Uuid,
+        query: &FlowQuery,
+    ) -> Result<Page<FlowRecord>, StoreError> {
+        flows::list_flows(&self.readers, org, query).await
+    }
+    async fn update_flow(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        update: FlowUpdate,
+        guard: &dyn LinkGuard,
+    ) -> Result<FlowRecord, StoreError> {
+        flows::update_flow(&self.writer, org, id, update, guard).await
+    }
+    async fn delete_flow(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        expected_version: Option<i64>,
+    ) -> Result<FlowRecord, StoreError> {
+        flows::delete_flow(&self.writer, org, id, expected_version).await
+    }
+    async fn list_versions(
+        &self,
+        org: Uuid,
+        flow: Uuid,
+        page: PageRequest,
+    ) -> Result<Page<FlowVersionRecord>, StoreError> {
+        flows::list_versions(&self.readers, org, flow, page).await
+    }
+    async fn get_version(
+        &self,
+        org: Uuid,
+        flow: Uuid,
+        number: u32,
+    ) -> Result<FlowVersionRecord, StoreError> {
+        flows::get_version(&self.readers, org, flow, number).await
+    }
+    async fn module_consumers(
+        &self,
+        org: Uuid,
+        module: Uuid,
+        filter: ConsumerFilter,
+    ) -> Result<Vec<Consumer>, StoreError> {
+        let mut conn = self.readers.acquire().await?;
+        flows::module_consumers(&mut conn, org, module, filter).await
+    }
+    async fn consumed_modules(
+        &self,
+        org: Uuid,
+        flow: Uuid,
+        version: u32,
+    ) -> Result<Vec<ModuleRef>, StoreError> {
+        flows::consumed_modules(&self.readers, org, flow, version).await
+    }
+    async fn module_edges(&self, org: Uuid) -> Result<Vec<ModuleEdge>, StoreError> {
+        let mut conn = self.readers.acquire().await?;
+        flows::module_edges(&mut conn, org).await
+    }
+    async fn insert_execution(&self, execution: &ExecutionRecord) -> Result<(), StoreError> {
+        executions::insert_execution(&self.writer, execution).await
+    }
+    async fn get_execution(&self, org: Uuid, id: Uuid) -> Result<ExecutionRecord, StoreError> {
+        executions::get_execution(&self.readers, org, id).await
+    }
+    async fn list_executions(
+        &self,
+        org: Uuid,
+        flow: Uuid,
+        page: PageRequest,
+    ) -> Result<Page<ExecutionRecord>, StoreError> {
+        executions::list_executions(&self.readers, org, flow, page).await
+    }
+}
+
+#[cfg(test)]
+mod tests;

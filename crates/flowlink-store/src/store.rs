@@ -1,0 +1,137 @@
+//! The storage trait the server is written against.
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use crate::error::StoreError;
+use crate::records::*;
+
+/// Checks a logic write against the organization's module call graph *inside* the write's
+/// transaction, so two concurrent writes cannot together create a cycle.
+///
+/// The store calls it only when the flow being written is a module whose new logic calls
+/// modules. `edges` are the current module→module edges of the organization, excluding those
+/// of the flow being written (whose new calls the guard knows).
+pub trait LinkGuard: Send + Sync {
+    /// Returns an error (typically [`StoreError::Invalid`]) to abort the write.
+    fn check(&self, flow_id: Uuid, flow_name: &str, edges: &[ModuleEdge])
+        -> Result<(), StoreError>;
+}
+
+/// A guard that accepts everything (for writes that cannot create cycles, and tests).
+pub struct NoLinkGuard;
+
+impl LinkGuard for NoLinkGuard {
+    fn check(&self, _: Uuid, _: &str, _: &[ModuleEdge]) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+/// Everything flowlink persists. Implementations must keep the invariants listed in the crate
+/// docs. Methods taking `org` never see or touch another organization's rows.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // ---- organizations -------------------------------------------------------------------
+    /// Creates an organization.
+    async fn create_org(&self, name: &str) -> Result<Organization, StoreError>;
+    /// One organization by id.
+    async fn get_org(&self, id: Uuid) -> Result<Organization, StoreError>;
+    /// All organizations, oldest first.
+    async fn list_orgs(&self) -> Result<Vec<Organization>, StoreError>;
+
+    // ---- OAuth clients and tokens --------------------------------------------------------
+    /// Registers a client; the store assigns its id.
+    async fn create_client(&self, client: NewClient) -> Result<OAuthClient, StoreError>;
+    /// A client by id, across organizations: this is how a login finds its client.
+    async fn get_client(&self, id: Uuid) -> Result<OAuthClient, StoreError>;
+    /// The clients of one organization.
+    async fn list_clients(&self, org: Uuid) -> Result<Vec<OAuthClient>, StoreError>;
+    /// Stores an issued token (by hash).
+    async fn insert_token(&self, token: &AccessToken) -> Result<(), StoreError>;
+    /// A token by the SHA-256 of its value (expired ones too: the caller tells them apart).
+    async fn get_token(&self, token_hash: &[u8]) -> Result<AccessToken, StoreError>;
+    /// Deletes tokens that expired before `now_ms`; returns how many.
+    async fn purge_expired_tokens(&self, now_ms: i64) -> Result<u64, StoreError>;
+
+    // ---- flows ---------------------------------------------------------------------------
+    /// Creates a flow with logic version 1. `DuplicateName` conflict if the name is taken.
+    async fn create_flow(
+        &self,
+        flow: NewFlow,
+        guard: &dyn LinkGuard,
+    ) -> Result<FlowRecord, StoreError>;
+    /// A flow by id, deleted or not (the caller decides whether a deleted one is `Gone`).
+    async fn get_flow(&self, org: Uuid, id: Uuid) -> Result<FlowRecord, StoreError>;
+    /// A page of flows matching `query`.
+    async fn list_flows(
+        &self,
+        org: Uuid,
+        query: &FlowQuery,
+    ) -> Result<Page<FlowRecord>, StoreError>;
+    /// Applies `update` atomically: checks the optimistic lock, writes the new logic version
+    /// (and its dependency rows) if any, bumps `version`. `Gone` for deleted flows.
+    async fn update_flow(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        update: FlowUpdate,
+        guard: &dyn LinkGuard,
+    ) -> Result<FlowRecord, StoreError>;
+    /// Soft-deletes a flow. A module still called by a current version of a live flow →
+    /// `InUse` listing the consumers, and nothing changes.
+    async fn delete_flow(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        expected_version: Option<i64>,
+    ) -> Result<FlowRecord, StoreError>;
+
+    // ---- logic versions ------------------------------------------------------------------
+    /// A page of a flow's logic versions, newest first.
+    async fn list_versions(
+        &self,
+        org: Uuid,
+        flow: Uuid,
+        page: PageRequest,
+    ) -> Result<Page<FlowVersionRecord>, StoreError>;
+    /// One logic version.
+    async fn get_version(
+        &self,
+        org: Uuid,
+        flow: Uuid,
+        number: u32,
+    ) -> Result<FlowVersionRecord, StoreError>;
+
+    // ---- dependency index ----------------------------------------------------------------
+    /// Live flows whose selected versions call `module`.
+    async fn module_consumers(
+        &self,
+        org: Uuid,
+        module: Uuid,
+        filter: ConsumerFilter,
+    ) -> Result<Vec<Consumer>, StoreError>;
+    /// The module calls one logic version of a flow makes.
+    async fn consumed_modules(
+        &self,
+        org: Uuid,
+        flow: Uuid,
+        version: u32,
+    ) -> Result<Vec<ModuleRef>, StoreError>;
+    /// The organization's module→module edges among current versions of live modules.
+    async fn module_edges(&self, org: Uuid) -> Result<Vec<ModuleEdge>, StoreError>;
+
+    // ---- executions ----------------------------------------------------------------------
+    /// Records a finished (or failed) execution.
+    async fn insert_execution(&self, execution: &ExecutionRecord) -> Result<(), StoreError>;
+    /// One execution.
+    async fn get_execution(&self, org: Uuid, id: Uuid) -> Result<ExecutionRecord, StoreError>;
+    /// A flow's executions, newest first.
+    async fn list_executions(
+        &self,
+        org: Uuid,
+        flow: Uuid,
+        page: PageRequest,
+    ) -> Result<Page<ExecutionRecord>, StoreError>;
+}
+
+use crate::error::Consumer;

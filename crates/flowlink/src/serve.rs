@@ -1,0 +1,76 @@
+//! `flowlink serve`: the platform server on the data dir's SQLite store, with the first-start
+//! bootstrap and a graceful shutdown on Ctrl-C / SIGTERM.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+
+use flowlink_server::{AppState, ServerConfig};
+
+use crate::admin::{ensure_bootstrap, open_store};
+use crate::cli::ServeArgs;
+use crate::config;
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        // If the handler cannot be installed the server simply runs until killed.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    {
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! { () = ctrl_c => {}, () = term => {} }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await;
+}
+
+/// Runs the server until a shutdown signal.
+pub async fn run(args: &ServeArgs, dir: &Path) -> anyhow::Result<()> {
+    if !args.listen.ip().is_loopback() {
+        bail!(
+            "--listen {} is not a loopback address; flowlink serves on 127.0.0.1 only",
+            args.listen
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    let url = format!("http://{addr}");
+    let store = open_store(dir).await?;
+    if ensure_bootstrap(store.as_ref(), dir, Some(url.clone()))
+        .await?
+        .is_none()
+    {
+        // Keep the credentials file pointing at where the server listens now.
+        if let Some(mut c) = config::read_credentials(dir)? {
+            if c.url.as_deref() != Some(url.as_str()) {
+                c.url = Some(url.clone());
+                config::write_credentials(dir, &c)?;
+            }
+        }
+    }
+    let state = AppState::new(
+        store.clone(),
+        ServerConfig {
+            rate_limit_per_minute: args.rate_limit_per_minute,
+            ..ServerConfig::default()
+        },
+    );
+    eprintln!("flowlink listening on {url} (data in {})", dir.display());
+    flowlink_server::serve(listener, state, shutdown_signal())
+        .await
+        .context("server failed")?;
+    store.close().await;
+    Ok(())
+}

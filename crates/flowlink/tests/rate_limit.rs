@@ -1,0 +1,65 @@
+//! Against a server with a small per-token budget the client finishes a bulk link without
+//! errors by waiting on `Retry-After` (shared by all its in-flight requests).
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use flowlink_client::api::FlowType;
+use flowlink_client::{FlowQuery, FlowStatus, LinkOptions, Targets};
+use futures::StreamExt;
+
+/// 600/minute refills one request every 100 ms; `Retry-After` is rounded up to 1 s, so each
+/// wait lets about ten requests through.
+const BUDGET: u32 = 600;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_link_over_budget_waits_out_429s_and_succeeds() {
+    let server = TestServer::start(BUDGET).await;
+    let setup = server.client();
+    for i in 0..30 {
+        create_flow(
+            &setup,
+            &format!("Flow {i:02}"),
+            FlowType::InboundCall,
+            &action_flow("f"),
+        )
+        .await;
+    }
+    let m = setup
+        .create_module("Auth", None, Some(&tag_module("auth")))
+        .await
+        .unwrap();
+
+    // A fresh token, almost spent before the job starts, so the link runs into the limit.
+    let client = server.client();
+    let spent: Vec<_> = futures::stream::iter(0..BUDGET - 5)
+        .map(|_| client.organization())
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    assert!(spent.iter().all(Result::is_ok));
+    let before = client.stats().rate_limited;
+
+    let report = client
+        .link_module(
+            m.id.as_deref().unwrap(),
+            &Targets::Query(FlowQuery::of_type(FlowType::InboundCall)),
+            &LinkOptions::default(),
+            &(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.results.len(), 30);
+    assert!(
+        report
+            .results
+            .iter()
+            .all(|r| r.status == FlowStatus::Linked),
+        "{report:?}"
+    );
+    let waited = client.stats().rate_limited - before;
+    assert!(waited > 0, "the budget was never hit");
+    eprintln!("429s waited out during the link: {waited}");
+}
