@@ -131,7 +131,7 @@ pub struct Simulator {
     /// Parsed logic versions.
     pub cache: LogicCache,
     /// Bounds executions running at once on the blocking pool; the rest wait asynchronously.
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
     /// Budgets every execution runs with.
     pub limits: Limits,
 }
@@ -149,7 +149,7 @@ impl Simulator {
     pub fn new(cache_capacity: usize, parallel: usize, limits: Limits) -> Self {
         Simulator {
             cache: LogicCache::new(cache_capacity),
-            permits: Semaphore::new(parallel.max(1)),
+            permits: Arc::new(Semaphore::new(parallel.max(1))),
             limits,
         }
     }
@@ -207,15 +207,20 @@ impl Simulator {
         sim: Simulation,
         modules: PrefetchedModules,
     ) -> Result<ExecutionResult, ApiError> {
-        let _permit = self
-            .permits
-            .acquire()
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
             .await
             .map_err(|_| ApiError::Internal("execution semaphore closed".into()))?;
         let limits = self.limits;
-        tokio::task::spawn_blocking(move || run(&flow, &sim, &modules, &limits))
-            .await
-            .map_err(|e| ApiError::Internal(format!("execution task failed: {e}")))
+        // The permit travels with the run: if the caller goes away, the run still counts until
+        // it ends.
+        tokio::task::spawn_blocking(move || {
+            let result = run(&flow, &sim, &modules, &limits);
+            drop(permit);
+            result
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("execution task failed: {e}")))
     }
 }
 
