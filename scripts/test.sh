@@ -17,4 +17,9 @@ if [ ! -d tests/sdk/node_modules/purecloud-platform-client-v2 ]; then
   (cd tests/sdk && npm ci --no-audit --no-fund --silent)
 fi
 
+if [ -z "${FLOWLINK_TEST_DATABASE_URL:-}" ] && [ "${FLOWLINK_SKIP_POSTGRES:-}" != 1 ]; then
+  FLOWLINK_TEST_DATABASE_URL="$(scripts/postgres.sh)"
+  export FLOWLINK_TEST_DATABASE_URL
+fi
+
 cargo test --workspace --locked "$@"
