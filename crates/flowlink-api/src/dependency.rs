@@ -23,6 +23,13 @@ pub struct Dependency {
     pub updated: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_unknown: Option<bool>,
+    /// Extension: for a module call, whether it floats (runs the module's published version at
+    /// the moment of the call).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub floating: Option<bool>,
+    /// Extension: for a pinned module call, the module version it is pinned to (`"2.0"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned_version: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub self_uri: Option<String>,
 }

@@ -128,15 +128,20 @@ fn has_items(v: Option<&Value>, key: Option<&str>) -> bool {
 
 /// A flow's current logic as the link transforms take it: the dialect the flow was last
 /// written in. A flow without logic (both sides empty) counts as an action list when it
-/// carries `actions` and as a graph otherwise.
-pub fn wire_logic(flow: &Flow) -> WireLogic {
+/// carries `actions` and as a graph otherwise. A flow that carries neither side (a listing
+/// entity, or a server that does not return logic) is refused: treating it as empty would
+/// overwrite the real logic.
+pub fn wire_logic(flow: &Flow) -> Result<WireLogic, ClientError> {
     let graph = has_items(flow.definition.as_ref(), Some("nodes"));
     let actions = has_items(flow.actions.as_ref(), None);
     match (&flow.definition, &flow.actions) {
-        (Some(def), _) if graph && !actions => WireLogic::Graph(def.clone()),
-        (_, Some(Value::Array(a))) => WireLogic::Actions(a.clone()),
-        (Some(def), _) => WireLogic::Graph(def.clone()),
-        _ => WireLogic::Actions(Vec::new()),
+        (Some(def), _) if graph && !actions => Ok(WireLogic::Graph(def.clone())),
+        (_, Some(Value::Array(a))) => Ok(WireLogic::Actions(a.clone())),
+        (Some(def @ Value::Object(_)), _) => Ok(WireLogic::Graph(def.clone())),
+        _ => Err(ClientError::Logic(format!(
+            "flow {} came back without its logic (no `definition` or `actions`); not changing it",
+            flow.id.as_deref().unwrap_or("?")
+        ))),
     }
 }
 
@@ -217,18 +222,26 @@ mod tests {
             actions: Some(json!([])),
             ..Default::default()
         };
-        assert!(matches!(wire_logic(&graph), WireLogic::Graph(_)));
+        assert!(matches!(wire_logic(&graph).unwrap(), WireLogic::Graph(_)));
         let acts = Flow {
             definition: Some(json!({"nodes":[],"edges":[]})),
             actions: Some(json!([{"type":"disconnect"}])),
             ..Default::default()
         };
-        assert!(matches!(wire_logic(&acts), WireLogic::Actions(a) if a.len() == 1));
+        assert!(matches!(wire_logic(&acts).unwrap(), WireLogic::Actions(a) if a.len() == 1));
         let empty = Flow {
             definition: Some(json!({"nodes":[]})),
             ..Default::default()
         };
-        assert!(matches!(wire_logic(&empty), WireLogic::Graph(_)));
-        assert_eq!(wire_logic(&Flow::default()), WireLogic::Actions(vec![]));
+        assert!(matches!(wire_logic(&empty).unwrap(), WireLogic::Graph(_)));
+        let bare = Flow {
+            actions: Some(json!([])),
+            ..Default::default()
+        };
+        assert_eq!(wire_logic(&bare).unwrap(), WireLogic::Actions(vec![]));
+        assert!(matches!(
+            wire_logic(&Flow::default()),
+            Err(ClientError::Logic(_))
+        ));
     }
 }

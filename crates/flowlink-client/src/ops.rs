@@ -188,7 +188,8 @@ impl Client {
             })
             .collect();
         match found.len() {
-            1 => Ok(found.remove(0)),
+            // Listings carry no logic: read the module itself.
+            1 => self.get_module(found.remove(0).id.as_deref().unwrap_or_default()).await,
             0 => Err(ClientError::Invalid(format!(
                 "no module with id or name '{id_or_name}'; list them with `flowlink flows list --type commonmodule`"
             ))),
@@ -329,7 +330,7 @@ impl Client {
         let name_hint = t.snapshot.as_ref().and_then(|f| f.name.clone());
         let res = self
             .try_update_flow_with(&t.id, t.snapshot, |flow| {
-                let logic = wire_logic(flow);
+                let logic = wire_logic(flow)?;
                 let outcome = match op {
                     Op::Link => link::link_module(&logic, module_id, version, call_name)?,
                     Op::Unlink => link::unlink_module(&logic, module_id)?,
@@ -462,7 +463,11 @@ impl Client {
             })
             .collect();
         match found.len() {
-            1 => Ok(found.remove(0)),
+            // Listings carry no logic: read the flow itself.
+            1 => {
+                self.get_flow(found.remove(0).id.as_deref().unwrap_or_default())
+                    .await
+            }
             0 => Err(ClientError::Invalid(format!(
                 "no flow with id or name '{id_or_name}'; list them with `flowlink flows list`"
             ))),

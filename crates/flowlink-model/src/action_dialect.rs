@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use crate::error::{Diagnostic, ModelError};
-use crate::fields::{doc_diag, into_error, shape, Fields, Label};
+use crate::fields::{doc_diag, into_error, label_name, shape, Fields, Label, MAX_ID_LEN};
 use crate::graph::{Dialect, FlowLogic, Graph, Node, NodeKind, Outcome};
 use crate::node_kind::{family, parse_kind, Family};
 use crate::outcome::outcome_from_wire;
@@ -160,9 +160,25 @@ impl Walker {
             let label_node = if name.is_empty() {
                 position.clone()
             } else {
-                format!("{position} ({name})")
+                format!("{position} ({})", label_name(&name))
+            };
+            let label = Label {
+                text: format!("action {label_node}"),
+                node: label_node,
             };
             let id = match obj.and_then(|o| o.get("id")).and_then(Value::as_str) {
+                Some(id) if id.chars().count() > MAX_ID_LEN => {
+                    // Refused, and not used: nested generated ids would repeat it.
+                    self.diags.push(label.diag(
+                        "invalid.node",
+                        Some("id"),
+                        format!(
+                            "id is {} characters long, at most {MAX_ID_LEN} are allowed",
+                            id.chars().count()
+                        ),
+                    ));
+                    format!("{}{i}", at.id_prefix)
+                }
                 Some(id) if !id.trim().is_empty() => id.to_string(),
                 _ => format!("{}{i}", at.id_prefix),
             };
@@ -171,10 +187,6 @@ impl Walker {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            let label = Label {
-                text: format!("action {label_node}"),
-                node: label_node,
-            };
             self.slots.push(Slot {
                 id,
                 name,

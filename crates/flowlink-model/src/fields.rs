@@ -9,6 +9,18 @@ use crate::error::{Diagnostic, ModelError};
 pub(crate) const MAX_LIST: usize = 1000;
 /// Most diagnostics reported for one document; more would only bloat the error body.
 pub(crate) const MAX_DIAGNOSTICS: usize = 100;
+/// Longest node/action id accepted, in characters. Ids are copied into every diagnostic about
+/// the node and into the generated ids of nested actions, so an unbounded id would let a small
+/// document allocate without bound.
+pub const MAX_ID_LEN: usize = 128;
+/// Deepest nesting (arrays/objects inside each other) of a literal value or variable default.
+/// Values flow into variables, participant data and execution traces, where they sit a few
+/// levels deeper still; capping them well below serde_json's 128-level parse limit keeps every
+/// document derived from a flow readable back.
+pub const MAX_VALUE_DEPTH: usize = 32;
+/// How much of a node's name a diagnostic quotes: names are copied into every diagnostic about
+/// the node, so a long one is shortened rather than repeated in full.
+const LABEL_NAME_LIMIT: usize = 60;
 
 /// How a node is named in diagnostics.
 #[derive(Debug, Clone)]
@@ -37,6 +49,39 @@ impl Label {
             message,
         }
     }
+}
+
+/// A node name as quoted in labels: shortened past [`LABEL_NAME_LIMIT`] characters.
+pub(crate) fn label_name(name: &str) -> String {
+    if name.chars().count() <= LABEL_NAME_LIMIT {
+        name.to_string()
+    } else {
+        format!(
+            "{}…",
+            name.chars().take(LABEL_NAME_LIMIT).collect::<String>()
+        )
+    }
+}
+
+/// How many containers are nested in `value` (a scalar is 0, `[1]` is 1), counted without
+/// recursion and only up to `limit + 1`, so any depth is measured cheaply.
+pub fn value_depth(value: &Value, limit: usize) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(value, 0usize)];
+    while let Some((v, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match v {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        let depth = depth + 1;
+        deepest = deepest.max(depth);
+        if depth > limit {
+            return depth;
+        }
+        stack.extend(children.map(|c| (c, depth)));
+    }
+    deepest
 }
 
 /// A document-level diagnostic (not tied to one node).

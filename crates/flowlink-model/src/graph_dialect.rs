@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use crate::error::{Diagnostic, ModelError};
-use crate::fields::{doc_diag, into_error, shape, Fields, Label};
+use crate::fields::{doc_diag, into_error, label_name, shape, Fields, Label, MAX_ID_LEN};
 use crate::graph::{Dialect, FlowLogic, Graph, Node, NodeKind, Outcome};
 use crate::node_kind::{family, parse_kind, Family};
 use crate::outcome::outcome_from_wire;
@@ -131,7 +131,7 @@ fn node_label(id: &str, name: &str) -> Label {
     let text = if name.is_empty() {
         format!("node '{id}'")
     } else {
-        format!("node '{id}' ({name})")
+        format!("node '{id}' ({})", label_name(name))
     };
     Label {
         node: id.to_string(),
@@ -166,7 +166,7 @@ fn parse_nodes(nodes: &[Value], diags: &mut Vec<Diagnostic>) -> Vec<ParsedNode> 
             _ => {
                 let label = Label {
                     node: position.clone(),
-                    text: format!("{position} ({name})"),
+                    text: format!("{position} ({})", label_name(&name)),
                 };
                 diags.push(label.diag(
                     "invalid.node",
@@ -176,6 +176,18 @@ fn parse_nodes(nodes: &[Value], diags: &mut Vec<Diagnostic>) -> Vec<ParsedNode> 
                 continue;
             }
         };
+        if id.chars().count() > MAX_ID_LEN {
+            let label = node_label(&position, &name);
+            diags.push(label.diag(
+                "invalid.node",
+                Some("id"),
+                format!(
+                    "id is {} characters long, at most {MAX_ID_LEN} are allowed",
+                    id.chars().count()
+                ),
+            ));
+            continue;
+        }
         let label = node_label(&id, &name);
         if id == START {
             diags.push(label.diag(

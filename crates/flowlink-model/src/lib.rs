@@ -34,8 +34,11 @@
 //!
 //! # Limits
 //! [`MAX_NODES`] nodes/actions, [`MAX_EDGES`] edges, [`MAX_ACTION_DEPTH`] levels of nested
-//! branches, [`MAX_EXPR_DEPTH`] levels of expression nesting and [`MAX_EXPR_LEN`] characters
-//! per expression: pathological documents are refused, not recursed into.
+//! branches, [`MAX_EXPR_DEPTH`] levels of expression nesting, [`MAX_EXPR_LEN`] characters
+//! per expression, [`MAX_ID_LEN`] characters per node id and [`MAX_VALUE_DEPTH`] levels of
+//! nesting in literal values: pathological documents are
+//! refused, not recursed into. Diagnostics quote long names shortened, so an error's size stays
+//! proportional to the document's, never to (repetitions × string length).
 
 pub mod error;
 pub mod expr;
@@ -57,6 +60,7 @@ pub use cycle::find_module_cycle;
 pub use error::{Diagnostic, ModelError};
 pub use expr::Expr;
 pub use expr_parse::{parse_expression, ExprError, MAX_EXPR_DEPTH, MAX_EXPR_LEN};
+pub use fields::{value_depth, MAX_ID_LEN, MAX_VALUE_DEPTH};
 pub use graph::*;
 pub use graph_dialect::{parse_definition, MAX_EDGES};
 pub use outcome::outcome_from_wire;

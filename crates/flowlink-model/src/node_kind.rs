@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use crate::error::Diagnostic;
 use crate::expr_parse::{parse_data_target, parse_expression};
-use crate::fields::{brief, shape, Fields, Label, MAX_LIST};
+use crate::fields::{brief, shape, value_depth, Fields, Label, MAX_LIST, MAX_VALUE_DEPTH};
 use crate::graph::{DataTarget, ModuleCall, NodeKind, Prompt, ValueSource};
 use crate::KNOWN_NODE_TYPES;
 
@@ -171,6 +171,14 @@ impl<'a> KindParser<'a, '_> {
     /// A literal or `{"expression": "..."}`.
     fn value_source(&mut self, value: &Value, field: &str) -> Option<ValueSource> {
         let Some(expression) = value.as_object().and_then(|o| o.get("expression")) else {
+            if value_depth(value, MAX_VALUE_DEPTH) > MAX_VALUE_DEPTH {
+                self.error(
+                    "value.too.deep",
+                    field,
+                    format!("value nests more than {MAX_VALUE_DEPTH} levels of lists/objects"),
+                );
+                return None;
+            }
             return Some(ValueSource::Literal(value.clone()));
         };
         let Some(text) = expression.as_str() else {

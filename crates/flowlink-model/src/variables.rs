@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use crate::error::Diagnostic;
-use crate::fields::{doc_diag, shape};
+use crate::fields::{doc_diag, shape, value_depth, MAX_VALUE_DEPTH};
 use crate::graph::Variable;
 
 /// Most variables one flow may declare.
@@ -89,8 +89,17 @@ pub(crate) fn parse_variables(
         let default = obj
             .get("defaultValue")
             .or_else(|| obj.get("default"))
-            .filter(|v| !v.is_null())
-            .cloned();
+            .filter(|v| !v.is_null());
+        // Measured before cloning: cloning recurses once per level.
+        if default.is_some_and(|d| value_depth(d, MAX_VALUE_DEPTH) > MAX_VALUE_DEPTH) {
+            diags.push(doc_diag(
+                "value.too.deep",
+                Some(&format!("{field}.defaultValue")),
+                format!("{field}: defaultValue nests more than {MAX_VALUE_DEPTH} levels of lists/objects"),
+            ));
+            continue;
+        }
+        let default = default.cloned();
         out.push(Variable {
             name,
             type_name,

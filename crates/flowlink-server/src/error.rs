@@ -56,9 +56,13 @@ pub enum ApiError {
     /// 409: a live flow of that type already has the name.
     #[error("duplicate name {name}")]
     DuplicateName { flow_type: FlowType, name: String },
-    /// 409: the flow is checked out by another client.
+    /// 409 `architect.flow.locked`: the flow is checked out by another OAuth client (named
+    /// when known).
     #[error("flow locked")]
-    Locked { client_id: String },
+    Locked {
+        client_id: String,
+        client_name: Option<String>,
+    },
     /// 409: the module is still called by these flows.
     #[error("module in use")]
     InUse { consumers: Vec<Consumer> },
@@ -118,6 +122,7 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Conflict(Conflict::Locked { client_id }) => ApiError::Locked {
                 client_id: client_id.to_string(),
+                client_name: None,
             },
             StoreError::InUse { consumers } => ApiError::InUse { consumers },
             StoreError::Invalid { message, details } => ApiError::BadRequest {
@@ -250,10 +255,33 @@ impl IntoResponse for ApiError {
                 };
                 (s, Ok(body(s, "general.resource.conflict", m, vec![d])))
             }
-            ApiError::Locked { client_id } => {
+            ApiError::Locked {
+                client_id,
+                client_name,
+            } => {
                 let s = StatusCode::CONFLICT;
-                let m = format!("The flow is locked by OAuth client {client_id}.");
-                (s, Ok(body(s, "architect.flow.locked", m, vec![])))
+                let holder = match &client_name {
+                    Some(n) => format!("'{n}' ({client_id})"),
+                    None => client_id.clone(),
+                };
+                let m = format!(
+                    "The flow is checked out by OAuth client {holder}; only that client can \
+                     change it until it checks the flow in, publishes or reverts it (or an \
+                     admin unlocks it)."
+                );
+                let d = Detail {
+                    error_code: Some("architect.flow.locked".into()),
+                    entity_id: Some(client_id.clone()),
+                    entity_name: client_name.clone(),
+                    ..Default::default()
+                };
+                let mut b = body(s, "architect.flow.locked", m, vec![d]);
+                let mut params = BTreeMap::from([("clientId".to_string(), client_id)]);
+                if let Some(n) = client_name {
+                    params.insert("clientName".into(), n);
+                }
+                b.message_params = Some(params);
+                (s, Ok(b))
             }
             ApiError::InUse { consumers } => {
                 let s = StatusCode::CONFLICT;

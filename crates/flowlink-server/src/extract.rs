@@ -7,6 +7,8 @@ use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -60,8 +62,13 @@ async fn read_json_body(req: Request, state: &AppState) -> Result<Option<Bytes>,
 }
 
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::bad_request(format!("The request body is not valid: {e}")))
+    let invalid =
+        |e: serde_json::Error| ApiError::bad_request(format!("The request body is not valid: {e}"));
+    // Parsing straight into `T` skips members `T` does not know without checking them, so
+    // invalid UTF-8, lone surrogates or nesting past serde_json's depth limit would be
+    // accepted there. The whole body must be valid JSON first.
+    serde_json::from_slice::<serde_json::Value>(bytes).map_err(invalid)?;
+    serde_json::from_slice(bytes).map_err(invalid)
 }
 
 /// A required JSON body. Absent/empty/`null` → 400.
@@ -92,6 +99,43 @@ impl<T: DeserializeOwned> FromRequest<AppState> for OptionalJsonBody<T> {
             None => Ok(OptionalJsonBody(None)),
         }
     }
+}
+
+/// Middleware: a path whose percent-escapes do not decode to UTF-8 cannot name anything this
+/// server serves (ids and version ids are ASCII), so it is a 404 `ErrorBody` here instead of
+/// the plain-text 400 the `Path` extractor would answer.
+pub async fn reject_undecodable_paths(req: Request, next: Next) -> Response {
+    if decodes_to_utf8(req.uri().path()) {
+        next.run(req).await
+    } else {
+        ApiError::NotFound.into_response()
+    }
+}
+
+/// Whether percent-decoding `path` (as the `Path` extractor does: `%XX` escapes, anything else
+/// kept as written) yields UTF-8.
+fn decodes_to_utf8(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        let escaped = match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) => hex(h).zip(hex(l)).map(|(h, l)| (h * 16 + l) as u8),
+            _ => None,
+        };
+        match escaped {
+            Some(b) => {
+                out.push(b);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    std::str::from_utf8(&out).is_ok()
 }
 
 /// The decoded query string as ordered pairs, keeping repeated keys.
@@ -171,6 +215,23 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_that_decode_to_invalid_utf8_are_detected() {
+        for ok in [
+            "/api/v2/flows/x",
+            "/a/%2e%2e",
+            "/a/%zz",
+            "/a/%",
+            "/a/%C3%A9",
+            "/a/%e2%82%ac",
+        ] {
+            assert!(decodes_to_utf8(ok), "{ok}");
+        }
+        for bad in ["/a/%FF", "/a/%C0%AE", "/a/%ED%A0%80", "/a/%e2%82"] {
+            assert!(!decodes_to_utf8(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn lists_combine_repeated_keys_and_commas() {

@@ -13,7 +13,8 @@
 //!    logged: tokens are hashed on arrival, client secrets only ever meet argon2.
 //! 3. **Panic guard**: a panicking handler becomes a 500 `ErrorBody`, not a dropped connection.
 //! 4. **Routing**: `POST /oauth/token` (no bearer) or an `/api/v2` route; anything else is a 404
-//!    `ErrorBody`, a wrong method a 405 `ErrorBody`.
+//!    `ErrorBody`, a wrong method a 405 `ErrorBody`; a path whose percent-escapes are not UTF-8
+//!    ([`extract::reject_undecodable_paths`]) is a 404 `ErrorBody` too.
 //! 5. **Authentication** ([`auth::authenticate`], on `/api/v2` only): `Authorization: Bearer`
 //!    → SHA-256 → `Store::get_token` → organization, client and scopes ([`auth::Principal`]).
 //!    Missing → 401 `authentication.required`, unknown → `bad.credentials`, expired →
@@ -83,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::api_routes(state.clone()))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(middleware::from_fn(extract::reject_undecodable_paths))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(

@@ -14,6 +14,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod error;
+pub mod lifecycle;
 pub mod like;
 pub mod open;
 pub mod postgres;
@@ -22,6 +23,7 @@ pub mod sqlite;
 mod store;
 
 pub use error::{Conflict, Consumer, InvalidDetail, StoreError};
+pub use lifecycle::{ConsumerQuery, StaleDependency, StaleKind};
 pub use open::{open_store, StoreLocation};
 pub use postgres::{DatabaseUrl, PostgresStore};
 pub use records::*;

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use uuid::Uuid;
 
 use crate::error::StoreError;
+use crate::lifecycle::{ConsumerQuery, StaleDependency, StaleKind};
 use crate::records::*;
 
 /// Checks a logic write against the organization's module call graph *inside* the write's
@@ -119,6 +120,77 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<ModuleRef>, StoreError>;
     /// The organization's module→module edges among current versions of live modules.
     async fn module_edges(&self, org: Uuid) -> Result<Vec<ModuleEdge>, StoreError>;
+
+    // ---- publishing lifecycle (SPEC §4) ----------------------------------------------------
+    // Each is one transaction whose final write is conditional on the lock column
+    // (`locked_client_id IS NULL OR = client`), so the lock holds across replicas. A flow
+    // locked by another client → `Conflict::Locked` naming the holder; deleted → `Gone`.
+    /// Locks the flow to `client` (idempotent for the holder).
+    async fn checkout_flow(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        client: Uuid,
+    ) -> Result<FlowRecord, StoreError>;
+    /// Checks the draft in (it becomes `checked_in_version`, unpublished) and releases the lock.
+    async fn checkin_flow(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        client: Uuid,
+    ) -> Result<FlowRecord, StoreError>;
+    /// Publishes `version` (default: the draft, else the checked-in version), makes the flow
+    /// active and releases the lock. The version's module calls must still resolve and, for a
+    /// module, `guard` must accept them (`Invalid` otherwise).
+    async fn publish_flow(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        client: Uuid,
+        version: Option<u32>,
+        guard: &dyn LinkGuard,
+    ) -> Result<FlowRecord, StoreError>;
+    /// Drops the draft (it stays in the history) and releases the lock.
+    async fn revert_flow(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        client: Uuid,
+    ) -> Result<FlowRecord, StoreError>;
+    /// Releases the lock whoever holds it (the caller checked the admin scope).
+    async fn unlock_flow(&self, org: Uuid, id: Uuid) -> Result<FlowRecord, StoreError>;
+    /// Sets `active = false`: executions and module calls into it fail.
+    async fn deactivate_flow(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        client: Uuid,
+    ) -> Result<FlowRecord, StoreError>;
+    /// [`Store::delete_flow`] on behalf of `client`: refused with `Conflict::Locked` while
+    /// another client holds the lock.
+    async fn delete_flow_as(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        client: Uuid,
+    ) -> Result<FlowRecord, StoreError>;
+
+    // ---- dependency index queries (SPEC §5) ------------------------------------------------
+    /// A page of the calls into `module` (one entry per consumer version and binding),
+    /// answered from one index range.
+    async fn consumers_page(
+        &self,
+        org: Uuid,
+        module: Uuid,
+        query: &ConsumerQuery,
+    ) -> Result<Page<Consumer>, StoreError>;
+    /// Every stale call of the organization among the consumer versions `filter` selects.
+    async fn stale_dependencies(
+        &self,
+        org: Uuid,
+        kind: StaleKind,
+        filter: ConsumerFilter,
+    ) -> Result<Vec<StaleDependency>, StoreError>;
 
     // ---- executions ----------------------------------------------------------------------
     /// Records a finished (or failed) execution.

@@ -32,6 +32,7 @@ pub struct Cli {
 
 /// Options every command understands.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// API base URL.
     #[arg(long, global = true, env = "GENESYS_ENV_URL", value_name = "URL")]

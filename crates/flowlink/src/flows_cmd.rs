@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 
 use flowlink_client::api::{Flow, FlowType, FlowWrite};
 use flowlink_client::{Client, FlowQuery, LogicDoc, UpdateOutcome};
+use flowlink_model::link::WireLogic;
 
 use crate::cli::{FlowsCommand, ListArgs, ModuleCommand, Output};
 use crate::output::{print, print_json, Table};
@@ -36,14 +37,15 @@ fn opt(s: &Option<String>) -> String {
 /// The flow's logic in its dialect, as a value to show.
 fn logic_of(f: &Flow) -> (&'static str, Value) {
     match flowlink_client::wire_logic(f) {
-        flowlink_model::link::WireLogic::Graph(d) => ("graph", json!({ "definition": d })),
-        flowlink_model::link::WireLogic::Actions(a) => {
+        Ok(WireLogic::Graph(d)) => ("graph", json!({ "definition": d })),
+        Ok(WireLogic::Actions(a)) => {
             let mut v = json!({ "actions": a });
             if let Some(vars) = &f.variables {
                 v["variables"] = vars.clone();
             }
             ("actions", v)
         }
+        Err(_) => ("unknown", Value::Null),
     }
 }
 

@@ -100,6 +100,18 @@ fn module_logic(status: &str, message: &str) -> LogicDoc {
     }))
 }
 
+/// The published logic version number after an update (`3` for `"3.0"`).
+fn published(u: flowlink_client::Update) -> String {
+    let f = match u.outcome {
+        flowlink_client::UpdateOutcome::Updated(f)
+        | flowlink_client::UpdateOutcome::Unchanged(f) => f,
+    };
+    f.published_version
+        .and_then(|v| v.id)
+        .map(|id| id.trim_end_matches(".0").to_string())
+        .unwrap_or_else(|| "?".into())
+}
+
 fn say(text: &str) -> anyhow::Result<()> {
     Ok(print(text)?)
 }
@@ -166,16 +178,15 @@ async fn story(client: &Client, suffix: &str) -> anyhow::Result<()> {
     ))?;
 
     say("\n3. Logic for the module\n")?;
-    client
-        .set_logic(
-            &module_id,
-            &module_logic(
-                "pending",
-                "This is a message from the shared common module.",
-            ),
-        )
-        .await?;
-    say("   set auth_status = pending, tag common-module-executed, play a TTS message\n")?;
+    let first = module_logic(
+        "pending",
+        "This is a message from the shared common module.",
+    );
+    let v = published(client.set_logic(&module_id, &first).await?);
+    say(&format!(
+        "   set auth_status = pending, tag common-module-executed, play a TTS message: \
+         module version {v} published\n"
+    ))?;
 
     say("\n4. Linked into both flows (a call at each flow's entry, floating on the published version)\n")?;
     let targets = Targets::Ids(ids.iter().map(|(id, _)| id.clone()).collect());
@@ -210,13 +221,17 @@ async fn story(client: &Client, suffix: &str) -> anyhow::Result<()> {
     }
 
     say("\n6. The module changed once\n")?;
-    client
-        .set_logic(
-            &module_id,
-            &module_logic("started", "Hello from version two of the shared module."),
-        )
-        .await?;
-    say("   auth_status is now 'started' and the message is new; the flows are not touched\n")?;
+    let v = published(
+        client
+            .set_logic(
+                &module_id,
+                &module_logic("started", "Hello again: the shared module has changed."),
+            )
+            .await?,
+    );
+    say(&format!(
+        "   auth_status = started and a new message: module version {v} published; the flows are not touched\n"
+    ))?;
 
     say("\n7. A second call into each runs the new logic\n")?;
     for (id, name) in &ids {

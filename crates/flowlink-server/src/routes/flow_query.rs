@@ -18,6 +18,25 @@ pub fn page(q: &QueryParams) -> Result<PageRequest, ApiError> {
     })
 }
 
+/// Longest substring filter accepted, in characters. SQLite refuses `LIKE` patterns over
+/// 50,000 bytes (a 500 before this cap); escaped, 1,000 characters stay far below that.
+pub const MAX_FILTER_CHARS: usize = 1000;
+
+/// A substring filter. NUL cannot be matched literally (SQLite ends a `LIKE` pattern at the
+/// first NUL, which turned `name=%00` into "match everything"), so it is refused, and so is a
+/// filter over [`MAX_FILTER_CHARS`].
+fn text_filter(q: &QueryParams, key: &str) -> Result<Option<String>, ApiError> {
+    match q.get(key) {
+        Some(v) if v.contains('\0') => Err(ApiError::bad_request(format!(
+            "query parameter {key} must not contain NUL characters"
+        ))),
+        Some(v) if v.chars().count() > MAX_FILTER_CHARS => Err(ApiError::bad_request(format!(
+            "query parameter {key} is longer than {MAX_FILTER_CHARS} characters"
+        ))),
+        other => Ok(other.map(str::to_string)),
+    }
+}
+
 /// Parses the flow listing filters. Types accept any case, comma lists, repeated keys and the
 /// seed aliases; `id` makes every other filter irrelevant (the store ignores them).
 pub fn flow_query(q: &QueryParams) -> Result<FlowQuery, ApiError> {
@@ -61,9 +80,9 @@ pub fn flow_query(q: &QueryParams) -> Result<FlowQuery, ApiError> {
     Ok(FlowQuery {
         ids,
         types,
-        name: q.get("name").map(str::to_string),
-        description: q.get("description").map(str::to_string),
-        name_or_description: q.get("nameOrDescription").map(str::to_string),
+        name: text_filter(q, "name")?,
+        description: text_filter(q, "description")?,
+        name_or_description: text_filter(q, "nameOrDescription")?,
         include_deleted: q.bool("deleted")?.unwrap_or(false),
         active: q.bool("active")?,
         sort,
@@ -102,6 +121,8 @@ mod tests {
             "pageNumber=0",
             "sortBy=x",
             "type=nope",
+            "name=a%00",
+            "nameOrDescription=%00",
         ] {
             assert!(
                 flow_query(&QueryParams::parse(bad).unwrap()).is_err(),

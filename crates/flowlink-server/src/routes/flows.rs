@@ -9,6 +9,7 @@ use flowlink_store::{FlowRecord, FlowUpdate, NewFlow};
 use uuid::Uuid;
 
 use super::flow_query::flow_query;
+use super::lifecycle::{fill_locked_client, name_holder};
 use super::logic::{plan_create, plan_update, CycleGuard};
 use super::render::render_flow;
 use crate::auth::scopes::{FLOW_DELETE, FLOW_READ, FLOW_WRITE, MODULE_READ, MODULE_WRITE};
@@ -83,13 +84,16 @@ pub async fn load_flow(
     Ok(rec)
 }
 
-/// The flow with its current logic document.
-async fn with_logic(state: &AppState, rec: &FlowRecord) -> Result<Flow, ApiError> {
+/// The flow with its current logic document (the draft while checked out) and the name of
+/// the client holding its lock.
+pub async fn with_logic(state: &AppState, rec: &FlowRecord) -> Result<Flow, ApiError> {
     let v = state
         .store
-        .get_version(rec.org_id, rec.id, rec.latest_version)
+        .get_version(rec.org_id, rec.id, rec.current_version())
         .await?;
-    Ok(render_flow(rec, Some(&v.document)))
+    let mut flow = render_flow(rec, Some(&v.document));
+    fill_locked_client(state, &mut flow).await;
+    Ok(flow)
 }
 
 fn check_error_handling(v: Option<&str>) -> Result<(), ApiError> {
@@ -205,7 +209,7 @@ async fn update(
     check_error_handling(body.error_handling.as_deref())?;
     let current = state
         .store
-        .get_version(who.org_id, rec.id, rec.latest_version)
+        .get_version(who.org_id, rec.id, rec.current_version())
         .await?;
     let logic = plan_update(&body, rec.dialect, &current.document)?;
     // Without new logic there are no new calls, and the guard has nothing to refuse.
@@ -221,10 +225,14 @@ async fn update(
         logic,
         client_id: Some(who.client_id),
     };
-    let updated = state
+    let updated = match state
         .store
         .update_flow(who.org_id, rec.id, update, &guard)
-        .await?;
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return Err(name_holder(&state, e.into()).await),
+    };
     Ok(Json(with_logic(&state, &updated).await?))
 }
 
@@ -236,7 +244,13 @@ async fn delete(
 ) -> Result<StatusCode, ApiError> {
     let rec = load_flow(&state, &who, &id, family, false).await?;
     who.require_any(delete_scopes(rec.flow_type))?;
-    state.store.delete_flow(who.org_id, rec.id, None).await?;
+    if let Err(e) = state
+        .store
+        .delete_flow_as(who.org_id, rec.id, who.client_id)
+        .await
+    {
+        return Err(name_holder(&state, e.into()).await);
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

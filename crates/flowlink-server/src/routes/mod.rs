@@ -1,9 +1,12 @@
 //! The `/api/v2` route table. Every route here sits behind bearer authentication and the
 //! per-token rate limit; handlers check scopes themselves (they depend on the flow's type).
 
+pub mod dependencies;
+pub mod dependency_types;
 pub mod executions;
 pub mod flow_query;
 pub mod flows;
+pub mod lifecycle;
 pub mod logic;
 pub mod orgs;
 pub mod render;
@@ -54,5 +57,7 @@ pub fn api_routes(state: AppState) -> Router<AppState> {
             get(versions::latest_configuration),
         )
         .merge(executions::routes())
+        .merge(lifecycle::routes())
+        .merge(dependencies::routes())
         .route_layer(from_fn_with_state(state, authenticate))
 }

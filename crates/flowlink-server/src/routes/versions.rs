@@ -80,7 +80,8 @@ pub async fn get_configuration(
     Ok(Json(rec.document))
 }
 
-/// `GET /api/v2/flows/{id}/latestconfiguration`: the newest logic version's document.
+/// `GET /api/v2/flows/{id}/latestconfiguration`: the current logic version's document (the
+/// draft while checked out; a reverted draft is no longer current).
 pub async fn latest_configuration(
     State(state): State<AppState>,
     who: Principal,
@@ -90,7 +91,7 @@ pub async fn latest_configuration(
     let rec = readable(&state, &who, &id, &q).await?;
     let v = state
         .store
-        .get_version(who.org_id, rec.id, rec.latest_version)
+        .get_version(who.org_id, rec.id, rec.current_version())
         .await?;
     Ok(Json(v.document))
 }

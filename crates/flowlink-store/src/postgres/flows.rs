@@ -40,14 +40,14 @@ const GRAPH_LOCK_CLASS: i32 = 0x666c_6f77;
 /// Starts a write transaction. The isolation level is stated rather than inherited, because
 /// the locking scheme above is designed for READ COMMITTED (servers configured for SERIALIZABLE
 /// would add serialization failures, which are retried, but needlessly).
-async fn begin(pool: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>, TxError> {
+pub(super) async fn begin(pool: &PgPool) -> Result<sqlx::Transaction<'static, Postgres>, TxError> {
     Ok(pool
         .begin_with("BEGIN ISOLATION LEVEL READ COMMITTED")
         .await?)
 }
 
 /// Serializes the organization's module→module edge changes (see module docs).
-async fn lock_module_graph(conn: &mut PgConnection, org: Uuid) -> Result<(), TxError> {
+pub(super) async fn lock_module_graph(conn: &mut PgConnection, org: Uuid) -> Result<(), TxError> {
     let b = org.as_bytes();
     let key = i32::from_be_bytes([b[0], b[1], b[2], b[3]])
         ^ i32::from_be_bytes([b[12], b[13], b[14], b[15]]);
@@ -121,7 +121,7 @@ fn stale(expected: i64, current: i64) -> StoreError {
 }
 
 /// Reads a flow of `org`; `lock` is a row-locking clause or empty.
-async fn fetch_flow(
+pub(super) async fn fetch_flow(
     conn: &mut PgConnection,
     org: Uuid,
     id: Uuid,
@@ -147,7 +147,7 @@ struct Target {
 
 /// Checks that every called module is a live module of `org` and every pinned version exists,
 /// and locks the called modules against deletion until commit.
-async fn check_calls(
+pub(super) async fn check_calls(
     conn: &mut PgConnection,
     org: Uuid,
     calls: &[ModuleRef],
@@ -473,6 +473,8 @@ pub async fn update_flow(
             return Err(StoreError::Conflict(Conflict::Locked { client_id: holder }).into());
         }
     }
+    // The lock holder's logic writes are drafts: nothing live changes until it publishes.
+    let drafting = cur.locked_client_id.is_some();
     let now = now_ms();
     let name = u.name.clone().unwrap_or_else(|| cur.name.clone());
     let description = u.description.clone().or_else(|| cur.description.clone());
@@ -484,6 +486,16 @@ pub async fn update_flow(
         Some(logic) => {
             check_logic(&mut tx, org, id, &name, cur.flow_type, logic, guard).await?;
             let n = cur.latest_version + 1;
+            let draft;
+            let logic = if drafting {
+                draft = LogicWrite {
+                    kind: VersionKind::Save,
+                    ..logic.clone()
+                };
+                &draft
+            } else {
+                logic
+            };
             insert_version(&mut tx, org, id, n, logic, u.client_id, now).await?;
             (
                 logic.dialect.or(cur.dialect),
@@ -498,7 +510,8 @@ pub async fn update_flow(
          error_handling = $5, dialect = $6, active = $7, published_version = $8, \
          saved_version = $9, checked_in_version = $10, latest_version = $11, \
          published_ms = $12, modified_ms = $13, version = version + 1 \
-         WHERE id = $14 AND org_id = $15 AND version = $16 RETURNING {FLOW_COLUMNS}"
+         WHERE id = $14 AND org_id = $15 AND version = $16 \
+         AND (locked_client_id IS NULL OR locked_client_id = $17) RETURNING {FLOW_COLUMNS}"
     ))
     .bind(&name)
     .bind(name.to_lowercase())
@@ -516,6 +529,7 @@ pub async fn update_flow(
     .bind(id)
     .bind(org)
     .bind(cur.version)
+    .bind(u.client_id)
     .fetch_optional(&mut *tx)
     .await;
     let rec = match res {
@@ -532,11 +546,14 @@ pub async fn update_flow(
     Ok(rec)
 }
 
+/// Soft-deletes a flow. With `client`, refused while another client holds the lock (checked
+/// under the row lock and again by the conditional update).
 pub async fn delete_flow(
     pool: &PgPool,
     org: Uuid,
     id: Uuid,
     expected_version: Option<i64>,
+    client: Option<Uuid>,
 ) -> Result<FlowRecord, TxError> {
     let mut tx = begin(pool).await?;
     // FOR UPDATE (not NO KEY UPDATE) so it waits for every in-flight write that links this
@@ -548,6 +565,11 @@ pub async fn delete_flow(
     if let Some(expected) = expected_version {
         if expected != cur.version {
             return Err(stale(expected, cur.version).into());
+        }
+    }
+    if let (Some(holder), Some(me)) = (cur.locked_client_id, client) {
+        if holder != me {
+            return Err(StoreError::Conflict(Conflict::Locked { client_id: holder }).into());
         }
     }
     if cur.flow_type.is_module() {
@@ -562,12 +584,15 @@ pub async fn delete_flow(
     }
     let row = sqlx::query(&format!(
         "UPDATE flows SET deleted = TRUE, active = FALSE, version = version + 1, \
-         modified_ms = $1 WHERE id = $2 AND org_id = $3 AND version = $4 RETURNING {FLOW_COLUMNS}"
+         modified_ms = $1 WHERE id = $2 AND org_id = $3 AND version = $4 \
+         AND ($5::uuid IS NULL OR locked_client_id IS NULL OR locked_client_id = $5) \
+         RETURNING {FLOW_COLUMNS}"
     ))
     .bind(now_ms())
     .bind(id)
     .bind(org)
     .bind(cur.version)
+    .bind(client)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(row) = row else {

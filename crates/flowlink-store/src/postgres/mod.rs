@@ -10,8 +10,10 @@
 //! Migrations are in `migrations/postgres` (append-only). `sqlx`'s migrator holds a PostgreSQL
 //! advisory lock while it runs, so replicas starting together apply them exactly once.
 
+mod dependencies;
 mod executions;
 mod flows;
+mod lifecycle;
 mod orgs;
 mod rows;
 mod url;
@@ -27,6 +29,7 @@ use uuid::Uuid;
 use self::rows::TxError;
 pub use self::url::{redact, DatabaseUrl};
 use crate::error::{Consumer, StoreError};
+use crate::lifecycle::{ConsumerQuery, StaleDependency, StaleKind};
 use crate::records::*;
 use crate::store::{LinkGuard, Store};
 
@@ -174,7 +177,7 @@ impl Store for PostgresStore {
         id: Uuid,
         expected_version: Option<i64>,
     ) -> Result<FlowRecord, StoreError> {
-        retrying(|| flows::delete_flow(&self.pool, org, id, expected_version)).await
+        retrying(|| flows::delete_flow(&self.pool, org, id, expected_version, None)).await
     }
     async fn list_versions(
         &self,
@@ -212,6 +215,75 @@ impl Store for PostgresStore {
     async fn module_edges(&self, org: Uuid) -> Result<Vec<ModuleEdge>, StoreError> {
         let mut conn = self.pool.acquire().await?;
         flows::module_edges(&mut conn, org).await
+    }
+    async fn checkout_flow(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        client: Uuid,
+    ) -> Result<FlowRecord, StoreError> {
+        retrying(|| lifecycle::checkout(&self.pool, org, id, client)).await
+    }
+    async fn checkin_flow(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        client: Uuid,
+    ) -> Result<FlowRecord, StoreError> {
+        retrying(|| lifecycle::checkin(&self.pool, org, id, client)).await
+    }
+    async fn publish_flow(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        client: Uuid,
+        version: Option<u32>,
+        guard: &dyn LinkGuard,
+    ) -> Result<FlowRecord, StoreError> {
+        retrying(|| lifecycle::publish(&self.pool, org, id, client, version, guard)).await
+    }
+    async fn revert_flow(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        client: Uuid,
+    ) -> Result<FlowRecord, StoreError> {
+        retrying(|| lifecycle::revert(&self.pool, org, id, client)).await
+    }
+    async fn unlock_flow(&self, org: Uuid, id: Uuid) -> Result<FlowRecord, StoreError> {
+        retrying(|| lifecycle::unlock(&self.pool, org, id)).await
+    }
+    async fn deactivate_flow(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        client: Uuid,
+    ) -> Result<FlowRecord, StoreError> {
+        retrying(|| lifecycle::deactivate(&self.pool, org, id, client)).await
+    }
+    async fn delete_flow_as(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        client: Uuid,
+    ) -> Result<FlowRecord, StoreError> {
+        retrying(|| flows::delete_flow(&self.pool, org, id, None, Some(client))).await
+    }
+    async fn consumers_page(
+        &self,
+        org: Uuid,
+        module: Uuid,
+        query: &ConsumerQuery,
+    ) -> Result<Page<Consumer>, StoreError> {
+        dependencies::consumers_page(&self.pool, org, module, query).await
+    }
+    async fn stale_dependencies(
+        &self,
+        org: Uuid,
+        kind: StaleKind,
+        filter: ConsumerFilter,
+    ) -> Result<Vec<StaleDependency>, StoreError> {
+        dependencies::stale_dependencies(&self.pool, org, kind, filter).await
     }
     async fn insert_execution(&self, execution: &ExecutionRecord) -> Result<(), StoreError> {
         executions::insert_execution(&self.pool, execution).await

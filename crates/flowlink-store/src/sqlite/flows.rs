@@ -64,7 +64,7 @@ fn duplicate(flow_type: FlowType, name: &str) -> StoreError {
     })
 }
 
-async fn fetch_flow(
+pub(super) async fn fetch_flow(
     conn: &mut SqliteConnection,
     org: Uuid,
     id: Uuid,
@@ -80,7 +80,7 @@ async fn fetch_flow(
 }
 
 /// Checks that every called module is a live module of `org` and every pinned version exists.
-async fn check_calls(
+pub(super) async fn check_calls(
     conn: &mut SqliteConnection,
     org: Uuid,
     calls: &[ModuleRef],
@@ -380,6 +380,8 @@ pub async fn update_flow(
             return Err(StoreError::Conflict(Conflict::Locked { client_id: holder }));
         }
     }
+    // The lock holder's logic writes are drafts: nothing live changes until it publishes.
+    let drafting = cur.locked_client_id.is_some();
     let now = now_ms();
     let name = u.name.clone().unwrap_or_else(|| cur.name.clone());
     let description = u.description.clone().or_else(|| cur.description.clone());
@@ -391,6 +393,16 @@ pub async fn update_flow(
         Some(logic) => {
             check_logic(&mut tx, org, id, &name, cur.flow_type, logic, guard).await?;
             let n = cur.latest_version + 1;
+            let draft;
+            let logic = if drafting {
+                draft = LogicWrite {
+                    kind: VersionKind::Save,
+                    ..logic.clone()
+                };
+                &draft
+            } else {
+                logic
+            };
             insert_version(&mut tx, org, id, n, logic, u.client_id, now).await?;
             (
                 logic.dialect.or(cur.dialect),
@@ -414,7 +426,8 @@ pub async fn update_flow(
         "UPDATE flows SET name = ?, name_key = ?, description = ?, description_key = ?, \
          error_handling = ?, dialect = ?, active = ?, published_version = ?, saved_version = ?, \
          checked_in_version = ?, latest_version = ?, published_ms = ?, modified_ms = ?, \
-         version = version + 1 WHERE id = ? AND org_id = ? AND version = ?",
+         version = version + 1 WHERE id = ? AND org_id = ? AND version = ? \
+         AND (locked_client_id IS NULL OR locked_client_id = ?)",
     )
     .bind(&name)
     .bind(name.to_lowercase())
@@ -432,6 +445,7 @@ pub async fn update_flow(
     .bind(id.to_string())
     .bind(org.to_string())
     .bind(cur.version)
+    .bind(u.client_id.map(|c| c.to_string()))
     .execute(&mut *tx)
     .await;
     match res {
@@ -452,11 +466,14 @@ pub async fn update_flow(
     Ok(rec)
 }
 
+/// Soft-deletes a flow. With `client`, refused while another client holds the lock (checked
+/// here and again by the conditional update).
 pub async fn delete_flow(
     pool: &SqlitePool,
     org: Uuid,
     id: Uuid,
     expected_version: Option<i64>,
+    client: Option<Uuid>,
 ) -> Result<FlowRecord, StoreError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let cur = fetch_flow(&mut tx, org, id).await?;
@@ -471,6 +488,11 @@ pub async fn delete_flow(
             }));
         }
     }
+    if let (Some(holder), Some(me)) = (cur.locked_client_id, client) {
+        if holder != me {
+            return Err(StoreError::Conflict(Conflict::Locked { client_id: holder }));
+        }
+    }
     if cur.flow_type.is_module() {
         let consumers: Vec<Consumer> = module_consumers(&mut tx, org, id, ConsumerFilter::Current)
             .await?
@@ -483,12 +505,15 @@ pub async fn delete_flow(
     }
     sqlx::query(
         "UPDATE flows SET deleted = 1, active = 0, version = version + 1, modified_ms = ? \
-         WHERE id = ? AND org_id = ? AND version = ?",
+         WHERE id = ? AND org_id = ? AND version = ? \
+         AND (? IS NULL OR locked_client_id IS NULL OR locked_client_id = ?)",
     )
     .bind(now_ms())
     .bind(id.to_string())
     .bind(org.to_string())
     .bind(cur.version)
+    .bind(client.map(|c| c.to_string()))
+    .bind(client.map(|c| c.to_string()))
     .execute(&mut *tx)
     .await?;
     let rec = fetch_flow(&mut tx, org, id).await?;

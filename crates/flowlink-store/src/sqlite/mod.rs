@@ -3,8 +3,10 @@
 //! are serialized through it and start with `BEGIN IMMEDIATE`, so concurrent writers never
 //! meet `SQLITE_BUSY` half-way through a transaction) and a small pool of read-only readers.
 
+mod dependencies;
 mod executions;
 mod flows;
+mod lifecycle;
 mod orgs;
 mod rows;
 
@@ -20,6 +22,7 @@ use sqlx::ConnectOptions;
 use uuid::Uuid;
 
 use crate::error::{Consumer, StoreError};
+use crate::lifecycle::{ConsumerQuery, StaleDependency, StaleKind};
 use crate::records::*;
 use crate::store::{LinkGuard, Store};
 
@@ -133,7 +136,7 @@ impl Store for SqliteStore {
         id: Uuid,
         expected_version: Option<i64>,
     ) -> Result<FlowRecord, StoreError> {
-        flows::delete_flow(&self.writer, org, id, expected_version).await
+        flows::delete_flow(&self.writer, org, id, expected_version, None).await
     }
     async fn list_versions(
         &self,
@@ -171,6 +174,75 @@ impl Store for SqliteStore {
     async fn module_edges(&self, org: Uuid) -> Result<Vec<ModuleEdge>, StoreError> {
         let mut conn = self.readers.acquire().await?;
         flows::module_edges(&mut conn, org).await
+    }
+    async fn checkout_flow(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        client: Uuid,
+    ) -> Result<FlowRecord, StoreError> {
+        lifecycle::checkout(&self.writer, org, id, client).await
+    }
+    async fn checkin_flow(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        client: Uuid,
+    ) -> Result<FlowRecord, StoreError> {
+        lifecycle::checkin(&self.writer, org, id, client).await
+    }
+    async fn publish_flow(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        client: Uuid,
+        version: Option<u32>,
+        guard: &dyn LinkGuard,
+    ) -> Result<FlowRecord, StoreError> {
+        lifecycle::publish(&self.writer, org, id, client, version, guard).await
+    }
+    async fn revert_flow(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        client: Uuid,
+    ) -> Result<FlowRecord, StoreError> {
+        lifecycle::revert(&self.writer, org, id, client).await
+    }
+    async fn unlock_flow(&self, org: Uuid, id: Uuid) -> Result<FlowRecord, StoreError> {
+        lifecycle::unlock(&self.writer, org, id).await
+    }
+    async fn deactivate_flow(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        client: Uuid,
+    ) -> Result<FlowRecord, StoreError> {
+        lifecycle::deactivate(&self.writer, org, id, client).await
+    }
+    async fn delete_flow_as(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        client: Uuid,
+    ) -> Result<FlowRecord, StoreError> {
+        flows::delete_flow(&self.writer, org, id, None, Some(client)).await
+    }
+    async fn consumers_page(
+        &self,
+        org: Uuid,
+        module: Uuid,
+        query: &ConsumerQuery,
+    ) -> Result<Page<Consumer>, StoreError> {
+        dependencies::consumers_page(&self.readers, org, module, query).await
+    }
+    async fn stale_dependencies(
+        &self,
+        org: Uuid,
+        kind: StaleKind,
+        filter: ConsumerFilter,
+    ) -> Result<Vec<StaleDependency>, StoreError> {
+        dependencies::stale_dependencies(&self.readers, org, kind, filter).await
     }
     async fn insert_execution(&self, execution: &ExecutionRecord) -> Result<(), StoreError> {
         executions::insert_execution(&self.writer, execution).await

@@ -1,0 +1,249 @@
+//! The publishing lifecycle on `POST /api/v2/flows/actions/{checkout,checkin,publish,revert,
+//! unlock,deactivate}?flow=ID` (SPEC §4, reference §4.7).
+//!
+//! The lock belongs to the calling OAuth client and lives in the store (conditional updates on
+//! the lock column), so it holds across replicas. The bodies the SDKs send on these bodiless
+//! POSTs (`null` from Python, nothing from JS, both with `Content-Type: application/json`)
+//! are accepted and ignored. checkout, revert, unlock and deactivate answer the `Flow`;
+//! checkin and publish answer a completed Genesys `Operation` (they finish synchronously here).
+//! Writes refused because another client holds the lock are 409s that name the holder.
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use flowlink_api::{DomainEntityRef, Flow, Operation};
+use flowlink_store::FlowRecord;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::flows::{load_flow, with_logic, write_scopes, Family};
+use super::logic::CycleGuard;
+use super::render::parse_version_id;
+use crate::auth::scopes::ADMIN;
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::extract::{OptionalJsonBody, QueryParams};
+use crate::state::AppState;
+
+/// The six action routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v2/flows/actions/checkout", post(checkout))
+        .route("/api/v2/flows/actions/checkin", post(checkin))
+        .route("/api/v2/flows/actions/publish", post(publish))
+        .route("/api/v2/flows/actions/revert", post(revert))
+        .route("/api/v2/flows/actions/unlock", post(unlock))
+        .route("/api/v2/flows/actions/deactivate", post(deactivate))
+}
+
+/// Adds the holder's name to a lock conflict (the store only knows the client id).
+pub async fn name_holder(state: &AppState, e: ApiError) -> ApiError {
+    match e {
+        ApiError::Locked {
+            client_id,
+            client_name: None,
+        } => {
+            let client_name = match Uuid::parse_str(&client_id) {
+                Ok(id) => state.store.get_client(id).await.ok().map(|c| c.name),
+                Err(_) => None,
+            };
+            ApiError::Locked {
+                client_id,
+                client_name,
+            }
+        }
+        other => other,
+    }
+}
+
+/// Fills `lockedClient.name` (the record carries only the id).
+pub async fn fill_locked_client(state: &AppState, flow: &mut Flow) {
+    let Some(holder) = flow.locked_client.as_mut() else {
+        return;
+    };
+    let id = holder.id.as_deref().and_then(|i| Uuid::parse_str(i).ok());
+    if let Some(id) = id {
+        // A client deleted since it took the lock keeps showing by id only.
+        if let Ok(c) = state.store.get_client(id).await {
+            holder.name = Some(c.name);
+        }
+    }
+}
+
+/// The flow named by the required `flow` query parameter, with the write scope its type needs.
+async fn target(
+    state: &AppState,
+    who: &Principal,
+    q: &QueryParams,
+    scopes: &[&str],
+) -> Result<FlowRecord, ApiError> {
+    let id = q
+        .get("flow")
+        .ok_or_else(|| ApiError::bad_request("query parameter flow (the flow id) is required"))?;
+    let rec = load_flow(state, who, id.trim(), Family::Flows, false).await?;
+    if scopes.is_empty() {
+        who.require_any(write_scopes(rec.flow_type))?;
+    } else {
+        who.require_any(scopes)?;
+    }
+    Ok(rec)
+}
+
+/// The answer of checkin and publish: a completed, successful `Operation`.
+fn operation(who: &Principal, action: &str) -> Operation {
+    Operation {
+        id: Some(Uuid::new_v4().to_string()),
+        complete: Some(true),
+        client: Some(DomainEntityRef {
+            id: Some(who.client_id.to_string()),
+            name: None,
+            self_uri: Some(format!("/api/v2/oauth/clients/{}", who.client_id)),
+        }),
+        error_details: Some(Vec::new()),
+        action_name: Some(action.into()),
+        action_status: Some("SUCCESS".into()),
+        ..Default::default()
+    }
+}
+
+async fn answer_flow(
+    state: &AppState,
+    done: Result<FlowRecord, flowlink_store::StoreError>,
+) -> Result<Json<Flow>, ApiError> {
+    match done {
+        Ok(rec) => {
+            let mut flow = with_logic(state, &rec).await?;
+            fill_locked_client(state, &mut flow).await;
+            Ok(Json(flow))
+        }
+        Err(e) => Err(name_holder(state, e.into()).await),
+    }
+}
+
+async fn answer_operation(
+    state: &AppState,
+    who: &Principal,
+    action: &str,
+    done: Result<FlowRecord, flowlink_store::StoreError>,
+) -> Result<Json<Operation>, ApiError> {
+    match done {
+        Ok(_) => Ok(Json(operation(who, action))),
+        Err(e) => Err(name_holder(state, e.into()).await),
+    }
+}
+
+/// `POST /api/v2/flows/actions/checkout?flow=ID` → the `Flow`, locked to the caller (409
+/// naming the holder if another client has it).
+pub async fn checkout(
+    State(state): State<AppState>,
+    who: Principal,
+    q: QueryParams,
+    OptionalJsonBody(_): OptionalJsonBody<Value>,
+) -> Result<Json<Flow>, ApiError> {
+    let rec = target(&state, &who, &q, &[]).await?;
+    let done = state
+        .store
+        .checkout_flow(who.org_id, rec.id, who.client_id)
+        .await;
+    answer_flow(&state, done).await
+}
+
+/// `POST /api/v2/flows/actions/checkin?flow=ID` → `Operation`: the draft becomes
+/// `checkedInVersion` (still unpublished) and the lock is released.
+pub async fn checkin(
+    State(state): State<AppState>,
+    who: Principal,
+    q: QueryParams,
+    OptionalJsonBody(_): OptionalJsonBody<Value>,
+) -> Result<Json<Operation>, ApiError> {
+    let rec = target(&state, &who, &q, &[]).await?;
+    let done = state
+        .store
+        .checkin_flow(who.org_id, rec.id, who.client_id)
+        .await;
+    answer_operation(&state, &who, "CHECKIN", done).await
+}
+
+/// `POST /api/v2/flows/actions/publish?flow=ID[&version=N]` → `Operation`: the draft (or the
+/// version named) becomes `publishedVersion`, the flow is active and unlocked.
+pub async fn publish(
+    State(state): State<AppState>,
+    who: Principal,
+    q: QueryParams,
+    OptionalJsonBody(_): OptionalJsonBody<Value>,
+) -> Result<Json<Operation>, ApiError> {
+    let rec = target(&state, &who, &q, &[]).await?;
+    let version = match q.get("version") {
+        Some(v) => parse_version_id(v).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "query parameter version must be a version id like \"2.0\" or \"2\", not \"{v}\""
+            ))
+        })?,
+        None => rec.current_version(),
+    };
+    // The version's module calls, for the cycle guard the store runs when a module is
+    // published (an old version may call modules that now call it).
+    let calls = if rec.flow_type.is_module() && version <= rec.latest_version {
+        state
+            .store
+            .consumed_modules(who.org_id, rec.id, version)
+            .await?
+    } else {
+        Vec::new()
+    };
+    let guard = CycleGuard {
+        callees: calls
+            .iter()
+            .map(|c| c.module_id.to_ascii_lowercase())
+            .collect(),
+    };
+    let done = state
+        .store
+        .publish_flow(who.org_id, rec.id, who.client_id, Some(version), &guard)
+        .await;
+    answer_operation(&state, &who, "PUBLISH", done).await
+}
+
+/// `POST /api/v2/flows/actions/revert?flow=ID` → the `Flow` without its draft, unlocked.
+pub async fn revert(
+    State(state): State<AppState>,
+    who: Principal,
+    q: QueryParams,
+    OptionalJsonBody(_): OptionalJsonBody<Value>,
+) -> Result<Json<Flow>, ApiError> {
+    let rec = target(&state, &who, &q, &[]).await?;
+    let done = state
+        .store
+        .revert_flow(who.org_id, rec.id, who.client_id)
+        .await;
+    answer_flow(&state, done).await
+}
+
+/// `POST /api/v2/flows/actions/unlock?flow=ID` (admin scope) → the `Flow`, unlocked whoever
+/// held it.
+pub async fn unlock(
+    State(state): State<AppState>,
+    who: Principal,
+    q: QueryParams,
+    OptionalJsonBody(_): OptionalJsonBody<Value>,
+) -> Result<Json<Flow>, ApiError> {
+    let rec = target(&state, &who, &q, &[ADMIN]).await?;
+    let done = state.store.unlock_flow(who.org_id, rec.id).await;
+    answer_flow(&state, done).await
+}
+
+/// `POST /api/v2/flows/actions/deactivate?flow=ID` → the `Flow` with `active: false`;
+/// executions of it and module calls into it fail from now on.
+pub async fn deactivate(
+    State(state): State<AppState>,
+    who: Principal,
+    q: QueryParams,
+    OptionalJsonBody(_): OptionalJsonBody<Value>,
+) -> Result<Json<Flow>, ApiError> {
+    let rec = target(&state, &who, &q, &[]).await?;
+    let done = state
+        .store
+        .deactivate_flow(who.org_id, rec.id, who.client_id)
+        .await;
+    answer_flow(&state, done).await
+}
