@@ -95,3 +95,45 @@ pub struct DependencyStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub self_uri: Option<String>,
 }
+
+impl crate::FlowType {
+    /// The dependency-tracking object type of this flow type (reference §5 naming rule):
+    /// `<TYPE>FLOW` (`INBOUNDCALL` → `INBOUNDCALLFLOW`, `COMMONMODULE` → `COMMONMODULEFLOW`),
+    /// except `WORKFLOW`, which stays `WORKFLOW`.
+    pub fn dependency_object_type(self) -> String {
+        match self {
+            crate::FlowType::Workflow => "WORKFLOW".into(),
+            other => format!("{}FLOW", other.as_str()),
+        }
+    }
+
+    /// The flow type a dependency-tracking object type names (any case); `None` for object
+    /// types that are not flows (and for `SPEECH`, which has no dependency type).
+    pub fn from_dependency_object_type(s: &str) -> Option<Self> {
+        let s = s.trim();
+        crate::FlowType::ALL
+            .into_iter()
+            .filter(|t| *t != crate::FlowType::Speech)
+            .find(|t| t.dependency_object_type().eq_ignore_ascii_case(s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::FlowType;
+
+    #[test]
+    fn object_types_follow_the_naming_rule() {
+        assert_eq!(
+            FlowType::InboundCall.dependency_object_type(),
+            "INBOUNDCALLFLOW"
+        );
+        assert_eq!(FlowType::Workflow.dependency_object_type(), "WORKFLOW");
+        assert_eq!(
+            FlowType::from_dependency_object_type("commonmoduleflow"),
+            Some(FlowType::CommonModule)
+        );
+        assert_eq!(FlowType::from_dependency_object_type("SPEECHFLOW"), None);
+        assert_eq!(FlowType::from_dependency_object_type("QUEUE"), None);
+    }
+}

@@ -15,6 +15,7 @@ mod client;
 mod error;
 mod executions;
 mod flows;
+mod lifecycle;
 mod logic;
 mod ops;
 mod query;
@@ -28,6 +29,7 @@ mod mock_tests;
 pub use client::{Client, StatsSnapshot};
 pub use error::ClientError;
 pub use flows::Collection;
+pub use lifecycle::{FlowFilter, PublishImpact};
 pub use logic::{wire_logic, write_logic, LogicDoc};
 pub use ops::{
     BulkReport, FlowResult, FlowStatus, LinkOptions, Progress, Targets, DEFAULT_CONCURRENCY,

@@ -107,3 +107,19 @@ async fn official_js_sdk_drives_the_server() {
     )
     .await;
 }
+
+/// Issue 5: the Python SDK's lifecycle actions (`post_flows_actions_checkout/checkin/publish/
+/// revert`) and dependency queries (`get_architect_dependencytracking_consumingresources`,
+/// `consumedresources`, `build`), run through the check script's `FLOWLINK_SDK_EXTRA` hook.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_python_sdk_runs_the_lifecycle_and_dependency_tracking() {
+    let server = start_server().await;
+    let extra = sdk_dir().join("python_sdk_lifecycle.py");
+    run_check(
+        &server,
+        "python3",
+        &["python_sdk_check.py"],
+        &[("FLOWLINK_SDK_EXTRA", extra.display().to_string())],
+    )
+    .await;
+}

@@ -110,6 +110,21 @@ pub enum Command {
     /// Run the seeds' example end to end on an embedded server (or GENESYS_ENV_URL) and tell
     /// the story.
     Quickstart,
+    /// Who calls a module and what a flow calls; --graph dot|mermaid for the whole organization.
+    #[command(
+        after_help = "Examples:\n  flowlink deps 'Shared Auth'\n  flowlink deps 'Main IVR' -o json\n  flowlink deps --graph dot | dot -Tsvg > calls.svg"
+    )]
+    Deps(crate::deps_cmd::DepsArgs),
+    /// Lock a flow to this client: its logic writes become drafts until publish or checkin.
+    Checkout(crate::lifecycle_cmd::FlowArg),
+    /// Check a flow's draft in (unpublished) and release the lock.
+    Checkin(crate::lifecycle_cmd::FlowArg),
+    /// Publish a flow's draft (or checked-in version, or --version) and release the lock.
+    Publish(crate::lifecycle_cmd::PublishArgs),
+    /// Drop a flow's draft and release the lock.
+    Revert(crate::lifecycle_cmd::FlowArg),
+    /// Force-release a flow's lock (needs the admin scope).
+    Unlock(crate::lifecycle_cmd::FlowArg),
 }
 
 #[derive(Debug, Args)]
@@ -227,6 +242,10 @@ pub enum ModuleCommand {
         /// Module id or name.
         module: String,
     },
+    /// Publish a module; with --impact, first list the flows that will run the new logic and
+    /// those that stay on an older pin.
+    #[command(after_help = "Example:\n  flowlink module publish 'Shared Auth' --impact --dry-run")]
+    Publish(crate::lifecycle_cmd::ModulePublishArgs),
 }
 
 #[derive(Debug, Args)]

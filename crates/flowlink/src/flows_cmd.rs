@@ -208,5 +208,8 @@ pub async fn run_module(
             }
         }
         ModuleCommand::Get { module } => show_flow(&client.resolve_module(module).await?, output),
+        ModuleCommand::Publish(args) => {
+            crate::lifecycle_cmd::module_publish(client, args, output).await
+        }
     }
 }

@@ -9,7 +9,9 @@ mod admin;
 mod call_cmd;
 mod cli;
 mod config;
+mod deps_cmd;
 mod flows_cmd;
+mod lifecycle_cmd;
 mod link_cmd;
 mod output;
 mod progress;
@@ -58,7 +60,27 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Call(args) => call_cmd::run(&config::client(g)?, args, g.output)
             .await
             .map(|()| Exit::Ok),
+        Command::Deps(args) => deps_cmd::run(&config::client(g)?, args, g.output)
+            .await
+            .map(|()| Exit::Ok),
+        Command::Checkout(a) => lifecycle(g, lifecycle_cmd::Action::Checkout, &a.flow).await,
+        Command::Checkin(a) => lifecycle(g, lifecycle_cmd::Action::Checkin, &a.flow).await,
+        Command::Revert(a) => lifecycle(g, lifecycle_cmd::Action::Revert, &a.flow).await,
+        Command::Unlock(a) => lifecycle(g, lifecycle_cmd::Action::Unlock, &a.flow).await,
+        Command::Publish(args) => lifecycle_cmd::publish(&config::client(g)?, args, g.output)
+            .await
+            .map(|()| Exit::Ok),
     }
+}
+
+async fn lifecycle(
+    g: &cli::Global,
+    action: lifecycle_cmd::Action,
+    flow: &str,
+) -> anyhow::Result<Exit> {
+    lifecycle_cmd::run(&config::client(g)?, action, flow, g.output)
+        .await
+        .map(|()| Exit::Ok)
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

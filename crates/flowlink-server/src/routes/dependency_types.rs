@@ -39,19 +39,12 @@ const NAMES: [(FlowType, &str); 20] = [
 /// for want of a better name, and never appear as module callers (speech flows cannot call
 /// modules in Architect).
 pub fn object_type(t: FlowType) -> String {
-    match t {
-        FlowType::Workflow => "WORKFLOW".into(),
-        other => format!("{}FLOW", other.as_str()),
-    }
+    t.dependency_object_type()
 }
 
 /// The flow type an object type names (any case), if it names one.
 pub fn parse_object_type(s: &str) -> Option<FlowType> {
-    let s = s.trim();
-    NAMES
-        .iter()
-        .map(|(t, _)| *t)
-        .find(|t| object_type(*t).eq_ignore_ascii_case(s))
+    FlowType::from_dependency_object_type(s)
 }
 
 fn unknown(param: &str, value: &str) -> ApiError {

@@ -10,6 +10,7 @@ mod concurrency;
 mod dependencies;
 mod flows;
 mod harness;
+mod lifecycle;
 mod support;
 
 /// Generates `sqlite::<scenario>` and `postgres::<scenario>` tests for each scenario.
@@ -49,4 +50,5 @@ story! {
     dependencies::delete_in_use_is_refused,
     dependencies::cycle_guard_sees_edges_and_aborts_cleanly,
     concurrency::concurrent_writers,
+    lifecycle::checkout_drafts_and_dependency_roles,
 }
