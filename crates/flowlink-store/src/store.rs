@@ -32,6 +32,9 @@ impl LinkGuard for NoLinkGuard {
 /// docs. Methods taking `org` never see or touch another organization's rows.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// Closes the backend's connections, waiting for in-flight statements (graceful shutdown).
+    async fn close(&self);
+
     // ---- organizations -------------------------------------------------------------------
     /// Creates an organization.
     async fn create_org(&self, name: &str) -> Result<Organization, StoreError>;

@@ -8,18 +8,31 @@ use anyhow::Context;
 use serde_json::json;
 
 use flowlink_server::bootstrap::{self, ClientCredentials};
-use flowlink_store::{SqliteStore, Store};
+use flowlink_store::{SqliteStore, Store, StoreLocation};
 
 use crate::cli::{ClientsCommand, OrgsCommand, Output};
 use crate::config::{self, Credentials};
 use crate::output::{print, print_json};
 
-/// Opens the data dir's store.
-pub async fn open_store(dir: &Path) -> anyhow::Result<Arc<SqliteStore>> {
-    let store = SqliteStore::open_dir(dir)
-        .await
-        .with_context(|| format!("cannot open the store in {}", dir.display()))?;
-    Ok(Arc::new(store))
+/// Opens the store: the PostgreSQL database at `database_url` when one is given (shared by
+/// any number of server replicas), else the embedded SQLite store in the data dir.
+pub async fn open_store(dir: &Path, database_url: Option<&str>) -> anyhow::Result<Arc<dyn Store>> {
+    match database_url {
+        Some(url) => {
+            let location = StoreLocation::parse(url)?;
+            // `location` displays without the password, so it is safe in the message.
+            location
+                .open()
+                .await
+                .with_context(|| format!("cannot open the store at {location}"))
+        }
+        None => {
+            let store = SqliteStore::open_dir(dir)
+                .await
+                .with_context(|| format!("cannot open the store in {}", dir.display()))?;
+            Ok(Arc::new(store))
+        }
+    }
 }
 
 /// Creates the first organization and its `admin` client if the store has none, prints the
@@ -54,8 +67,13 @@ pub async fn ensure_bootstrap(
 }
 
 /// Runs an `orgs` subcommand.
-pub async fn orgs(cmd: &OrgsCommand, dir: &Path, output: Output) -> anyhow::Result<()> {
-    let store = open_store(dir).await?;
+pub async fn orgs(
+    cmd: &OrgsCommand,
+    dir: &Path,
+    database_url: Option<&str>,
+    output: Output,
+) -> anyhow::Result<()> {
+    let store = open_store(dir, database_url).await?;
     ensure_bootstrap(store.as_ref(), dir, None).await?;
     let OrgsCommand::Create { name } = cmd;
     let org = bootstrap::create_org(store.as_ref(), name).await?;
@@ -70,8 +88,13 @@ pub async fn orgs(cmd: &OrgsCommand, dir: &Path, output: Output) -> anyhow::Resu
 }
 
 /// Runs a `clients` subcommand.
-pub async fn clients(cmd: &ClientsCommand, dir: &Path, output: Output) -> anyhow::Result<()> {
-    let store = open_store(dir).await?;
+pub async fn clients(
+    cmd: &ClientsCommand,
+    dir: &Path,
+    database_url: Option<&str>,
+    output: Output,
+) -> anyhow::Result<()> {
+    let store = open_store(dir, database_url).await?;
     let fresh = ensure_bootstrap(store.as_ref(), dir, None).await?;
     let ClientsCommand::Create { name, scopes, org } = cmd;
     let org_id = match org {

@@ -58,6 +58,16 @@ pub struct Global {
         default_value = ".flowlink"
     )]
     pub data_dir: PathBuf,
+    /// PostgreSQL URL (`postgres://user:pass@host/db`) for `serve`, `orgs` and `clients`:
+    /// several server replicas can share one database. Unset: embedded SQLite in --data-dir.
+    #[arg(
+        long,
+        global = true,
+        env = "FLOWLINK_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
     /// Output format.
     #[arg(long, short = 'o', global = true, value_enum, default_value_t = Output::Table)]
     pub output: Output,
@@ -77,7 +87,7 @@ pub enum Output {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the platform server (embedded SQLite in --data-dir).
+    /// Run the platform server (embedded SQLite in --data-dir, or PostgreSQL with --database-url).
     #[command(
         after_help = "Example:\n  flowlink serve --listen 127.0.0.1:8080 --data-dir ./.flowlink --rate-limit-per-minute 0"
     )]

@@ -29,7 +29,7 @@ struct Embedded {
 
 async fn start_embedded() -> anyhow::Result<Embedded> {
     let dir = tempfile::tempdir().context("cannot create a temporary data dir")?;
-    let store = admin::open_store(dir.path()).await?;
+    let store = admin::open_store(dir.path(), None).await?;
     let creds = flowlink_server::bootstrap::bootstrap(store.as_ref())
         .await?
         .context("a fresh store already had an organization")?;

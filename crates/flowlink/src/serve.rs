@@ -35,7 +35,7 @@ async fn shutdown_signal() {
 }
 
 /// Runs the server until a shutdown signal.
-pub async fn run(args: &ServeArgs, dir: &Path) -> anyhow::Result<()> {
+pub async fn run(args: &ServeArgs, dir: &Path, database_url: Option<&str>) -> anyhow::Result<()> {
     if !args.listen.ip().is_loopback() {
         bail!(
             "--listen {} is not a loopback address; flowlink serves on 127.0.0.1 only",
@@ -47,7 +47,7 @@ pub async fn run(args: &ServeArgs, dir: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}");
-    let store = open_store(dir).await?;
+    let store = open_store(dir, database_url).await?;
     if ensure_bootstrap(store.as_ref(), dir, Some(url.clone()))
         .await?
         .is_none()

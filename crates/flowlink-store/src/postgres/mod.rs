@@ -118,6 +118,10 @@ where
 
 #[async_trait]
 impl Store for PostgresStore {
+    async fn close(&self) {
+        PostgresStore::close(self).await
+    }
+
     async fn create_org(&self, name: &str) -> Result<Organization, StoreError> {
         orgs::create_org(&self.pool, name).await
     }

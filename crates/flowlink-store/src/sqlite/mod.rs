@@ -77,6 +77,10 @@ impl SqliteStore {
 
 #[async_trait]
 impl Store for SqliteStore {
+    async fn close(&self) {
+        SqliteStore::close(self).await
+    }
+
     async fn create_org(&self, name: &str) -> Result<Organization, StoreError> {
         orgs::create_org(&self.writer, name).await
     }
