@@ -37,13 +37,17 @@ pub enum Exit {
 async fn run(cli: Cli) -> anyhow::Result<Exit> {
     let g = &cli.global;
     match &cli.command {
-        Command::Serve(args) => serve::run(args, &g.data_dir, g.database_url.as_deref()).await.map(|()| Exit::Ok),
+        Command::Serve(args) => serve::run(args, &g.data_dir, g.database_url.as_deref())
+            .await
+            .map(|()| Exit::Ok),
         Command::Orgs(cmd) => admin::orgs(cmd, &g.data_dir, g.database_url.as_deref(), g.output)
             .await
             .map(|()| Exit::Ok),
-        Command::Clients(cmd) => admin::clients(cmd, &g.data_dir, g.database_url.as_deref(), g.output)
-            .await
-            .map(|()| Exit::Ok),
+        Command::Clients(cmd) => {
+            admin::clients(cmd, &g.data_dir, g.database_url.as_deref(), g.output)
+                .await
+                .map(|()| Exit::Ok)
+        }
         Command::Quickstart => quickstart::run(g).await.map(|()| Exit::Ok),
         Command::Flows(cmd) => flows_cmd::run_flows(&config::client(g)?, cmd, g.output)
             .await
