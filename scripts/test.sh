@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, as README states it. Installs what the tests drive (the official Genesys
-# Python and JS SDKs) when missing, then runs every cargo test of the workspace.
+# Python and JS SDKs) when missing, starts a throw-away PostgreSQL (scripts/postgres.sh) unless
+# FLOWLINK_TEST_DATABASE_URL names one, runs every cargo test of the workspace (API tests on
+# SQLite; store story, PostgreSQL-only and multi-replica tests on PostgreSQL), then runs the API
+# test targets a second time on PostgreSQL (FLOWLINK_TEST_BACKEND=postgres). FLOWLINK_SKIP_POSTGRES=1
+# skips everything PostgreSQL. Arguments go to the first `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,3 +27,14 @@ if [ -z "${FLOWLINK_TEST_DATABASE_URL:-}" ] && [ "${FLOWLINK_SKIP_POSTGRES:-}" !
 fi
 
 cargo test --workspace --locked "$@"
+
+# The API test targets whose server harness follows FLOWLINK_TEST_BACKEND, again on PostgreSQL,
+# each test in a fresh schema.
+if [ "${FLOWLINK_SKIP_POSTGRES:-}" != 1 ]; then
+  echo "== API tests again on PostgreSQL (FLOWLINK_TEST_BACKEND=postgres)"
+  FLOWLINK_TEST_BACKEND=postgres cargo test --locked \
+    -p flowlink-server --test server --test executions --test hostile --test lifecycle \
+    --test official_sdks \
+    -p flowlink --test commands --test concurrency --test deps_and_lifecycle --test link \
+    --test rate_limit
+fi

@@ -9,6 +9,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 
 use flowlink_server::{bootstrap, AppState, ServerConfig};
+use flowlink_store::testing::{TestBackend, TestSchema};
 use flowlink_store::SqliteStore;
 
 struct Running {
@@ -17,6 +18,8 @@ struct Running {
     client_secret: String,
     _dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    // Last: with FLOWLINK_TEST_BACKEND=postgres, the schema dropped after the server.
+    _schema: Option<TestSchema>,
 }
 
 impl Drop for Running {
@@ -29,8 +32,16 @@ impl Drop for Running {
 
 async fn start_server() -> Running {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = SqliteStore::open_dir(dir.path()).await.expect("open store");
-    let store: Arc<dyn flowlink_store::Store> = Arc::new(store);
+    let schema = match TestBackend::from_env() {
+        TestBackend::Sqlite => None,
+        TestBackend::Postgres => TestSchema::create().await,
+    };
+    let store: Arc<dyn flowlink_store::Store> = match &schema {
+        Some(s) => flowlink_store::open_store(s.url())
+            .await
+            .expect("open store"),
+        None => Arc::new(SqliteStore::open_dir(dir.path()).await.expect("open store")),
+    };
     let creds = bootstrap(store.as_ref())
         .await
         .expect("bootstrap")
@@ -54,6 +65,7 @@ async fn start_server() -> Running {
         client_secret: creds.client_secret.clone(),
         _dir: dir,
         shutdown: Some(tx),
+        _schema: schema,
     }
 }
 

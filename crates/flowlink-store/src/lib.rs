@@ -21,6 +21,8 @@ pub mod postgres;
 pub mod records;
 pub mod sqlite;
 mod store;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use error::{Conflict, Consumer, InvalidDetail, StoreError};
 pub use lifecycle::{ConsumerQuery, StaleDependency, StaleKind};

@@ -96,6 +96,27 @@ pub async fn with_logic(state: &AppState, rec: &FlowRecord) -> Result<Flow, ApiE
     Ok(flow)
 }
 
+/// Names may not hold control characters (no client can show or type them, and PostgreSQL
+/// cannot store NUL); refused alike on every backend.
+fn check_name(name: &str) -> Result<(), ApiError> {
+    if name.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "name must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Descriptions may span lines, but NUL cannot be stored by PostgreSQL, so no backend takes it.
+fn check_description(description: Option<&str>) -> Result<(), ApiError> {
+    if description.is_some_and(|d| d.contains('\0')) {
+        return Err(ApiError::bad_request(
+            "description must not contain NUL characters",
+        ));
+    }
+    Ok(())
+}
+
 fn check_error_handling(v: Option<&str>) -> Result<(), ApiError> {
     match v {
         None | Some("disconnect") | Some("continue") => Ok(()),
@@ -153,6 +174,8 @@ async fn create(
         .filter(|n| !n.is_empty())
         .ok_or_else(|| ApiError::bad_request("name is required and cannot be blank"))?
         .to_string();
+    check_name(&name)?;
+    check_description(body.description.as_deref())?;
     check_error_handling(body.error_handling.as_deref())?;
     let logic = plan_create(&body)?;
     let guard = CycleGuard::for_write(&logic);
@@ -206,6 +229,10 @@ async fn update(
         Some("") => return Err(ApiError::bad_request("name cannot be blank")),
         other => other.map(str::to_string),
     };
+    if let Some(name) = &name {
+        check_name(name)?;
+    }
+    check_description(body.description.as_deref())?;
     check_error_handling(body.error_handling.as_deref())?;
     let current = state
         .store

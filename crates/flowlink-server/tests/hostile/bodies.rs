@@ -319,6 +319,71 @@ async fn invalid_utf8_and_lone_surrogates_are_400_and_change_nothing() {
 }
 
 #[tokio::test]
+async fn control_characters_in_names_and_nul_in_descriptions_are_400_on_every_backend() {
+    let w = World::new().await;
+    let before = w.snapshot().await;
+    let caller =
+        w.s.get(&format!("/api/v2/flows/{}", w.caller), &w.token)
+            .await;
+    let version = caller.body["version"].clone();
+    let put = format!("/api/v2/flows/{}", w.caller);
+    for bad in [
+        "a\0b",
+        "\0",
+        "tab\there",
+        "line\nbreak",
+        "bell\u{7}",
+        "del\u{7f}",
+        "c1\u{85}x",
+    ] {
+        let what = format!("name {bad:?}");
+        let r =
+            w.s.post(
+                "/api/v2/flows",
+                &w.token,
+                json!({"name": bad, "type": "inboundcall"}),
+            )
+            .await;
+        assert_error(&r, 400, "bad.request", &what);
+        let r =
+            w.s.post("/api/v2/flows/flowmodules", &w.token, json!({"name": bad}))
+                .await;
+        assert_error(&r, 400, "bad.request", &what);
+        let r =
+            w.s.put(&put, &w.token, json!({"version": version, "name": bad}))
+                .await;
+        assert_error(&r, 400, "bad.request", &what);
+    }
+    let r =
+        w.s.post(
+            "/api/v2/flows",
+            &w.token,
+            json!({"name": "Nul", "type": "inboundcall", "description": "x\0y"}),
+        )
+        .await;
+    assert_error(&r, 400, "bad.request", "description with NUL");
+    let r =
+        w.s.put(
+            &put,
+            &w.token,
+            json!({"version": version, "description": "\0"}),
+        )
+        .await;
+    assert_error(&r, 400, "bad.request", "description with NUL");
+    w.unchanged(&before, "control characters").await;
+    // Line breaks stay welcome in descriptions.
+    let r =
+        w.s.put(
+            &put,
+            &w.token,
+            json!({"version": version, "description": "two\nlines"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["description"], "two\nlines");
+}
+
+#[tokio::test]
 async fn wrong_content_types_are_415_and_change_nothing() {
     let w = World::new().await;
     let before = w.snapshot().await;

@@ -5,7 +5,7 @@
 
 use std::str::FromStr;
 
-use flowlink_store::{ConsumerFilter, Store};
+use flowlink_store::ConsumerFilter;
 use futures::future::join_all;
 use reqwest::Method;
 use serde_json::{json, Value};

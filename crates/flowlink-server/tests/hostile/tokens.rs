@@ -2,7 +2,7 @@
 //! 404 for another organization's ids (indistinguishable from absent), and nothing changes.
 
 use flowlink_server::auth::secrets::token_hash;
-use flowlink_store::{AccessToken, Store};
+use flowlink_store::AccessToken;
 use reqwest::header::{HeaderValue, AUTHORIZATION};
 use reqwest::Method;
 use serde_json::{json, Value};

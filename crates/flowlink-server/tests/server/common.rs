@@ -1,10 +1,13 @@
-//! Test harness: a real server (router + SQLite in a temp dir) on 127.0.0.1:0, driven over
-//! HTTP with reqwest.
+//! Test harness: a real server (router + a fresh store) on 127.0.0.1:0, driven over HTTP with
+//! reqwest. The store is SQLite in a temp dir, or — with `FLOWLINK_TEST_BACKEND=postgres` — a
+//! fresh schema of the `FLOWLINK_TEST_DATABASE_URL` database, so every test of every target
+//! using this harness runs on either backend without interfering with the others.
 
 use std::sync::Arc;
 
 use flowlink_server::{bootstrap, create_client, create_org, AppState, ServerConfig};
-use flowlink_store::SqliteStore;
+use flowlink_store::testing::{TestBackend, TestSchema};
+use flowlink_store::{open_store, SqliteStore, Store};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tempfile::TempDir;
@@ -16,13 +19,24 @@ use uuid::Uuid;
 pub struct TestServer {
     pub base: String,
     pub dir: TempDir,
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn Store>,
     pub org_id: Uuid,
     pub client_id: String,
     pub client_secret: String,
     pub http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    // Last: the schema is dropped (blocking, bounded) after everything else of the server.
+    schema: Option<Arc<TestSchema>>,
+}
+
+/// What a stopped server leaves behind to start again on the same data.
+pub struct Saved {
+    dir: TempDir,
+    schema: Option<Arc<TestSchema>>,
+    org_id: Uuid,
+    client_id: String,
+    client_secret: String,
 }
 
 /// A reply: status, the correlation header and the JSON body (Null when empty).
@@ -61,24 +75,31 @@ impl TestServer {
         Self::start_with(ServerConfig::default(), None).await
     }
 
-    /// Starts on `dir` (a fresh temp dir if `None`), bootstrapping on first use.
-    pub async fn start_with(
-        config: ServerConfig,
-        dir: Option<(TempDir, Uuid, String, String)>,
-    ) -> Self {
-        let (dir, org_id, client_id, client_secret) = match dir {
-            Some(d) => d,
-            None => (
-                tempfile::tempdir().unwrap(),
-                Uuid::nil(),
-                String::new(),
-                String::new(),
-            ),
+    /// Starts on `saved` data (fresh data on the backend `FLOWLINK_TEST_BACKEND` names if
+    /// `None`), bootstrapping on first use.
+    pub async fn start_with(config: ServerConfig, saved: Option<Saved>) -> Self {
+        let saved = match saved {
+            Some(s) => s,
+            None => Saved {
+                dir: tempfile::tempdir().unwrap(),
+                schema: match TestBackend::from_env() {
+                    TestBackend::Sqlite => None,
+                    // `None` from `create` only when FLOWLINK_SKIP_POSTGRES=1, which `from_env`
+                    // already turned into SQLite.
+                    TestBackend::Postgres => Some(Arc::new(TestSchema::create().await.unwrap())),
+                },
+                org_id: Uuid::nil(),
+                client_id: String::new(),
+                client_secret: String::new(),
+            },
         };
-        let store = Arc::new(SqliteStore::open_dir(dir.path()).await.unwrap());
+        let store: Arc<dyn Store> = match &saved.schema {
+            Some(schema) => open_store(schema.url()).await.unwrap(),
+            None => Arc::new(SqliteStore::open_dir(saved.dir.path()).await.unwrap()),
+        };
         let (org_id, client_id, client_secret) = match bootstrap(store.as_ref()).await.unwrap() {
             Some(c) => (c.org_id, c.client_id.to_string(), c.client_secret),
-            None => (org_id, client_id, client_secret),
+            None => (saved.org_id, saved.client_id, saved.client_secret),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -93,7 +114,7 @@ impl TestServer {
         });
         TestServer {
             base,
-            dir,
+            dir: saved.dir,
             store,
             org_id,
             client_id,
@@ -101,11 +122,12 @@ impl TestServer {
             http: reqwest::Client::new(),
             stop: Some(tx),
             task: Some(task),
+            schema: saved.schema,
         }
     }
 
     /// Stops the server and returns what it takes to start it again on the same data.
-    pub async fn stop(mut self) -> (TempDir, Uuid, String, String) {
+    pub async fn stop(mut self) -> Saved {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
         }
@@ -113,7 +135,13 @@ impl TestServer {
             task.await.unwrap();
         }
         self.store.close().await;
-        (self.dir, self.org_id, self.client_id, self.client_secret)
+        Saved {
+            dir: self.dir,
+            schema: self.schema,
+            org_id: self.org_id,
+            client_id: self.client_id,
+            client_secret: self.client_secret,
+        }
     }
 
     /// POSTs the token form with Basic credentials; returns the raw reply.

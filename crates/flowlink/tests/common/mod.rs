@@ -1,8 +1,11 @@
 //! Test harness: a real flowlink server (the library, in-process, on 127.0.0.1:0 with a
-//! throw-away SQLite store), a typed client for setting up fixtures, and a runner for the
-//! built `flowlink` binary pointed at that server.
+//! throw-away store: SQLite, or a fresh PostgreSQL schema with `FLOWLINK_TEST_BACKEND=postgres`),
+//! a typed client for setting up fixtures, and a runner for the built `flowlink` binary pointed
+//! at that server.
 
 #![allow(dead_code, clippy::unwrap_used)]
+
+pub mod link_race;
 
 use std::process::Output;
 
@@ -11,7 +14,8 @@ use serde_json::{json, Value};
 use flowlink_client::api::{Flow, FlowType, FlowWrite};
 use flowlink_client::{Client, LogicDoc};
 use flowlink_server::{AppState, ServerConfig};
-use flowlink_store::SqliteStore;
+use flowlink_store::testing::{TestBackend, TestSchema};
+use flowlink_store::{open_store, SqliteStore, Store};
 
 /// A running server plus the bootstrap client's credentials.
 pub struct TestServer {
@@ -20,6 +24,8 @@ pub struct TestServer {
     pub client_secret: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     _dir: tempfile::TempDir,
+    // Last: dropped (blocking, bounded) after the rest of the server.
+    _schema: Option<TestSchema>,
 }
 
 impl Drop for TestServer {
@@ -34,7 +40,14 @@ impl TestServer {
     /// Starts a server; `rate_limit_per_minute` 0 turns the limit off.
     pub async fn start(rate_limit_per_minute: u32) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let store = std::sync::Arc::new(SqliteStore::open_dir(dir.path()).await.unwrap());
+        let schema = match TestBackend::from_env() {
+            TestBackend::Sqlite => None,
+            TestBackend::Postgres => TestSchema::create().await,
+        };
+        let store: std::sync::Arc<dyn Store> = match &schema {
+            Some(s) => open_store(s.url()).await.unwrap(),
+            None => std::sync::Arc::new(SqliteStore::open_dir(dir.path()).await.unwrap()),
+        };
         let creds = flowlink_server::bootstrap::bootstrap(store.as_ref())
             .await
             .unwrap()
@@ -62,6 +75,7 @@ impl TestServer {
             client_secret: creds.client_secret,
             stop: Some(stop),
             _dir: dir,
+            _schema: schema,
         }
     }
 
