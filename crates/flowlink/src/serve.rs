@@ -67,7 +67,14 @@ pub async fn run(args: &ServeArgs, dir: &Path, database_url: Option<&str>) -> an
             ..ServerConfig::default()
         },
     );
-    eprintln!("flowlink listening on {url} (data in {})", dir.display());
+    // Where the data lives, never with a password: a redacted URL or the SQLite data dir.
+    let data = match database_url {
+        Some(url) => flowlink_store::StoreLocation::parse(url)
+            .map(|l| l.to_string())
+            .unwrap_or_else(|_| "the configured database".into()),
+        None => dir.display().to_string(),
+    };
+    eprintln!("flowlink listening on {url} (data in {data})");
     flowlink_server::serve(listener, state, shutdown_signal())
         .await
         .context("server failed")?;
