@@ -1,11 +1,12 @@
 //! Architect dependency-tracking bodies (reference §5).
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::flow::DomainEntityRef;
 
 /// One consumed or consuming resource.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Dependency {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -23,11 +24,11 @@ pub struct Dependency {
     pub updated: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_unknown: Option<bool>,
-    /// Extension: for a module call, whether it floats (runs the module's published version at
+    /// flowlink extension: for a module call, whether it floats (runs the module's published version at
     /// the moment of the call).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub floating: Option<bool>,
-    /// Extension: for a pinned module call, the module version it is pinned to (`"2.0"`).
+    /// flowlink extension: for a pinned module call, the module version it is pinned to (`"2.0"`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pinned_version: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -35,7 +36,7 @@ pub struct Dependency {
 }
 
 /// A tracked object with (optionally) what it consumes and who consumes it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DependencyObject {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,7 +62,7 @@ pub struct DependencyObject {
 }
 
 /// A dependency object type.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DependencyType {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -75,7 +76,7 @@ pub struct DependencyType {
 }
 
 /// State of the dependency index; flowlink's is always `OPERATIONAL` (kept exact on write).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DependencyStatus {
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -3,12 +3,13 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// One detail of an error: which entity or field is concerned.
 ///
 /// `message` is a flowlink extension (the Genesys `Detail` has no free text) so a human reading
 /// a validation error learns what is wrong with each node without a second lookup.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Detail {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -19,13 +20,13 @@ pub struct Detail {
     pub entity_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entity_name: Option<String>,
-    /// Extension: what is wrong, in words.
+    /// flowlink extension: what is wrong, in words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
 /// The rate-limit that was hit (`limit` on a 429).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Limit {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -37,7 +38,7 @@ pub struct Limit {
 }
 
 /// The Genesys `ErrorBody`. `contextId` equals the `ININ-Correlation-Id` response header.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorBody {
     #[serde(default)]
@@ -59,6 +60,7 @@ pub struct ErrorBody {
     #[serde(default)]
     pub details: Vec<Detail>,
     #[serde(default)]
+    #[schema(no_recursion)]
     pub errors: Vec<ErrorBody>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<Limit>,

@@ -4,14 +4,15 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::error::ErrorBody;
 use crate::flow::{DomainEntityRef, FlowVersion};
 
-/// Extension: how to simulate the interaction (caller number, dialled number, the digits the
+/// flowlink extension: how to simulate the interaction (caller number, dialled number, the digits the
 /// caller presses in order, and mocked data-action answers by name:
 /// `{outputs: {...}}` or `{fail: true}`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Simulation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -25,7 +26,7 @@ pub struct Simulation {
 }
 
 /// `POST /api/v2/flows/executions` body.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FlowExecutionLaunchRequest {
     #[serde(default)]
@@ -37,13 +38,13 @@ pub struct FlowExecutionLaunchRequest {
     pub input_data: Option<BTreeMap<String, Value>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// Extension: simulation inputs.
+    /// flowlink extension: simulation inputs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub simulation: Option<Simulation>,
 }
 
 /// Answer to a launch.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FlowExecutionLaunchResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,7 +58,7 @@ pub struct FlowExecutionLaunchResponse {
 }
 
 /// `GET /api/v2/flows/executions/{id}`. `status`: `UNKNOWN|RUNNING|ERROR|TERMINATED|COMPLETED|FAILED`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FlowRuntimeExecution {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -84,7 +85,7 @@ pub struct FlowRuntimeExecution {
     pub conversation: Option<DomainEntityRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub self_uri: Option<String>,
-    /// Extension: the execution trace (steps, module enter/exit, prompts, tags, data, outcome).
+    /// flowlink extension: the execution trace (steps, module enter/exit, prompts, tags, data, outcome).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<Value>,
 }

@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::error::Detail;
 use crate::flow_type::FlowType;
 
 /// A reference to another entity (`{id, name, selfUri}`), e.g. `lockedClient`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DomainEntityRef {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -22,7 +23,7 @@ pub struct DomainEntityRef {
 }
 
 /// The division a flow lives in. flowlink has one `Home` division per organization.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WritableDivision {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -34,7 +35,7 @@ pub struct WritableDivision {
 }
 
 /// `supportedLanguages` entry.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SupportedLanguage {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -44,7 +45,7 @@ pub struct SupportedLanguage {
 }
 
 /// Kind of a flow version: a draft save, a check-in, or a publish.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum FlowVersionType {
     Publish,
@@ -56,7 +57,7 @@ pub enum FlowVersionType {
 ///
 /// `dateCreated`, `dateCheckedIn` and `dateSaved` are int64 epoch milliseconds while
 /// `datePublished` is an ISO-8601 string, exactly as the real API (and its SDKs) have it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FlowVersion {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -94,7 +95,7 @@ pub struct FlowVersion {
 }
 
 /// A Genesys `Operation`: the (here always synchronous) result of an action.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Operation {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -126,7 +127,7 @@ pub struct Operation {
 /// Extensions: `version` (optimistic-concurrency token, bumped by every accepted change),
 /// `definition` (graph dialect) or `actions` + `variables` (action-list dialect) holding the
 /// flow's current logic, and `errorHandling` (`disconnect` | `continue`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Flow {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -165,19 +166,19 @@ pub struct Flow {
     pub supported_languages: Option<Vec<SupportedLanguage>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub self_uri: Option<String>,
-    /// Extension: optimistic-concurrency token.
+    /// flowlink extension: optimistic-concurrency token, bumped by every accepted change.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
-    /// Extension: logic in the graph dialect (`{nodes, edges, entry, variables}`).
+    /// flowlink extension: logic in the graph dialect (`{nodes, edges, entry, variables}`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub definition: Option<Value>,
-    /// Extension: logic in the action-list dialect.
+    /// flowlink extension: logic in the action-list dialect.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actions: Option<Value>,
-    /// Extension: declared variables of an action-list flow.
+    /// flowlink extension: declared variables of an action-list flow.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variables: Option<Value>,
-    /// Extension: `disconnect` (default) or `continue`.
+    /// flowlink extension: `disconnect` (default) or `continue`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_handling: Option<String>,
 }
@@ -186,7 +187,7 @@ pub struct Flow {
 /// read-only and ignored, so an SDK that sends back the whole object it read is fine.
 ///
 /// `null` and absent mean the same: "not mentioned, keep it".
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FlowWrite {
     #[serde(default, skip_serializing_if = "Option::is_none")]

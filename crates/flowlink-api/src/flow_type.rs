@@ -155,6 +155,24 @@ impl Serialize for FlowType {
     }
 }
 
+impl utoipa::PartialSchema for FlowType {
+    /// The UPPERCASE names, as answered. Requests also take any case and the aliases, which
+    /// the document leaves out so that generated clients send the canonical names.
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(FlowType::ALL.iter().map(|t| t.as_str())))
+            .description(Some("A Genesys flow type (UPPERCASE on the wire)."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for FlowType {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("FlowType")
+    }
+}
+
 impl<'de> Deserialize<'de> for FlowType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;

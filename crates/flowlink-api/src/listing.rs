@@ -1,7 +1,16 @@
 //! The Genesys entity-listing envelope (reference §3.1), generic over the entity type.
 
-use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{
+    ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
+};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::dependency::{Dependency, DependencyObject, DependencyType};
+use crate::execution::FlowRuntimeExecution;
 use crate::flow::{Flow, FlowVersion};
 
 /// A page of entities. URIs are relative (`/api/v2/...`); `nextUri`/`previousUri` are omitted
@@ -53,6 +62,75 @@ impl<T> EntityListing<T> {
 pub type FlowEntityListing = EntityListing<Flow>;
 /// `FlowVersionEntityListing`.
 pub type FlowVersionEntityListing = EntityListing<FlowVersion>;
+/// `FlowRuntimeExecutionEntityListing` (flowlink extension: executions of one flow).
+pub type FlowRuntimeExecutionEntityListing = EntityListing<FlowRuntimeExecution>;
+/// `ConsumingResourcesEntityListing` (and the answer of `consumedresources`).
+pub type ConsumingResourcesEntityListing = EntityListing<Dependency>;
+/// `DependencyObjectEntityListing`.
+pub type DependencyObjectEntityListing = EntityListing<DependencyObject>;
+/// `DependencyTypeEntityListing`.
+pub type DependencyTypeEntityListing = EntityListing<DependencyType>;
+
+/// The OpenAPI schema of a page of `T`s: the envelope's fields, `entities` referring to `T`.
+/// Each concrete listing gets its Genesys name below (a derive would name them all
+/// `EntityListing`).
+pub fn listing_schema<T: ToSchema>() -> RefOr<Schema> {
+    let int = || {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+    };
+    let uri = || ObjectBuilder::new().schema_type(Type::String);
+    ObjectBuilder::new()
+        .property(
+            "entities",
+            ArrayBuilder::new().items(Ref::from_schema_name(T::name())),
+        )
+        .required("entities")
+        .property("pageSize", int())
+        .required("pageSize")
+        .property("pageNumber", int())
+        .required("pageNumber")
+        .property("total", int())
+        .required("total")
+        .property("pageCount", int())
+        .required("pageCount")
+        .property("firstUri", uri())
+        .property("selfUri", uri())
+        .property("lastUri", uri())
+        .property("nextUri", uri())
+        .property("previousUri", uri())
+        .into()
+}
+
+/// `ToSchema` for the listing of one entity type under its Genesys name.
+macro_rules! named_listing {
+    ($entity:ty, $name:literal) => {
+        impl PartialSchema for EntityListing<$entity> {
+            fn schema() -> RefOr<Schema> {
+                listing_schema::<$entity>()
+            }
+        }
+
+        impl ToSchema for EntityListing<$entity> {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed($name)
+            }
+
+            fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+                schemas.push((<$entity>::name().into_owned(), <$entity>::schema()));
+                <$entity>::schemas(schemas);
+            }
+        }
+    };
+}
+
+named_listing!(Flow, "FlowEntityListing");
+named_listing!(FlowVersion, "FlowVersionEntityListing");
+named_listing!(FlowRuntimeExecution, "FlowRuntimeExecutionEntityListing");
+named_listing!(Dependency, "ConsumingResourcesEntityListing");
+named_listing!(DependencyObject, "DependencyObjectEntityListing");
+named_listing!(DependencyType, "DependencyTypeEntityListing");
 
 #[cfg(test)]
 mod tests {

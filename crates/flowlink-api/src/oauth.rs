@@ -1,10 +1,11 @@
 //! `POST /oauth/token` bodies: the success response and the OAuth error shape (not ErrorBody).
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// 200 answer of the client-credentials grant. `token_type` is `"bearer"`; `expires_in` is
 /// numeric seconds (the JS SDK does arithmetic on it).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
     pub token_type: String,
@@ -13,7 +14,7 @@ pub struct TokenResponse {
 
 /// The OAuth error body, e.g.
 /// `{"error":"invalid_client","description":"authentication failed","error_description":"authentication failed"}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct OAuthErrorBody {
     pub error: String,
     pub description: String,

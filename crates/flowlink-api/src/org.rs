@@ -1,9 +1,10 @@
 //! The Genesys `Organization` (`GET /api/v2/organizations/me`).
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// The caller's organization (tenant).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Organization {
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -12,7 +12,8 @@
 //!    answering, including the cause of a 500, lands inside it. Secrets and tokens are never
 //!    logged: tokens are hashed on arrival, client secrets only ever meet argon2.
 //! 3. **Panic guard**: a panicking handler becomes a 500 `ErrorBody`, not a dropped connection.
-//! 4. **Routing**: `POST /oauth/token` (no bearer) or an `/api/v2` route; anything else is a 404
+//! 4. **Routing**: `POST /oauth/token` and `GET /api/v2/docs/openapi.json` (no bearer; the
+//!    OpenAPI document of every route, [`openapi`]) or an `/api/v2` route; anything else is a 404
 //!    `ErrorBody`, a wrong method a 405 `ErrorBody`; a path whose percent-escapes are not UTF-8
 //!    ([`extract::reject_undecodable_paths`]) is a 404 `ErrorBody` too.
 //! 5. **Authentication** ([`auth::authenticate`], on `/api/v2` only): `Authorization: Bearer`
@@ -49,6 +50,7 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod extract;
+pub mod openapi;
 pub mod ratelimit;
 pub mod routes;
 pub mod simulate;
@@ -62,7 +64,6 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::Request;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
@@ -76,12 +77,20 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::Internal("handler panicked".into()).into_response()
 }
 
-/// The whole HTTP application for `state`.
+/// The whole HTTP application for `state`. Its routes come from the same tables as the OpenAPI
+/// document ([`openapi::public_routes`], [`routes::api_routes`]); only the `/api/v2` table
+/// gets the bearer-auth middleware (the token endpoint and the document need none).
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
+    let (public, _) = openapi::public_routes().split_for_parts();
+    let (api, _) = routes::api_routes().split_for_parts();
+    let api = api.route_layer(middleware::from_fn_with_state(
+        state.clone(),
+        auth::authenticate,
+    ));
     Router::new()
-        .route("/oauth/token", post(auth::token::token))
-        .merge(routes::api_routes(state.clone()))
+        .merge(public)
+        .merge(api)
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(middleware::from_fn(extract::reject_undecodable_paths))

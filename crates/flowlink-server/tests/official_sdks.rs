@@ -4,73 +4,15 @@
 //! 401/404/410 as their own exception types. The checks themselves live in `tests/sdk/` at the
 //! repository root; `scripts/test.sh` installs both SDKs before the suite runs.
 
+mod running;
+
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::Arc;
 
-use flowlink_server::{bootstrap, AppState, ServerConfig};
-use flowlink_store::testing::{TestBackend, TestSchema};
-use flowlink_store::SqliteStore;
-
-struct Running {
-    url: String,
-    client_id: String,
-    client_secret: String,
-    _dir: tempfile::TempDir,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    // Last: with FLOWLINK_TEST_BACKEND=postgres, the schema dropped after the server.
-    _schema: Option<TestSchema>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
-}
-
-async fn start_server() -> Running {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let schema = match TestBackend::from_env() {
-        TestBackend::Sqlite => None,
-        TestBackend::Postgres => TestSchema::create().await,
-    };
-    let store: Arc<dyn flowlink_store::Store> = match &schema {
-        Some(s) => flowlink_store::open_store(s.url())
-            .await
-            .expect("open store"),
-        None => Arc::new(SqliteStore::open_dir(dir.path()).await.expect("open store")),
-    };
-    let creds = bootstrap(store.as_ref())
-        .await
-        .expect("bootstrap")
-        .expect("first start creates a client");
-    let config = ServerConfig::default();
-    let state = AppState::new(store, config);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = flowlink_server::serve(listener, state, async {
-            let _ = rx.await;
-        })
-        .await;
-    });
-    Running {
-        url: format!("http://{addr}"),
-        client_id: creds.client_id.to_string(),
-        client_secret: creds.client_secret.clone(),
-        _dir: dir,
-        shutdown: Some(tx),
-        _schema: schema,
-    }
-}
+use running::{start_server, Running};
 
 fn sdk_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/sdk")
+    running::repo_root().join("tests/sdk")
 }
 
 async fn run_check(server: &Running, program: &str, args: &[&str], extra_env: &[(&str, String)]) {

@@ -13,6 +13,7 @@
 // Tests may unwrap: a panic there is a test failure with a message, which is the point.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod bulk;
 pub mod error;
 pub mod lifecycle;
 pub mod like;
@@ -24,6 +25,7 @@ mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+pub use bulk::{EditOutcome, EditResult, EditedLogic, FlowEdit};
 pub use error::{Conflict, Consumer, InvalidDetail, StoreError};
 pub use lifecycle::{ConsumerQuery, StaleDependency, StaleKind};
 pub use open::{open_store, StoreLocation};

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use uuid::Uuid;
 
+use crate::bulk::{EditResult, FlowEdit};
 use crate::error::StoreError;
 use crate::lifecycle::{ConsumerQuery, StaleDependency, StaleKind};
 use crate::records::*;
@@ -81,6 +82,20 @@ pub trait Store: Send + Sync + 'static {
         update: FlowUpdate,
         guard: &dyn LinkGuard,
     ) -> Result<FlowRecord, StoreError>;
+    /// Applies `edit` to each flow of `ids` (distinct) in ONE write transaction (one commit;
+    /// the caller sizes the batch): each flow's new logic is computed from its current logic
+    /// inside the transaction and written as [`Store::update_flow`] on behalf of `client` would
+    /// (optimistic version = the row just read; drafts for the lock holder, `Locked` for
+    /// others; references, cycle guard and dependency rows alike). Results are in `ids` order;
+    /// a flow refused by a check fails alone. `Err` only when the batch as a whole failed (then
+    /// nothing of it was written).
+    async fn edit_flows(
+        &self,
+        org: Uuid,
+        client: Uuid,
+        ids: &[Uuid],
+        edit: &dyn FlowEdit,
+    ) -> Result<Vec<EditResult>, StoreError>;
     /// Soft-deletes a flow. A module still called by a current version of a live flow →
     /// `InUse` listing the consumers, and nothing changes.
     async fn delete_flow(

@@ -50,6 +50,28 @@ fn oauth(status: u16, error: &'static str, description: impl Into<String>) -> Ap
 }
 
 /// The token endpoint handler.
+#[utoipa::path(
+    post,
+    path = "/oauth/token",
+    operation_id = "postOauthToken",
+    tag = "OAuth",
+    summary = "Get an access token (client-credentials grant)",
+    request_body(
+        content = crate::openapi::TokenRequest,
+        description = "`grant_type=client_credentials`; credentials in HTTP Basic or the form",
+        content_type = "application/x-www-form-urlencoded"
+    ),
+    responses(
+        (status = 200, description = "A bearer token", body = flowlink_api::TokenResponse),
+        (status = 400, description = "`invalid_request`, `unsupported_grant_type` or \
+                                      `invalid_scope`", body = flowlink_api::OAuthErrorBody),
+        (status = 401, description = "`invalid_client`: unknown client or wrong secret",
+         body = flowlink_api::OAuthErrorBody),
+        crate::openapi::TooLarge,
+        crate::openapi::Internal
+    ),
+    security(())
+)]
 pub async fn token(
     State(state): State<AppState>,
     headers: HeaderMap,

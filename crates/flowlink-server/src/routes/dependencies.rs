@@ -15,8 +15,7 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use flowlink_api::{
     Dependency, DependencyObject, DependencyStatus, DependencyType, EntityListing, FlowType,
 };
@@ -24,6 +23,8 @@ use flowlink_store::{
     Consumer, ConsumerFilter, ConsumerQuery, FlowQuery, FlowRecord, PageRequest, StaleDependency,
     StaleKind, StoreError,
 };
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::dependency_types::{
@@ -41,17 +42,17 @@ use crate::state::AppState;
 const BATCH: u32 = 1_000;
 
 /// The dependency-tracking routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(BASE, get(search))
-        .route(&format!("{BASE}/consumingresources"), get(consuming))
-        .route(&format!("{BASE}/consumedresources"), get(consumed))
-        .route(&format!("{BASE}/object"), get(object))
-        .route(&format!("{BASE}/types"), get(types))
-        .route(&format!("{BASE}/types/{{type_id}}"), get(one_type))
-        .route(&format!("{BASE}/updatedresourceconsumers"), get(updated))
-        .route(&format!("{BASE}/deletedresourceconsumers"), get(deleted))
-        .route(&format!("{BASE}/build"), get(build_status).post(rebuild))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(search))
+        .routes(routes!(consuming))
+        .routes(routes!(consumed))
+        .routes(routes!(object))
+        .routes(routes!(types))
+        .routes(routes!(one_type))
+        .routes(routes!(updated))
+        .routes(routes!(deleted))
+        .routes(routes!(build_status, rebuild))
 }
 
 // ---- parameters ----------------------------------------------------------------------------
@@ -335,6 +336,28 @@ async fn with_lists(
 /// `GET /api/v2/architect/dependencytracking?name=` (required): flows whose name matches, as
 /// `DependencyObject`s at their published (else current) version, with `objectType[]`,
 /// `consumedResources`, `consumingResources` and the matching type filters.
+#[utoipa::path(
+    get,
+    path = "/api/v2/architect/dependencytracking",
+    operation_id = "getArchitectDependencytracking",
+    tag = "Dependency Tracking",
+    summary = "Flows whose name matches, as dependency objects",
+    params(
+        ("name" = String, Query, description = "Name contains (`*` matches anything)"),
+        ("objectType" = Option<Vec<String>>, Query, style = Form, explode, description = "Only these object types (e.g. INBOUNDCALLFLOW)"),
+        ("consumedResources" = Option<bool>, Query, description = "Include what each consumes"),
+        ("consumingResources" = Option<bool>, Query, description = "Include who consumes each"),
+        ("consumedResourceType" = Option<Vec<String>>, Query, style = Form, explode),
+        ("consumingResourceType" = Option<Vec<String>>, Query, style = Form, explode),
+        ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
+        ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
+    ),
+    responses(
+        (status = 200, description = "A page of dependency objects", body = flowlink_api::listing::DependencyObjectEntityListing),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:read"]))
+)]
 pub async fn search(
     State(state): State<AppState>,
     who: Principal,
@@ -361,6 +384,27 @@ pub async fn search(
 
 /// `GET .../consumingresources?id=&objectType=` (both required): a page of the flows whose
 /// versions call this module, with `resourceType[]`, `version`, `flowFilter`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/architect/dependencytracking/consumingresources",
+    operation_id = "getArchitectDependencytrackingConsumingresources",
+    tag = "Dependency Tracking",
+    summary = "Who calls a module",
+    params(
+        ("id" = String, Query, description = "Object (module) ID"),
+        ("objectType" = String, Query, description = "Its object type, e.g. COMMONMODULEFLOW"),
+        ("resourceType" = Option<Vec<String>>, Query, style = Form, explode, description = "Only consumers of these object types"),
+        ("version" = Option<String>, Query, description = "Only calls to this module version"),
+        ("flowFilter" = Option<crate::openapi::FlowFilter>, Query, description = "Which consumer versions count"),
+        ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
+        ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
+    ),
+    responses(
+        (status = 200, description = "A page of consuming resources", body = flowlink_api::listing::ConsumingResourcesEntityListing),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:read"]))
+)]
 pub async fn consuming(
     State(state): State<AppState>,
     who: Principal,
@@ -394,6 +438,26 @@ pub async fn consuming(
 
 /// `GET .../consumedresources?id=&version=&objectType=` (all required): the modules that
 /// version calls, with `resourceType[]` and paging.
+#[utoipa::path(
+    get,
+    path = "/api/v2/architect/dependencytracking/consumedresources",
+    operation_id = "getArchitectDependencytrackingConsumedresources",
+    tag = "Dependency Tracking",
+    summary = "Which modules one version of a flow calls",
+    params(
+        ("id" = String, Query, description = "Flow ID"),
+        ("version" = String, Query, description = "Version (`2.0` or `2`)"),
+        ("objectType" = String, Query, description = "The flow's object type, e.g. INBOUNDCALLFLOW"),
+        ("resourceType" = Option<Vec<String>>, Query, style = Form, explode, description = "Only resources of these object types"),
+        ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
+        ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
+    ),
+    responses(
+        (status = 200, description = "A page of consumed resources", body = crate::openapi::ConsumedResourcesEntityListing),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:read"]))
+)]
 pub async fn consumed(
     State(state): State<AppState>,
     who: Principal,
@@ -419,6 +483,27 @@ pub async fn consumed(
 
 /// `GET .../object?id=` (required): one flow as a `DependencyObject` at `version` (default:
 /// published, else current), with its consumed and consuming resources when asked.
+#[utoipa::path(
+    get,
+    path = "/api/v2/architect/dependencytracking/object",
+    operation_id = "getArchitectDependencytrackingObject",
+    tag = "Dependency Tracking",
+    summary = "One flow as a dependency object",
+    params(
+        ("id" = String, Query, description = "Flow ID"),
+        ("objectType" = Option<String>, Query, description = "Its object type"),
+        ("version" = Option<String>, Query, description = "Version (default: published, else current)"),
+        ("consumedResources" = Option<bool>, Query),
+        ("consumingResources" = Option<bool>, Query),
+        ("consumedResourceType" = Option<Vec<String>>, Query, style = Form, explode),
+        ("consumingResourceType" = Option<Vec<String>>, Query, style = Form, explode)
+    ),
+    responses(
+        (status = 200, description = "The dependency object", body = flowlink_api::DependencyObject),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:read"]))
+)]
 pub async fn object(
     State(state): State<AppState>,
     who: Principal,
@@ -436,6 +521,22 @@ pub async fn object(
 }
 
 /// `GET .../types`: the tracked object types (the flow types), paged.
+#[utoipa::path(
+    get,
+    path = "/api/v2/architect/dependencytracking/types",
+    operation_id = "getArchitectDependencytrackingTypes",
+    tag = "Dependency Tracking",
+    summary = "The tracked object types",
+    params(
+        ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
+        ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
+    ),
+    responses(
+        (status = 200, description = "A page of types", body = flowlink_api::listing::DependencyTypeEntityListing),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:read"]))
+)]
 pub async fn types(
     who: Principal,
     q: QueryParams,
@@ -447,6 +548,21 @@ pub async fn types(
 }
 
 /// `GET .../types/{typeId}`: one type (any case), 404 if flowlink does not track it.
+#[utoipa::path(
+    get,
+    path = "/api/v2/architect/dependencytracking/types/{type_id}",
+    operation_id = "getArchitectDependencytrackingType",
+    tag = "Dependency Tracking",
+    summary = "One tracked object type",
+    params(
+        ("type_id" = String, Path, description = "Object type, e.g. COMMONMODULEFLOW (any case)")
+    ),
+    responses(
+        (status = 200, description = "The type", body = flowlink_api::DependencyType),
+        crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:read"]))
+)]
 pub async fn one_type(
     who: Principal,
     Path(type_id): Path<String>,
@@ -541,6 +657,26 @@ async fn stale_listing(
 /// `GET .../updatedresourceconsumers`: flow versions with a call pinned to an older version
 /// than the module's published one (`name`, `objectType[]`, `consumedResources`,
 /// `consumedResourceType[]`, paging).
+#[utoipa::path(
+    get,
+    path = "/api/v2/architect/dependencytracking/updatedresourceconsumers",
+    operation_id = "getArchitectDependencytrackingUpdatedresourceconsumers",
+    tag = "Dependency Tracking",
+    summary = "Flow versions pinned to an older module version than the published one",
+    params(
+        ("name" = Option<String>, Query, description = "Consumer name contains (`*` matches anything)"),
+        ("objectType" = Option<Vec<String>>, Query, style = Form, explode, description = "Only these object types (e.g. INBOUNDCALLFLOW)"),
+        ("consumedResources" = Option<bool>, Query, description = "Include the stale calls"),
+        ("consumedResourceType" = Option<Vec<String>>, Query, style = Form, explode),
+        ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
+        ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
+    ),
+    responses(
+        (status = 200, description = "A page of dependency objects", body = flowlink_api::listing::DependencyObjectEntityListing),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:read"]))
+)]
 pub async fn updated(
     State(state): State<AppState>,
     who: Principal,
@@ -556,6 +692,27 @@ pub async fn updated(
 /// `GET .../deletedresourceconsumers`: flow versions calling a deleted module (also
 /// `flowFilter`). Delete protection keeps current versions out of it; it lists what a
 /// `flowFilter` still selects if that ever changes.
+#[utoipa::path(
+    get,
+    path = "/api/v2/architect/dependencytracking/deletedresourceconsumers",
+    operation_id = "getArchitectDependencytrackingDeletedresourceconsumers",
+    tag = "Dependency Tracking",
+    summary = "Flow versions calling a deleted module",
+    params(
+        ("name" = Option<String>, Query, description = "Consumer name contains (`*` matches anything)"),
+        ("objectType" = Option<Vec<String>>, Query, style = Form, explode, description = "Only these object types (e.g. INBOUNDCALLFLOW)"),
+        ("consumedResources" = Option<bool>, Query, description = "Include the stale calls"),
+        ("consumedResourceType" = Option<Vec<String>>, Query, style = Form, explode),
+        ("flowFilter" = Option<crate::openapi::FlowFilter>, Query),
+        ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
+        ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
+    ),
+    responses(
+        (status = 200, description = "A page of dependency objects", body = flowlink_api::listing::DependencyObjectEntityListing),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:read"]))
+)]
 pub async fn deleted(
     State(state): State<AppState>,
     who: Principal,
@@ -569,6 +726,18 @@ pub async fn deleted(
 }
 
 /// `GET .../build`: always `OPERATIONAL` (the index is written with every flow version).
+#[utoipa::path(
+    get,
+    path = "/api/v2/architect/dependencytracking/build",
+    operation_id = "getArchitectDependencytrackingBuild",
+    tag = "Dependency Tracking",
+    summary = "State of the dependency index (always OPERATIONAL)",
+    responses(
+        (status = 200, description = "The index state", body = flowlink_api::DependencyStatus),
+        crate::openapi::Forbidden, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:read"]))
+)]
 pub async fn build_status(who: Principal) -> Result<Json<DependencyStatus>, ApiError> {
     read(&who)?;
     Ok(Json(DependencyStatus {
@@ -581,6 +750,18 @@ pub async fn build_status(who: Principal) -> Result<Json<DependencyStatus>, ApiE
 }
 
 /// `POST .../build`: 202, no body. There is nothing to rebuild; accepted for compatibility.
+#[utoipa::path(
+    post,
+    path = "/api/v2/architect/dependencytracking/build",
+    operation_id = "postArchitectDependencytrackingBuild",
+    tag = "Dependency Tracking",
+    summary = "Rebuild the index (nothing to do; accepted)",
+    responses(
+        (status = 202, description = "Accepted"),
+        crate::openapi::Forbidden, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:write"]))
+)]
 pub async fn rebuild(who: Principal) -> Result<StatusCode, ApiError> {
     who.require_any(&[FLOW_WRITE])?;
     Ok(StatusCode::ACCEPTED)

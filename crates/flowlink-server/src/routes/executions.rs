@@ -9,8 +9,7 @@
 //! ([`crate::simulate::Simulator::run`]); modules are resolved once, at launch.
 
 use axum::extract::{Path, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use flowlink_api::{
     DomainEntityRef, EntityListing, ErrorBody, FlowExecutionLaunchRequest,
     FlowExecutionLaunchResponse, FlowRuntimeExecution, FlowVersion,
@@ -18,6 +17,8 @@ use flowlink_api::{
 use flowlink_engine::{DataActionMock, FinalOutcome, FlowToRun, Simulation};
 use flowlink_store::{ExecutionRecord, StoreError};
 use serde_json::{Map, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::flow_query::page;
@@ -40,11 +41,11 @@ const COMPLETED: &str = "COMPLETED";
 const FAILED: &str = "FAILED";
 
 /// Execution routes (merged under the bearer-auth middleware by [`super::api_routes`]).
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v2/flows/executions", post(launch))
-        .route("/api/v2/flows/executions/{id}", get(get_execution))
-        .route("/api/v2/flows/{id}/executions", get(list_executions))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(launch))
+        .routes(routes!(get_execution))
+        .routes(routes!(list_executions))
 }
 
 fn execution_uri(id: Uuid) -> String {
@@ -85,6 +86,19 @@ fn simulation(req: &FlowExecutionLaunchRequest) -> Result<Simulation, ApiError> 
 }
 
 /// `POST /api/v2/flows/executions`: runs the simulated call and answers the launch response.
+#[utoipa::path(
+    post,
+    path = "/api/v2/flows/executions",
+    operation_id = "postFlowsExecutions",
+    tag = "Architect",
+    summary = "Run a simulated call through a flow to completion",
+    request_body(content = flowlink_api::FlowExecutionLaunchRequest, description = "The flow (and version; default: published), inputs and the flowlink `simulation` extension", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The stored execution", body = flowlink_api::FlowExecutionLaunchResponse),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:read"]))
+)]
 pub async fn launch(
     State(state): State<AppState>,
     who: Principal,
@@ -223,6 +237,21 @@ fn render_execution(
 }
 
 /// `GET /api/v2/flows/executions/{id}`: the execution with its full trace.
+#[utoipa::path(
+    get,
+    path = "/api/v2/flows/executions/{id}",
+    operation_id = "getFlowsExecution",
+    tag = "Architect",
+    summary = "Get an execution with its trace",
+    params(
+        ("id" = String, Path, description = "Execution ID")
+    ),
+    responses(
+        (status = 200, description = "The execution", body = flowlink_api::FlowRuntimeExecution),
+        crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:read"]))
+)]
 pub async fn get_execution(
     State(state): State<AppState>,
     who: Principal,
@@ -245,6 +274,25 @@ pub async fn get_execution(
 
 /// `GET /api/v2/flows/{id}/executions`: the flow's executions, newest first, paged; each with
 /// its outcome, tags and participant data but not its steps.
+#[utoipa::path(
+    get,
+    path = "/api/v2/flows/{id}/executions",
+    operation_id = "getFlowExecutions",
+    tag = "Architect",
+    summary = "Page through the executions of a flow, newest first (without steps)",
+    params(
+        ("id" = String, Path, description = "Flow ID"),
+        ("deleted" = Option<bool>, Query, description = "Also find a deleted flow (default false)"),
+        ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
+        ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
+    ),
+    responses(
+        (status = 200, description = "A page of executions", body = flowlink_api::listing::FlowRuntimeExecutionEntityListing),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:read"])),
+    extensions(("x-flowlink-extension" = json!(true)))
+)]
 pub async fn list_executions(
     State(state): State<AppState>,
     who: Principal,

@@ -284,6 +284,31 @@ async fn delete(
 // ---- thin per-path handlers ------------------------------------------------------------
 
 /// `GET /api/v2/flows`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/flows",
+    operation_id = "getFlows",
+    tag = "Architect",
+    summary = "Page through flows",
+    params(
+        ("type" = Option<Vec<flowlink_api::FlowType>>, Query, style = Form, explode, description = "Only these flow types (any case, repeated or comma-separated)"),
+        ("id" = Option<Vec<String>>, Query, style = Form, explode, description = "Only these flow IDs (repeated or comma-separated)"),
+        ("name" = Option<String>, Query, max_length = 1000, description = "Name contains (case-insensitive; `*` matches anything)"),
+        ("description" = Option<String>, Query, max_length = 1000, description = "Description contains"),
+        ("nameOrDescription" = Option<String>, Query, max_length = 1000, description = "Name or description contains"),
+        ("deleted" = Option<bool>, Query, description = "Include deleted flows (default false)"),
+        ("active" = Option<bool>, Query, description = "Only active (published, not deactivated) or only inactive flows"),
+        ("sortBy" = Option<crate::openapi::SortBy>, Query, description = "Sort key (default id)"),
+        ("sortOrder" = Option<crate::openapi::SortOrder>, Query, description = "Sort order (default asc)"),
+        ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
+        ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
+    ),
+    responses(
+        (status = 200, description = "A page of flows (without their logic)", body = flowlink_api::FlowEntityListing),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:read"]), ("PureCloud OAuth" = ["flow:flowmodule:read"]))
+)]
 pub async fn list_flows(
     State(s): State<AppState>,
     who: Principal,
@@ -293,6 +318,30 @@ pub async fn list_flows(
 }
 
 /// `GET /api/v2/flows/flowmodules`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/flows/flowmodules",
+    operation_id = "getFlowsFlowmodules",
+    tag = "Architect",
+    summary = "Page through common modules",
+    params(
+        ("id" = Option<Vec<String>>, Query, style = Form, explode, description = "Only these flow IDs (repeated or comma-separated)"),
+        ("name" = Option<String>, Query, max_length = 1000, description = "Name contains (case-insensitive; `*` matches anything)"),
+        ("description" = Option<String>, Query, max_length = 1000, description = "Description contains"),
+        ("nameOrDescription" = Option<String>, Query, max_length = 1000, description = "Name or description contains"),
+        ("deleted" = Option<bool>, Query, description = "Include deleted flows (default false)"),
+        ("active" = Option<bool>, Query, description = "Only active (published, not deactivated) or only inactive flows"),
+        ("sortBy" = Option<crate::openapi::SortBy>, Query, description = "Sort key (default id)"),
+        ("sortOrder" = Option<crate::openapi::SortOrder>, Query, description = "Sort order (default asc)"),
+        ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
+        ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
+    ),
+    responses(
+        (status = 200, description = "A page of modules", body = flowlink_api::FlowEntityListing),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flowmodule:read"]), ("PureCloud OAuth" = ["flow:flow:read"]))
+)]
 pub async fn list_modules(
     State(s): State<AppState>,
     who: Principal,
@@ -302,6 +351,19 @@ pub async fn list_modules(
 }
 
 /// `POST /api/v2/flows` (200, not 201, like Genesys).
+#[utoipa::path(
+    post,
+    path = "/api/v2/flows",
+    operation_id = "postFlows",
+    tag = "Architect",
+    summary = "Create a flow (200, like Genesys)",
+    request_body(content = flowlink_api::Flow, description = "The flow: `name` and `type` (the module path forces COMMONMODULE), optionally `description`, `errorHandling` and logic (`definition`, or `actions` + `variables`). Read-only fields are ignored.", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The created flow with its logic", body = flowlink_api::Flow),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:write"]))
+)]
 pub async fn create_flow(
     State(s): State<AppState>,
     who: Principal,
@@ -311,6 +373,19 @@ pub async fn create_flow(
 }
 
 /// `POST /api/v2/flows/flowmodules` (type forced to COMMONMODULE).
+#[utoipa::path(
+    post,
+    path = "/api/v2/flows/flowmodules",
+    operation_id = "postFlowsFlowmodules",
+    tag = "Architect",
+    summary = "Create a common module",
+    request_body(content = flowlink_api::Flow, description = "The flow: `name` and `type` (the module path forces COMMONMODULE), optionally `description`, `errorHandling` and logic (`definition`, or `actions` + `variables`). Read-only fields are ignored.", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The created module", body = flowlink_api::Flow),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flowmodule:write"]), ("PureCloud OAuth" = ["flow:flow:write"]))
+)]
 pub async fn create_module(
     State(s): State<AppState>,
     who: Principal,
@@ -320,6 +395,22 @@ pub async fn create_module(
 }
 
 /// `GET /api/v2/flows/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/flows/{id}",
+    operation_id = "getFlow",
+    tag = "Architect",
+    summary = "Get a flow with its current logic",
+    params(
+        ("id" = String, Path, description = "Flow ID"),
+        ("deleted" = Option<bool>, Query, description = "Also find a deleted flow (default false)")
+    ),
+    responses(
+        (status = 200, description = "The flow", body = flowlink_api::Flow),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:read"]), ("PureCloud OAuth" = ["flow:flowmodule:read"]))
+)]
 pub async fn get_flow(
     State(s): State<AppState>,
     who: Principal,
@@ -330,6 +421,22 @@ pub async fn get_flow(
 }
 
 /// `GET /api/v2/flows/flowmodules/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/flows/flowmodules/{id}",
+    operation_id = "getFlowsFlowmodule",
+    tag = "Architect",
+    summary = "Get a common module",
+    params(
+        ("id" = String, Path, description = "Module (COMMONMODULE flow) ID"),
+        ("deleted" = Option<bool>, Query, description = "Also find a deleted flow (default false)")
+    ),
+    responses(
+        (status = 200, description = "The module", body = flowlink_api::Flow),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flowmodule:read"]), ("PureCloud OAuth" = ["flow:flow:read"]))
+)]
 pub async fn get_module(
     State(s): State<AppState>,
     who: Principal,
@@ -340,6 +447,22 @@ pub async fn get_module(
 }
 
 /// `PUT /api/v2/flows/{id}`.
+#[utoipa::path(
+    put,
+    path = "/api/v2/flows/{id}",
+    operation_id = "putFlow",
+    tag = "Architect",
+    summary = "Update a flow (a logic change is a new version)",
+    params(
+        ("id" = String, Path, description = "Flow ID")
+    ),
+    request_body(content = flowlink_api::Flow, description = "The changes: `name`, `description`, `errorHandling`, new logic; `version` (optional) must be the current one. Absent or null fields are kept.", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The updated flow", body = flowlink_api::Flow),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
+)]
 pub async fn put_flow(
     State(s): State<AppState>,
     who: Principal,
@@ -350,6 +473,22 @@ pub async fn put_flow(
 }
 
 /// `PUT /api/v2/flows/flowmodules/{id}`.
+#[utoipa::path(
+    put,
+    path = "/api/v2/flows/flowmodules/{id}",
+    operation_id = "putFlowsFlowmodule",
+    tag = "Architect",
+    summary = "Update a common module",
+    params(
+        ("id" = String, Path, description = "Module (COMMONMODULE flow) ID")
+    ),
+    request_body(content = flowlink_api::Flow, description = "The changes: `name`, `description`, `errorHandling`, new logic; `version` (optional) must be the current one. Absent or null fields are kept.", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The updated module", body = flowlink_api::Flow),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flowmodule:write"]), ("PureCloud OAuth" = ["flow:flow:write"]))
+)]
 pub async fn put_module(
     State(s): State<AppState>,
     who: Principal,
@@ -360,6 +499,21 @@ pub async fn put_module(
 }
 
 /// `DELETE /api/v2/flows/{id}` (204).
+#[utoipa::path(
+    delete,
+    path = "/api/v2/flows/{id}",
+    operation_id = "deleteFlow",
+    tag = "Architect",
+    summary = "Delete a flow",
+    params(
+        ("id" = String, Path, description = "Flow ID")
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:delete"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
+)]
 pub async fn delete_flow(
     State(s): State<AppState>,
     who: Principal,
@@ -369,6 +523,21 @@ pub async fn delete_flow(
 }
 
 /// `DELETE /api/v2/flows/flowmodules/{id}` (204).
+#[utoipa::path(
+    delete,
+    path = "/api/v2/flows/flowmodules/{id}",
+    operation_id = "deleteFlowsFlowmodule",
+    tag = "Architect",
+    summary = "Delete a common module (409 while called)",
+    params(
+        ("id" = String, Path, description = "Module (COMMONMODULE flow) ID")
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flowmodule:write"]), ("PureCloud OAuth" = ["flow:flow:delete"]))
+)]
 pub async fn delete_module(
     State(s): State<AppState>,
     who: Principal,

@@ -9,11 +9,12 @@
 //! Writes refused because another client holds the lock are 409s that name the holder.
 
 use axum::extract::State;
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use flowlink_api::{DomainEntityRef, Flow, Operation};
 use flowlink_store::FlowRecord;
 use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::flows::{load_flow, with_logic, write_scopes, Family};
@@ -26,14 +27,14 @@ use crate::extract::{OptionalJsonBody, QueryParams};
 use crate::state::AppState;
 
 /// The six action routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v2/flows/actions/checkout", post(checkout))
-        .route("/api/v2/flows/actions/checkin", post(checkin))
-        .route("/api/v2/flows/actions/publish", post(publish))
-        .route("/api/v2/flows/actions/revert", post(revert))
-        .route("/api/v2/flows/actions/unlock", post(unlock))
-        .route("/api/v2/flows/actions/deactivate", post(deactivate))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(checkout))
+        .routes(routes!(checkin))
+        .routes(routes!(publish))
+        .routes(routes!(revert))
+        .routes(routes!(unlock))
+        .routes(routes!(deactivate))
 }
 
 /// Adds the holder's name to a lock conflict (the store only knows the client id).
@@ -134,6 +135,22 @@ async fn answer_operation(
 
 /// `POST /api/v2/flows/actions/checkout?flow=ID` → the `Flow`, locked to the caller (409
 /// naming the holder if another client has it).
+#[utoipa::path(
+    post,
+    path = "/api/v2/flows/actions/checkout",
+    operation_id = "postFlowsActionsCheckout",
+    tag = "Architect",
+    summary = "Check a flow out (lock it to the calling client)",
+    params(
+        ("flow" = String, Query, description = "Flow ID")
+    ),
+    request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The flow", body = flowlink_api::Flow),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
+)]
 pub async fn checkout(
     State(state): State<AppState>,
     who: Principal,
@@ -150,6 +167,22 @@ pub async fn checkout(
 
 /// `POST /api/v2/flows/actions/checkin?flow=ID` → `Operation`: the draft becomes
 /// `checkedInVersion` (still unpublished) and the lock is released.
+#[utoipa::path(
+    post,
+    path = "/api/v2/flows/actions/checkin",
+    operation_id = "postFlowsActionsCheckin",
+    tag = "Architect",
+    summary = "Check the draft in and release the lock",
+    params(
+        ("flow" = String, Query, description = "Flow ID")
+    ),
+    request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The completed operation", body = flowlink_api::Operation),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
+)]
 pub async fn checkin(
     State(state): State<AppState>,
     who: Principal,
@@ -166,6 +199,23 @@ pub async fn checkin(
 
 /// `POST /api/v2/flows/actions/publish?flow=ID[&version=N]` → `Operation`: the draft (or the
 /// version named) becomes `publishedVersion`, the flow is active and unlocked.
+#[utoipa::path(
+    post,
+    path = "/api/v2/flows/actions/publish",
+    operation_id = "postFlowsActionsPublish",
+    tag = "Architect",
+    summary = "Publish the draft (or the version named)",
+    params(
+        ("flow" = String, Query, description = "Flow ID"),
+        ("version" = Option<String>, Query, description = "Version to publish (`2.0` or `2`; default: the current one)")
+    ),
+    request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The completed operation", body = flowlink_api::Operation),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
+)]
 pub async fn publish(
     State(state): State<AppState>,
     who: Principal,
@@ -205,6 +255,22 @@ pub async fn publish(
 }
 
 /// `POST /api/v2/flows/actions/revert?flow=ID` → the `Flow` without its draft, unlocked.
+#[utoipa::path(
+    post,
+    path = "/api/v2/flows/actions/revert",
+    operation_id = "postFlowsActionsRevert",
+    tag = "Architect",
+    summary = "Discard the draft and release the lock",
+    params(
+        ("flow" = String, Query, description = "Flow ID")
+    ),
+    request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The flow", body = flowlink_api::Flow),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
+)]
 pub async fn revert(
     State(state): State<AppState>,
     who: Principal,
@@ -221,6 +287,22 @@ pub async fn revert(
 
 /// `POST /api/v2/flows/actions/unlock?flow=ID` (admin scope) → the `Flow`, unlocked whoever
 /// held it.
+#[utoipa::path(
+    post,
+    path = "/api/v2/flows/actions/unlock",
+    operation_id = "postFlowsActionsUnlock",
+    tag = "Architect",
+    summary = "Force-release a lock (admin)",
+    params(
+        ("flow" = String, Query, description = "Flow ID")
+    ),
+    request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The flow", body = flowlink_api::Flow),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["admin"]))
+)]
 pub async fn unlock(
     State(state): State<AppState>,
     who: Principal,
@@ -234,6 +316,22 @@ pub async fn unlock(
 
 /// `POST /api/v2/flows/actions/deactivate?flow=ID` → the `Flow` with `active: false`;
 /// executions of it and module calls into it fail from now on.
+#[utoipa::path(
+    post,
+    path = "/api/v2/flows/actions/deactivate",
+    operation_id = "postFlowsActionsDeactivate",
+    tag = "Architect",
+    summary = "Deactivate a flow",
+    params(
+        ("flow" = String, Query, description = "Flow ID")
+    ),
+    request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The flow", body = flowlink_api::Flow),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
+)]
 pub async fn deactivate(
     State(state): State<AppState>,
     who: Principal,

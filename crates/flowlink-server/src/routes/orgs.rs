@@ -10,6 +10,18 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The caller's organization.
+#[utoipa::path(
+    get,
+    path = "/api/v2/organizations/me",
+    operation_id = "getOrganizationsMe",
+    tag = "Organization",
+    summary = "The caller's organization",
+    responses(
+        (status = 200, description = "The organization", body = flowlink_api::Organization),
+        crate::openapi::Forbidden, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["organization:read"]))
+)]
 pub async fn me(
     State(state): State<AppState>,
     who: Principal,

@@ -28,6 +28,24 @@ async fn readable(
 }
 
 /// `GET /api/v2/flows/{id}/versions`: newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v2/flows/{id}/versions",
+    operation_id = "getFlowVersions",
+    tag = "Architect",
+    summary = "Page through the versions of a flow, newest first",
+    params(
+        ("id" = String, Path, description = "Flow ID"),
+        ("deleted" = Option<bool>, Query, description = "Also find a deleted flow (default false)"),
+        ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
+        ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
+    ),
+    responses(
+        (status = 200, description = "A page of versions", body = flowlink_api::FlowVersionEntityListing),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:read"]), ("PureCloud OAuth" = ["flow:flowmodule:read"]))
+)]
 pub async fn list_versions(
     State(state): State<AppState>,
     who: Principal,
@@ -59,6 +77,23 @@ async fn version_record(
 }
 
 /// `GET /api/v2/flows/{id}/versions/{v}` (`v` = `2.0` or `2`).
+#[utoipa::path(
+    get,
+    path = "/api/v2/flows/{id}/versions/{v}",
+    operation_id = "getFlowVersion",
+    tag = "Architect",
+    summary = "Get one version of a flow",
+    params(
+        ("id" = String, Path, description = "Flow ID"),
+        ("v" = String, Path, description = "Version ID (`2.0` or `2`)"),
+        ("deleted" = Option<bool>, Query, description = "Also find a deleted flow (default false)")
+    ),
+    responses(
+        (status = 200, description = "The version", body = flowlink_api::FlowVersion),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:read"]), ("PureCloud OAuth" = ["flow:flowmodule:read"]))
+)]
 pub async fn get_version(
     State(state): State<AppState>,
     who: Principal,
@@ -70,6 +105,23 @@ pub async fn get_version(
 }
 
 /// `GET /api/v2/flows/{id}/versions/{v}/configuration`.
+#[utoipa::path(
+    get,
+    path = "/api/v2/flows/{id}/versions/{v}/configuration",
+    operation_id = "getFlowVersionConfiguration",
+    tag = "Architect",
+    summary = "The logic document of one version, as written",
+    params(
+        ("id" = String, Path, description = "Flow ID"),
+        ("v" = String, Path, description = "Version ID (`2.0` or `2`)"),
+        ("deleted" = Option<bool>, Query, description = "Also find a deleted flow (default false)")
+    ),
+    responses(
+        (status = 200, description = "The logic document (graph or action-list dialect)", body = Object),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:read"]), ("PureCloud OAuth" = ["flow:flowmodule:read"]))
+)]
 pub async fn get_configuration(
     State(state): State<AppState>,
     who: Principal,
@@ -82,6 +134,22 @@ pub async fn get_configuration(
 
 /// `GET /api/v2/flows/{id}/latestconfiguration`: the current logic version's document (the
 /// draft while checked out; a reverted draft is no longer current).
+#[utoipa::path(
+    get,
+    path = "/api/v2/flows/{id}/latestconfiguration",
+    operation_id = "getFlowLatestconfiguration",
+    tag = "Architect",
+    summary = "The logic document of the current version (the draft while checked out)",
+    params(
+        ("id" = String, Path, description = "Flow ID"),
+        ("deleted" = Option<bool>, Query, description = "Also find a deleted flow (default false)")
+    ),
+    responses(
+        (status = 200, description = "The logic document", body = Object),
+        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::Authenticated
+    ),
+    security(("PureCloud OAuth" = ["flow:flow:read"]), ("PureCloud OAuth" = ["flow:flowmodule:read"]))
+)]
 pub async fn latest_configuration(
     State(state): State<AppState>,
     who: Principal,

@@ -309,7 +309,7 @@ async fn check_logic(
     Ok(())
 }
 
-fn needs_graph_lock(flow_type: FlowType, logic: &LogicWrite) -> bool {
+pub(super) fn needs_graph_lock(flow_type: FlowType, logic: &LogicWrite) -> bool {
     flow_type.is_module() && !logic.calls.is_empty()
 }
 
@@ -460,6 +460,35 @@ pub async fn update_flow(
         }
     }
     let cur = fetch_flow(&mut tx, org, id, "FOR NO KEY UPDATE").await?;
+    let checked = check_update(&mut tx, org, &cur, u, guard).await?;
+    let rec = write_update(&mut tx, org, &cur, checked).await?;
+    tx.commit().await?;
+    Ok(rec)
+}
+
+/// An update that passed every check of [`check_update`], ready for [`write_update`].
+pub(super) struct CheckedUpdate {
+    name: String,
+    description: Option<String>,
+    error_handling: Option<String>,
+    /// The logic version to write (already a draft when the writer holds the lock), if any.
+    logic: Option<LogicWrite>,
+    client_id: Option<Uuid>,
+    expected_version: Option<i64>,
+}
+
+/// Every check of update `u` of `cur` (read in this transaction under `FOR NO KEY UPDATE`),
+/// writing nothing: deleted, optimistic lock, checkout lock, module references (whose rows
+/// it locks `FOR KEY SHARE`) and the cycle guard (the caller holds the graph lock when
+/// [`needs_graph_lock`]). A refusal here leaves the transaction usable, so a bulk edit can go
+/// on with other flows.
+pub(super) async fn check_update(
+    conn: &mut PgConnection,
+    org: Uuid,
+    cur: &FlowRecord,
+    u: &FlowUpdate,
+    guard: &dyn LinkGuard,
+) -> Result<CheckedUpdate, TxError> {
     if cur.deleted {
         return Err(StoreError::Gone.into());
     }
@@ -473,37 +502,60 @@ pub async fn update_flow(
             return Err(StoreError::Conflict(Conflict::Locked { client_id: holder }).into());
         }
     }
-    // The lock holder's logic writes are drafts: nothing live changes until it publishes.
-    let drafting = cur.locked_client_id.is_some();
-    let now = now_ms();
     let name = u.name.clone().unwrap_or_else(|| cur.name.clone());
-    let description = u.description.clone().or_else(|| cur.description.clone());
-    let error_handling = u
-        .error_handling
-        .clone()
-        .or_else(|| cur.error_handling.clone());
-    let (dialect, latest, p) = match &u.logic {
+    let logic = match &u.logic {
         Some(logic) => {
-            check_logic(&mut tx, org, id, &name, cur.flow_type, logic, guard).await?;
-            let n = cur.latest_version + 1;
-            let draft;
-            let logic = if drafting {
-                draft = LogicWrite {
-                    kind: VersionKind::Save,
-                    ..logic.clone()
-                };
-                &draft
+            check_logic(conn, org, cur.id, &name, cur.flow_type, logic, guard).await?;
+            // The lock holder's logic writes are drafts: nothing live changes until it
+            // publishes.
+            let kind = if cur.locked_client_id.is_some() {
+                VersionKind::Save
             } else {
-                logic
+                logic.kind
             };
-            insert_version(&mut tx, org, id, n, logic, u.client_id, now).await?;
+            Some(LogicWrite {
+                kind,
+                ..logic.clone()
+            })
+        }
+        None => None,
+    };
+    Ok(CheckedUpdate {
+        name,
+        description: u
+            .description
+            .clone()
+            .or_else(|| cur.description.clone()),
+        error_handling: u
+            .error_handling
+            .clone()
+            .or_else(|| cur.error_handling.clone()),
+        logic,
+        client_id: u.client_id,
+        expected_version: u.expected_version,
+    })
+}
+
+/// Writes a checked update of `cur`: the new logic version and its dependency rows, then the
+/// row itself (conditional on `version` and the lock); answers the flow as written.
+pub(super) async fn write_update(
+    conn: &mut PgConnection,
+    org: Uuid,
+    cur: &FlowRecord,
+    c: CheckedUpdate,
+) -> Result<FlowRecord, TxError> {
+    let now = now_ms();
+    let (dialect, latest, p) = match &c.logic {
+        Some(logic) => {
+            let n = cur.latest_version + 1;
+            insert_version(conn, org, cur.id, n, logic, c.client_id, now).await?;
             (
                 logic.dialect.or(cur.dialect),
                 n,
-                pointers_after(Some(&cur), logic.kind, n, now),
+                pointers_after(Some(cur), logic.kind, n, now),
             )
         }
-        None => (cur.dialect, cur.latest_version, Pointers::of(&cur)),
+        None => (cur.dialect, cur.latest_version, Pointers::of(cur)),
     };
     let res = sqlx::query(&format!(
         "UPDATE flows SET name = $1, name_key = $2, description = $3, description_key = $4, \
@@ -513,11 +565,11 @@ pub async fn update_flow(
          WHERE id = $14 AND org_id = $15 AND version = $16 \
          AND (locked_client_id IS NULL OR locked_client_id = $17) RETURNING {FLOW_COLUMNS}"
     ))
-    .bind(&name)
-    .bind(name.to_lowercase())
-    .bind(&description)
-    .bind(description.as_ref().map(|d| d.to_lowercase()))
-    .bind(&error_handling)
+    .bind(&c.name)
+    .bind(c.name.to_lowercase())
+    .bind(&c.description)
+    .bind(c.description.as_ref().map(|d| d.to_lowercase()))
+    .bind(&c.error_handling)
     .bind(dialect.map(Dialect::as_str))
     .bind(p.active)
     .bind(p.published.map(i64::from))
@@ -526,24 +578,20 @@ pub async fn update_flow(
     .bind(i64::from(latest))
     .bind(p.published_ms)
     .bind(now)
-    .bind(id)
+    .bind(cur.id)
     .bind(org)
     .bind(cur.version)
-    .bind(u.client_id)
-    .fetch_optional(&mut *tx)
+    .bind(c.client_id)
+    .fetch_optional(&mut *conn)
     .await;
-    let rec = match res {
-        Ok(Some(row)) => flow_from_row(&row)?,
+    match res {
+        Ok(Some(row)) => Ok(flow_from_row(&row)?),
         // The row lock makes this unreachable; it stays as the optimistic lock's last line of
         // defence should the locking above ever be weakened.
-        Ok(None) => {
-            return Err(stale(u.expected_version.unwrap_or(cur.version), cur.version).into())
-        }
-        Err(e) if is_unique_violation(&e) => return Err(duplicate(cur.flow_type, &name).into()),
-        Err(e) => return Err(e.into()),
-    };
-    tx.commit().await?;
-    Ok(rec)
+        Ok(None) => Err(stale(c.expected_version.unwrap_or(cur.version), cur.version).into()),
+        Err(e) if is_unique_violation(&e) => Err(duplicate(cur.flow_type, &c.name).into()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Soft-deletes a flow. With `client`, refused while another client holds the lock (checked

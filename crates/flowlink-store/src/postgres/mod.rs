@@ -10,6 +10,7 @@
 //! Migrations are in `migrations/postgres` (append-only). `sqlx`'s migrator holds a PostgreSQL
 //! advisory lock while it runs, so replicas starting together apply them exactly once.
 
+mod bulk_link;
 mod dependencies;
 mod executions;
 mod flows;
@@ -28,6 +29,7 @@ use uuid::Uuid;
 
 use self::rows::TxError;
 pub use self::url::{redact, DatabaseUrl};
+use crate::bulk::{EditResult, FlowEdit};
 use crate::error::{Consumer, StoreError};
 use crate::lifecycle::{ConsumerQuery, StaleDependency, StaleKind};
 use crate::records::*;
@@ -174,6 +176,15 @@ impl Store for PostgresStore {
         guard: &dyn LinkGuard,
     ) -> Result<FlowRecord, StoreError> {
         retrying(|| flows::update_flow(&self.pool, org, id, &update, guard)).await
+    }
+    async fn edit_flows(
+        &self,
+        org: Uuid,
+        client: Uuid,
+        ids: &[Uuid],
+        edit: &dyn FlowEdit,
+    ) -> Result<Vec<EditResult>, StoreError> {
+        retrying(|| bulk_link::edit_flows(&self.pool, org, client, ids, edit)).await
     }
     async fn delete_flow(
         &self,

@@ -364,6 +364,33 @@ pub async fn update_flow(
 ) -> Result<FlowRecord, StoreError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let cur = fetch_flow(&mut tx, org, id).await?;
+    let checked = check_update(&mut tx, org, &cur, u, guard).await?;
+    let rec = write_update(&mut tx, org, &cur, checked).await?;
+    tx.commit().await?;
+    Ok(rec)
+}
+
+/// An update that passed every check of [`check_update`], ready for [`write_update`].
+pub(super) struct CheckedUpdate {
+    name: String,
+    description: Option<String>,
+    error_handling: Option<String>,
+    /// The logic version to write (already a draft when the writer holds the lock), if any.
+    logic: Option<LogicWrite>,
+    client_id: Option<Uuid>,
+    expected_version: Option<i64>,
+}
+
+/// Every check of update `u` of `cur` (read in this transaction), writing nothing: deleted,
+/// optimistic lock, checkout lock, module references and the cycle guard. An error here
+/// leaves the transaction as it was, so a bulk edit can go on with other flows.
+pub(super) async fn check_update(
+    conn: &mut SqliteConnection,
+    org: Uuid,
+    cur: &FlowRecord,
+    u: FlowUpdate,
+    guard: &dyn LinkGuard,
+) -> Result<CheckedUpdate, StoreError> {
     if cur.deleted {
         return Err(StoreError::Gone);
     }
@@ -380,34 +407,50 @@ pub async fn update_flow(
             return Err(StoreError::Conflict(Conflict::Locked { client_id: holder }));
         }
     }
-    // The lock holder's logic writes are drafts: nothing live changes until it publishes.
-    let drafting = cur.locked_client_id.is_some();
-    let now = now_ms();
-    let name = u.name.clone().unwrap_or_else(|| cur.name.clone());
-    let description = u.description.clone().or_else(|| cur.description.clone());
-    let error_handling = u
-        .error_handling
-        .clone()
-        .or_else(|| cur.error_handling.clone());
-    let (dialect, latest, p) = match &u.logic {
+    let name = u.name.unwrap_or_else(|| cur.name.clone());
+    let logic = match u.logic {
         Some(logic) => {
-            check_logic(&mut tx, org, id, &name, cur.flow_type, logic, guard).await?;
-            let n = cur.latest_version + 1;
-            let draft;
-            let logic = if drafting {
-                draft = LogicWrite {
+            check_logic(conn, org, cur.id, &name, cur.flow_type, &logic, guard).await?;
+            // The lock holder's logic writes are drafts: nothing live changes until it
+            // publishes.
+            Some(if cur.locked_client_id.is_some() {
+                LogicWrite {
                     kind: VersionKind::Save,
-                    ..logic.clone()
-                };
-                &draft
+                    ..logic
+                }
             } else {
                 logic
-            };
-            insert_version(&mut tx, org, id, n, logic, u.client_id, now).await?;
+            })
+        }
+        None => None,
+    };
+    Ok(CheckedUpdate {
+        name,
+        description: u.description.or_else(|| cur.description.clone()),
+        error_handling: u.error_handling.or_else(|| cur.error_handling.clone()),
+        logic,
+        client_id: u.client_id,
+        expected_version: u.expected_version,
+    })
+}
+
+/// Writes a checked update of `cur`: the new logic version and its dependency rows, then the
+/// row itself (conditional on `version` and the lock); answers the flow as written.
+pub(super) async fn write_update(
+    conn: &mut SqliteConnection,
+    org: Uuid,
+    cur: &FlowRecord,
+    c: CheckedUpdate,
+) -> Result<FlowRecord, StoreError> {
+    let now = now_ms();
+    let (dialect, latest, p) = match &c.logic {
+        Some(logic) => {
+            let n = cur.latest_version + 1;
+            insert_version(conn, org, cur.id, n, logic, c.client_id, now).await?;
             (
                 logic.dialect.or(cur.dialect),
                 n,
-                pointers_after(Some(&cur), logic.kind, n, now),
+                pointers_after(Some(cur), logic.kind, n, now),
             )
         }
         None => (
@@ -422,18 +465,19 @@ pub async fn update_flow(
             },
         ),
     };
-    let res = sqlx::query(
+    // RETURNING answers the row as written: no second read.
+    let res = sqlx::query(&format!(
         "UPDATE flows SET name = ?, name_key = ?, description = ?, description_key = ?, \
          error_handling = ?, dialect = ?, active = ?, published_version = ?, saved_version = ?, \
          checked_in_version = ?, latest_version = ?, published_ms = ?, modified_ms = ?, \
          version = version + 1 WHERE id = ? AND org_id = ? AND version = ? \
-         AND (locked_client_id IS NULL OR locked_client_id = ?)",
-    )
-    .bind(&name)
-    .bind(name.to_lowercase())
-    .bind(&description)
-    .bind(description.as_ref().map(|d| d.to_lowercase()))
-    .bind(&error_handling)
+         AND (locked_client_id IS NULL OR locked_client_id = ?) RETURNING {FLOW_COLUMNS}"
+    ))
+    .bind(&c.name)
+    .bind(c.name.to_lowercase())
+    .bind(&c.description)
+    .bind(c.description.as_ref().map(|d| d.to_lowercase()))
+    .bind(&c.error_handling)
     .bind(dialect.map(Dialect::as_str))
     .bind(i64::from(p.active))
     .bind(p.published.map(i64::from))
@@ -442,28 +486,23 @@ pub async fn update_flow(
     .bind(i64::from(latest))
     .bind(p.published_ms)
     .bind(now)
-    .bind(id.to_string())
+    .bind(cur.id.to_string())
     .bind(org.to_string())
     .bind(cur.version)
-    .bind(u.client_id.map(|c| c.to_string()))
-    .execute(&mut *tx)
+    .bind(c.client_id.map(|c| c.to_string()))
+    .fetch_optional(&mut *conn)
     .await;
     match res {
-        Ok(r) if r.rows_affected() == 1 => {}
+        Ok(Some(row)) => flow_from_row(&row),
         // Cannot happen on SQLite (the row was read in this IMMEDIATE transaction) but is the
         // lock's last line of defence on backends with weaker isolation.
-        Ok(_) => {
-            return Err(StoreError::Conflict(Conflict::StaleVersion {
-                expected: u.expected_version.unwrap_or(cur.version),
-                current: cur.version,
-            }))
-        }
-        Err(e) if is_unique_violation(&e) => return Err(duplicate(cur.flow_type, &name)),
-        Err(e) => return Err(e.into()),
+        Ok(None) => Err(StoreError::Conflict(Conflict::StaleVersion {
+            expected: c.expected_version.unwrap_or(cur.version),
+            current: cur.version,
+        })),
+        Err(e) if is_unique_violation(&e) => Err(duplicate(cur.flow_type, &c.name)),
+        Err(e) => Err(e.into()),
     }
-    let rec = fetch_flow(&mut tx, org, id).await?;
-    tx.commit().await?;
-    Ok(rec)
 }
 
 /// Soft-deletes a flow. With `client`, refused while another client holds the lock (checked

@@ -3,6 +3,7 @@
 //! are serialized through it and start with `BEGIN IMMEDIATE`, so concurrent writers never
 //! meet `SQLITE_BUSY` half-way through a transaction) and a small pool of read-only readers.
 
+mod bulk_link;
 mod dependencies;
 mod executions;
 mod flows;
@@ -21,6 +22,7 @@ use sqlx::sqlite::{
 use sqlx::ConnectOptions;
 use uuid::Uuid;
 
+use crate::bulk::{EditResult, FlowEdit};
 use crate::error::{Consumer, StoreError};
 use crate::lifecycle::{ConsumerQuery, StaleDependency, StaleKind};
 use crate::records::*;
@@ -133,6 +135,15 @@ impl Store for SqliteStore {
         guard: &dyn LinkGuard,
     ) -> Result<FlowRecord, StoreError> {
         flows::update_flow(&self.writer, org, id, update, guard).await
+    }
+    async fn edit_flows(
+        &self,
+        org: Uuid,
+        client: Uuid,
+        ids: &[Uuid],
+        edit: &dyn FlowEdit,
+    ) -> Result<Vec<EditResult>, StoreError> {
+        bulk_link::edit_flows(&self.writer, org, client, ids, edit).await
     }
     async fn delete_flow(
         &self,
