@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as README states it. Installs what the tests drive (the official Genesys
-# Python and JS SDKs) when missing, starts a throw-away PostgreSQL (scripts/postgres.sh) unless
+# Python and JS SDKs, schemathesis) when missing, starts a throw-away PostgreSQL (scripts/postgres.sh) unless
 # FLOWLINK_TEST_DATABASE_URL names one, runs every cargo test of the workspace (API tests on
 # SQLite; store story, PostgreSQL-only and multi-replica tests on PostgreSQL), then runs the API
 # test targets a second time on PostgreSQL (FLOWLINK_TEST_BACKEND=postgres). FLOWLINK_SKIP_POSTGRES=1
@@ -15,6 +15,10 @@ mkdir -p "$CARGO_TARGET_DIR"
 if ! python3 -c 'import PureCloudPlatformClientV2' 2>/dev/null; then
   echo "installing the official Genesys Python SDK (tests/sdk/requirements.txt)"
   python3 -m pip install --quiet --disable-pip-version-check -r tests/sdk/requirements.txt
+fi
+if ! python3 -m schemathesis.cli --version >/dev/null 2>&1; then
+  echo "installing schemathesis (tests/fuzz/requirements.txt)"
+  python3 -m pip install --quiet --disable-pip-version-check -r tests/fuzz/requirements.txt
 fi
 if [ ! -d tests/sdk/node_modules/purecloud-platform-client-v2 ]; then
   echo "installing the official Genesys JS SDK (tests/sdk/package-lock.json)"

@@ -29,7 +29,9 @@ pub struct Simulation {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FlowExecutionLaunchRequest {
+    /// Required (an empty one is a 400).
     #[serde(default)]
+    #[schema(required = true, min_length = 1)]
     pub flow_id: String,
     /// Omitted → the flow's published version. `"2.0"` or `"2"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -190,23 +190,34 @@ pub struct Flow {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FlowWrite {
+    /// Ignored (the path names the flow).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// Not blank, no control characters; unique per organization and type (ignoring case).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, pattern = r"\S")]
     pub name: Option<String>,
+    /// No NUL characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Required to create on `/api/v2/flows`; cannot change afterwards.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub flow_type: Option<FlowType>,
+    /// flowlink extension: the `version` last read; a stale one is a 409.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
+    /// flowlink extension: new logic in the graph dialect (`{nodes, edges, entry, variables}`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub definition: Option<Value>,
+    /// flowlink extension: new logic in the action-list dialect.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actions: Option<Value>,
+    /// flowlink extension: declared variables of an action-list flow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variables: Option<Value>,
+    /// flowlink extension: `disconnect` (default) or `continue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^(disconnect|continue)$")]
     pub error_handling: Option<String>,
 }
 

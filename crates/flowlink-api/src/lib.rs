@@ -9,6 +9,7 @@
 // Tests may unwrap: a panic there is a test failure with a message, which is the point.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod bulk_link;
 pub mod dependency;
 pub mod error;
 pub mod execution;
@@ -18,6 +19,10 @@ pub mod listing;
 pub mod oauth;
 pub mod org;
 
+pub use bulk_link::{
+    BulkLinkError, BulkLinkFilter, BulkLinkRequest, BulkLinkResponse, BulkLinkResult,
+    BulkLinkStatus, BULK_LINK_MAX_FLOWS,
+};
 pub use dependency::{Dependency, DependencyObject, DependencyStatus, DependencyType};
 pub use error::{Detail, ErrorBody, Limit};
 pub use execution::{

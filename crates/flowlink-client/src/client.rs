@@ -2,7 +2,7 @@
 //! goes through — bearer token, the shared rate-limit gate, 429 waits, bounded 5xx retries on
 //! idempotent requests, one re-login on 401, and `ErrorBody` decoding.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -67,7 +67,17 @@ struct Inner {
     gate: RateGate,
     policy: RetryPolicy,
     stats: Stats,
+    /// Whether the server offers flowlink's bulk link extension: [`BULK_UNKNOWN`] until the
+    /// first bulk operation finds out.
+    bulk_link: AtomicU8,
 }
+
+/// [`Client::bulk_link_support`]: not tried yet.
+pub(crate) const BULK_UNKNOWN: u8 = 0;
+/// [`Client::bulk_link_support`]: the server answered the extension.
+pub(crate) const BULK_YES: u8 = 1;
+/// [`Client::bulk_link_support`]: the server does not know it (real Genesys).
+pub(crate) const BULK_NO: u8 = 2;
 
 /// A typed client for a flowlink server or Genesys Cloud. Cheap to clone; clones share the
 /// connection pool, the token and the rate-limit gate.
@@ -144,6 +154,7 @@ impl Client {
                 gate: RateGate::default(),
                 policy,
                 stats: Stats::default(),
+                bulk_link: AtomicU8::new(BULK_UNKNOWN),
             }),
         })
     }
@@ -165,6 +176,17 @@ impl Client {
 
     pub(crate) fn raw_stats(&self) -> &Stats {
         &self.inner.stats
+    }
+
+    /// What is known about the server's bulk link extension (`BULK_*`); shared by clones, so
+    /// it is found out once per client.
+    pub(crate) fn bulk_link_support(&self) -> u8 {
+        self.inner.bulk_link.load(Ordering::Relaxed)
+    }
+
+    /// Records what the server answered to the bulk link extension.
+    pub(crate) fn set_bulk_link_support(&self, v: u8) {
+        self.inner.bulk_link.store(v, Ordering::Relaxed);
     }
 
     /// A URL for `path` (relative, e.g. `api/v2/flows` or `/api/v2/flows?x=1`) under the base.
@@ -265,6 +287,18 @@ impl Client {
             method,
             Method::GET | Method::PUT | Method::DELETE | Method::HEAD
         );
+        self.execute_as(method, url, body, idempotent).await
+    }
+
+    /// [`Client::execute`] for a request whose repetition is harmless (`idempotent`) whatever
+    /// its method, e.g. the bulk link POST (linking twice changes nothing the second time).
+    pub(crate) async fn execute_as(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<Vec<u8>>,
+        idempotent: bool,
+    ) -> Result<Vec<u8>, ClientError> {
         let policy = &self.inner.policy;
         let (mut rate_waits, mut server_retries, mut relogged) = (0u32, 0u32, false);
         loop {
@@ -341,12 +375,27 @@ impl Client {
         url: Url,
         body: Option<&(impl Serialize + ?Sized)>,
     ) -> Result<T, ClientError> {
+        let idempotent = matches!(
+            method,
+            Method::GET | Method::PUT | Method::DELETE | Method::HEAD
+        );
+        self.json_as(method, url, body, idempotent).await
+    }
+
+    /// [`Client::json`] with the idempotency stated (see [`Client::execute_as`]).
+    pub(crate) async fn json_as<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&(impl Serialize + ?Sized)>,
+        idempotent: bool,
+    ) -> Result<T, ClientError> {
         let body = body
             .map(serde_json::to_vec)
             .transpose()
             .map_err(|e| ClientError::Invalid(format!("cannot encode request body: {e}")))?;
         let text = url.to_string();
-        let bytes = self.execute(method, url, body).await?;
+        let bytes = self.execute_as(method, url, body, idempotent).await?;
         serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode {
             url: text,
             reason: e.to_string(),

@@ -32,7 +32,7 @@ impl Collection {
     }
 }
 
-fn seg(id: &str) -> String {
+pub(crate) fn seg(id: &str) -> String {
     // Ids are UUIDs; encoding keeps a stray `/` or `?` in user input from changing the route.
     let mut out = String::with_capacity(id.len());
     for b in id.bytes() {

@@ -11,6 +11,7 @@
 // Tests unwrap freely: a panic there is a failed test, not a crash.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+mod bulk_link;
 mod client;
 mod error;
 mod executions;
@@ -26,6 +27,7 @@ mod update;
 #[cfg(test)]
 mod mock_tests;
 
+pub use bulk_link::BULK_CHUNK;
 pub use client::{Client, StatsSnapshot};
 pub use error::ClientError;
 pub use flows::Collection;

@@ -1,6 +1,8 @@
 //! High-level operations of the seeds' job: create a shared module, give it logic, and link it
 //! into (or unlink it from) many flows at once — idempotent, 409-safe, concurrent within the
-//! rate limit, with a result per flow.
+//! rate limit, with a result per flow. Bulk link/unlink use flowlink's server-side bulk
+//! extension when the server offers it ([`crate::bulk_link`]) and otherwise (real Genesys, or
+//! [`LinkOptions::per_flow`]) the per-flow GET/PUT path with 409 re-apply.
 
 use std::collections::HashSet;
 
@@ -10,6 +12,7 @@ use serde::Serialize;
 use flowlink_api::{Flow, FlowType, FlowWrite};
 use flowlink_model::link::{self, LinkOutcome};
 
+use crate::bulk_link::BulkAsk;
 use crate::client::Client;
 use crate::error::ClientError;
 use crate::logic::{wire_logic, write_logic, LogicDoc};
@@ -37,8 +40,11 @@ pub struct LinkOptions {
     pub version: Option<u32>,
     /// Name of the inserted call node/action; `None` → `Call <module name>`.
     pub call_name: Option<String>,
-    /// Flows updated at once (at least 1).
+    /// Flows updated at once (at least 1) on the per-flow path.
     pub concurrency: usize,
+    /// Always use the per-flow GET/PUT path (the one that works against real Genesys), even
+    /// when the server offers the bulk extension.
+    pub per_flow: bool,
 }
 
 impl Default for LinkOptions {
@@ -47,6 +53,7 @@ impl Default for LinkOptions {
             version: None,
             call_name: None,
             concurrency: DEFAULT_CONCURRENCY,
+            per_flow: false,
         }
     }
 }
@@ -292,6 +299,24 @@ impl Client {
             progress.done(r);
         }
         let version = opts.version;
+        if !opts.per_flow {
+            let ask = BulkAsk {
+                module_id: &module_id,
+                unlink: matches!(op, Op::Unlink),
+                version,
+                call_name: &call_name,
+            };
+            let ids: Vec<String> = resolved.iter().map(|t| t.id.clone()).collect();
+            if let Some(mut all) = self.link_via_server(&ask, &ids, progress).await? {
+                all.extend(unresolved);
+                return Ok(BulkReport {
+                    module_id,
+                    module_name,
+                    version,
+                    results: all,
+                });
+            }
+        }
         let mut results: Vec<(usize, FlowResult)> = stream::iter(resolved.into_iter().enumerate())
             .map(|(i, t)| {
                 let (module_id, call_name) = (&module_id, &call_name);

@@ -189,8 +189,23 @@ fn permissions_body(scopes: &[String]) -> ErrorBody {
     b
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+impl ApiError {
+    /// The status and `ErrorBody` this error answers with (an OAuth error gets the `ErrorBody`
+    /// shape): how a bulk answer reports one item's failure exactly as a single request would.
+    pub fn status_and_body(self) -> (StatusCode, ErrorBody) {
+        let (status, payload, _) = self.parts();
+        match payload {
+            Ok(b) => (status, b),
+            Err(o) => (
+                status,
+                body(status, &o.error, o.error_description, Vec::new()),
+            ),
+        }
+    }
+
+    /// Status, body (an `ErrorBody`, or the OAuth shape for the token endpoint) and the
+    /// `Retry-After` seconds, if any: the one mapping every answer goes through.
+    fn parts(self) -> (StatusCode, Result<ErrorBody, OAuthErrorBody>, Option<u64>) {
         let mut retry_after = None;
         let (status, payload) = match self {
             ApiError::BadRequest { message, details } => {
@@ -359,6 +374,13 @@ impl IntoResponse for ApiError {
                 (s, Ok(body(s, "internal.server.error", m.into(), vec![])))
             }
         };
+        (status, payload, retry_after)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, payload, retry_after) = self.parts();
         let mut resp = match payload {
             Ok(b) => (status, Json(b)).into_response(),
             Err(o) => (status, Json(o)).into_response(),

@@ -9,20 +9,21 @@
 //! flowlink's additions to the Genesys API are marked: fields whose description starts with
 //! "flowlink extension" and extension-only operations carry `x-flowlink-extension: true`.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use axum::body::Bytes;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use flowlink_api::ErrorBody;
+use flowlink_api::{ErrorBody, FlowType, FlowWrite};
 use serde::Deserialize;
 use utoipa::openapi::extensions::ExtensionsBuilder;
 use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::schema::Schema;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{ClientCredentials, Flow, OAuth2, Scopes, SecurityScheme};
 use utoipa::openapi::{Content, Ref, RefOr};
-use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
+use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -53,7 +54,7 @@ const EXTENSION_PREFIX: &str = "flowlink extension";
                        Genesys `ErrorBody`s whose `contextId` equals the `ININ-Correlation-Id` \
                        response header."
     ),
-    components(schemas(ErrorBody, flowlink_api::FlowType, SortBy, SortOrder, FlowFilter)),
+    components(schemas(ErrorBody, FlowType, SortBy, SortOrder, FlowFilter)),
     modifiers(&OAuthScheme),
     tags(
         (name = "Architect", description = "Flows, modules, versions, the publishing lifecycle \
@@ -236,12 +237,100 @@ pub enum FlowFilter {
     CheckedIn,
 }
 
+/// A dependency-tracking object type (a flow type's `<TYPE>FLOW`, or `WORKFLOW`). Any case
+/// is accepted; the document lists the canonical names.
+pub struct ObjectType;
+
+impl PartialSchema for ObjectType {
+    fn schema() -> RefOr<Schema> {
+        let names: Vec<String> = crate::routes::dependency_types::all_types()
+            .into_iter()
+            .filter_map(|t| t.id)
+            .collect();
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(names))
+            .description(Some("A tracked object type (flows only)"))
+            .into()
+    }
+}
+
+impl ToSchema for ObjectType {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("ObjectType")
+    }
+}
+
+/// `grant_type` of the token request: the client-credentials grant only.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    ClientCredentials,
+}
+
+/// The body of `POST /api/v2/flows`: a `FlowWrite` with `name` and `type` required.
+pub struct NewFlow;
+
+/// The body of `POST /api/v2/flows/flowmodules`: a `FlowWrite` with `name` required (the
+/// type is COMMONMODULE whatever is sent).
+pub struct NewFlowModule;
+
+/// `FlowWrite`'s schema with `required` added.
+fn flow_write_requiring(required: &[&str], description: &str) -> RefOr<Schema> {
+    let mut schema = FlowWrite::schema();
+    if let RefOr::T(Schema::Object(o)) = &mut schema {
+        o.required.extend(required.iter().map(|r| r.to_string()));
+        o.description = Some(description.to_string());
+    }
+    schema
+}
+
+impl PartialSchema for NewFlow {
+    fn schema() -> RefOr<Schema> {
+        flow_write_requiring(
+            &["name", "type"],
+            "A new flow: `FlowWrite` with `name` and `type` required. A whole `Flow` is \
+             accepted too; its read-only fields are ignored.",
+        )
+    }
+}
+
+impl ToSchema for NewFlow {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("NewFlow")
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((FlowWrite::name().into_owned(), FlowWrite::schema()));
+        FlowWrite::schemas(schemas);
+    }
+}
+
+impl PartialSchema for NewFlowModule {
+    fn schema() -> RefOr<Schema> {
+        flow_write_requiring(
+            &["name"],
+            "A new common module: `FlowWrite` with `name` required (`type` is COMMONMODULE \
+             whatever is sent).",
+        )
+    }
+}
+
+impl ToSchema for NewFlowModule {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("NewFlowModule")
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        NewFlow::schemas(schemas);
+    }
+}
+
 /// The form body of `POST /oauth/token`. Credentials go in HTTP Basic (what the SDKs send) or
 /// in `client_id`/`client_secret`.
 #[derive(Deserialize, ToSchema)]
 pub struct TokenRequest {
-    /// Only `client_credentials`.
-    pub grant_type: String,
+    pub grant_type: GrantType,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
     /// Space- or comma-separated subset of the client's scopes.
@@ -263,12 +352,76 @@ pub fn document() -> utoipa::openapi::OpenApi {
         .merge(public_routes())
         .merge(crate::routes::api_routes())
         .into_openapi();
+    let genesys = schemas_of_genesys_operations(&doc);
     if let Some(components) = doc.components.as_mut() {
-        for schema in components.schemas.values_mut() {
+        for (name, schema) in components.schemas.iter_mut() {
             mark_extensions(schema);
+            if !genesys.contains(name) {
+                // Only extension operations use it: the whole schema is an addition.
+                if let RefOr::T(schema) = schema {
+                    flag(schema);
+                }
+            }
         }
     }
     doc
+}
+
+/// Schema names `value` refers to.
+fn references(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    ("$ref", serde_json::Value::String(r)) => {
+                        if let Some(name) = r.strip_prefix("#/components/schemas/") {
+                            out.push(name.to_string());
+                        }
+                    }
+                    _ => references(v, out),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|i| references(i, out)),
+        _ => {}
+    }
+}
+
+/// Every schema reachable from an operation that is not a flowlink extension.
+fn schemas_of_genesys_operations(doc: &utoipa::openapi::OpenApi) -> BTreeSet<String> {
+    let paths = serde_json::to_value(&doc.paths).unwrap_or_default();
+    let schemas = doc
+        .components
+        .as_ref()
+        .map(|c| serde_json::to_value(&c.schemas).unwrap_or_default())
+        .unwrap_or_default();
+    let mut todo = Vec::new();
+    for item in paths.as_object().into_iter().flat_map(|p| p.values()) {
+        for op in item.as_object().into_iter().flat_map(|i| i.values()) {
+            if op.get(EXTENSION) != Some(&serde_json::Value::Bool(true)) {
+                references(op, &mut todo);
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    while let Some(name) = todo.pop() {
+        if seen.insert(name.clone()) {
+            references(&schemas[&name], &mut todo);
+        }
+    }
+    seen
+}
+
+/// Marks one schema as a flowlink extension.
+fn flag(schema: &mut Schema) {
+    match schema {
+        Schema::Object(o) => merge_flag(&mut o.extensions),
+        Schema::OneOf(o) => merge_flag(&mut o.extensions),
+        Schema::AllOf(o) => merge_flag(&mut o.extensions),
+        Schema::AnyOf(o) => merge_flag(&mut o.extensions),
+        Schema::Array(a) => merge_flag(&mut a.extensions),
+        _ => {}
+    }
 }
 
 fn is_extension(description: Option<&String>) -> bool {
@@ -370,7 +523,7 @@ pub async fn openapi_json() -> Response {
 /// gives the answer of `consumedresources`.
 pub struct ConsumedResourcesEntityListing;
 
-impl utoipa::PartialSchema for ConsumedResourcesEntityListing {
+impl PartialSchema for ConsumedResourcesEntityListing {
     fn schema() -> RefOr<Schema> {
         flowlink_api::listing::listing_schema::<flowlink_api::Dependency>()
     }

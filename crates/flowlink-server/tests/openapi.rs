@@ -268,7 +268,14 @@ fn schemas_carry_the_genesys_names() {
         ["application/json"]["schema"]["$ref"]
         .as_str()
         .expect("POST /api/v2/flows body");
-    assert_eq!(request, "#/components/schemas/Flow");
+    assert_eq!(request, "#/components/schemas/NewFlow");
+    let required = &doc["components"]["schemas"]["NewFlow"]["required"];
+    assert_eq!(required, &serde_json::json!(["name", "type"]));
+    let put = doc["paths"]["/api/v2/flows/{id}"]["put"]["requestBody"]["content"]
+        ["application/json"]["schema"]["$ref"]
+        .as_str()
+        .expect("PUT /api/v2/flows/{id} body");
+    assert_eq!(put, "#/components/schemas/FlowWrite");
     // Every error status of every operation is an ErrorBody (the token endpoint's OAuth
     // errors aside).
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -311,6 +318,14 @@ fn extensions_are_marked() {
         assert_eq!(flag(schema, field), Value::Null, "{schema}.{field} is Genesys");
     }
     assert_eq!(schemas["Simulation"][EXTENSION], Value::Bool(true));
+    // Schemas only extension operations use are additions as a whole.
+    assert_eq!(
+        schemas["FlowRuntimeExecutionEntityListing"][EXTENSION],
+        Value::Bool(true)
+    );
+    for genesys in ["Flow", "FlowRuntimeExecution", "ErrorBody", "FlowEntityListing"] {
+        assert_eq!(schemas[genesys][EXTENSION], Value::Null, "{genesys}");
+    }
     assert_eq!(
         doc["paths"]["/api/v2/flows/{id}/executions"]["get"][EXTENSION],
         Value::Bool(true)

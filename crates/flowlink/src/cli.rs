@@ -281,9 +281,14 @@ pub struct LinkArgs {
     /// Name of the inserted call (default "Call <module>").
     #[arg(long)]
     pub call_name: Option<String>,
-    /// Flows updated at once.
+    /// Flows updated at once (per-flow path).
     #[arg(long, default_value_t = flowlink_client::DEFAULT_CONCURRENCY)]
     pub concurrency: usize,
+    /// Update flow by flow (GET, then PUT with 409 re-apply), as against real Genesys, even
+    /// when the server offers flowlink's bulk link (used by default: the server links whole
+    /// batches of flows per transaction).
+    #[arg(long)]
+    pub per_flow: bool,
 }
 
 #[derive(Debug, Args)]

@@ -64,6 +64,7 @@ pub async fn run(
         version: args.version,
         call_name: args.call_name.clone(),
         concurrency: args.concurrency,
+        per_flow: args.per_flow,
     };
     let bar = Bar::new(if unlink { "unlinking" } else { "linking" }, quiet);
     let report = if unlink {

@@ -344,11 +344,11 @@ async fn with_lists(
     summary = "Flows whose name matches, as dependency objects",
     params(
         ("name" = String, Query, description = "Name contains (`*` matches anything)"),
-        ("objectType" = Option<Vec<String>>, Query, style = Form, explode, description = "Only these object types (e.g. INBOUNDCALLFLOW)"),
+        ("objectType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode, description = "Only these object types (e.g. INBOUNDCALLFLOW)"),
         ("consumedResources" = Option<bool>, Query, description = "Include what each consumes"),
         ("consumingResources" = Option<bool>, Query, description = "Include who consumes each"),
-        ("consumedResourceType" = Option<Vec<String>>, Query, style = Form, explode),
-        ("consumingResourceType" = Option<Vec<String>>, Query, style = Form, explode),
+        ("consumedResourceType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode),
+        ("consumingResourceType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode),
         ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
         ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
     ),
@@ -392,8 +392,8 @@ pub async fn search(
     summary = "Who calls a module",
     params(
         ("id" = String, Query, description = "Object (module) ID"),
-        ("objectType" = String, Query, description = "Its object type, e.g. COMMONMODULEFLOW"),
-        ("resourceType" = Option<Vec<String>>, Query, style = Form, explode, description = "Only consumers of these object types"),
+        ("objectType" = inline(crate::openapi::ObjectType), Query, description = "Its object type, e.g. COMMONMODULEFLOW"),
+        ("resourceType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode, description = "Only consumers of these object types"),
         ("version" = Option<String>, Query, description = "Only calls to this module version"),
         ("flowFilter" = Option<crate::openapi::FlowFilter>, Query, description = "Which consumer versions count"),
         ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
@@ -447,8 +447,8 @@ pub async fn consuming(
     params(
         ("id" = String, Query, description = "Flow ID"),
         ("version" = String, Query, description = "Version (`2.0` or `2`)"),
-        ("objectType" = String, Query, description = "The flow's object type, e.g. INBOUNDCALLFLOW"),
-        ("resourceType" = Option<Vec<String>>, Query, style = Form, explode, description = "Only resources of these object types"),
+        ("objectType" = inline(crate::openapi::ObjectType), Query, description = "The flow's object type, e.g. INBOUNDCALLFLOW"),
+        ("resourceType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode, description = "Only resources of these object types"),
         ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
         ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
     ),
@@ -491,12 +491,12 @@ pub async fn consumed(
     summary = "One flow as a dependency object",
     params(
         ("id" = String, Query, description = "Flow ID"),
-        ("objectType" = Option<String>, Query, description = "Its object type"),
+        ("objectType" = inline(Option<crate::openapi::ObjectType>), Query, description = "Its object type"),
         ("version" = Option<String>, Query, description = "Version (default: published, else current)"),
         ("consumedResources" = Option<bool>, Query),
         ("consumingResources" = Option<bool>, Query),
-        ("consumedResourceType" = Option<Vec<String>>, Query, style = Form, explode),
-        ("consumingResourceType" = Option<Vec<String>>, Query, style = Form, explode)
+        ("consumedResourceType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode),
+        ("consumingResourceType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode)
     ),
     responses(
         (status = 200, description = "The dependency object", body = flowlink_api::DependencyObject),
@@ -665,9 +665,9 @@ async fn stale_listing(
     summary = "Flow versions pinned to an older module version than the published one",
     params(
         ("name" = Option<String>, Query, description = "Consumer name contains (`*` matches anything)"),
-        ("objectType" = Option<Vec<String>>, Query, style = Form, explode, description = "Only these object types (e.g. INBOUNDCALLFLOW)"),
+        ("objectType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode, description = "Only these object types (e.g. INBOUNDCALLFLOW)"),
         ("consumedResources" = Option<bool>, Query, description = "Include the stale calls"),
-        ("consumedResourceType" = Option<Vec<String>>, Query, style = Form, explode),
+        ("consumedResourceType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode),
         ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
         ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
     ),
@@ -700,9 +700,9 @@ pub async fn updated(
     summary = "Flow versions calling a deleted module",
     params(
         ("name" = Option<String>, Query, description = "Consumer name contains (`*` matches anything)"),
-        ("objectType" = Option<Vec<String>>, Query, style = Form, explode, description = "Only these object types (e.g. INBOUNDCALLFLOW)"),
+        ("objectType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode, description = "Only these object types (e.g. INBOUNDCALLFLOW)"),
         ("consumedResources" = Option<bool>, Query, description = "Include the stale calls"),
-        ("consumedResourceType" = Option<Vec<String>>, Query, style = Form, explode),
+        ("consumedResourceType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode),
         ("flowFilter" = Option<crate::openapi::FlowFilter>, Query),
         ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
         ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")

@@ -357,7 +357,7 @@ pub async fn list_modules(
     operation_id = "postFlows",
     tag = "Architect",
     summary = "Create a flow (200, like Genesys)",
-    request_body(content = flowlink_api::Flow, description = "The flow: `name` and `type` (the module path forces COMMONMODULE), optionally `description`, `errorHandling` and logic (`definition`, or `actions` + `variables`). Read-only fields are ignored.", content_type = "application/json"),
+    request_body(content = crate::openapi::NewFlow, description = "The flow: `name` and `type` (the module path forces COMMONMODULE), optionally `description`, `errorHandling` and logic (`definition`, or `actions` + `variables`). Read-only fields are ignored.", content_type = "application/json"),
     responses(
         (status = 200, description = "The created flow with its logic", body = flowlink_api::Flow),
         crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
@@ -379,7 +379,7 @@ pub async fn create_flow(
     operation_id = "postFlowsFlowmodules",
     tag = "Architect",
     summary = "Create a common module",
-    request_body(content = flowlink_api::Flow, description = "The flow: `name` and `type` (the module path forces COMMONMODULE), optionally `description`, `errorHandling` and logic (`definition`, or `actions` + `variables`). Read-only fields are ignored.", content_type = "application/json"),
+    request_body(content = crate::openapi::NewFlowModule, description = "The flow: `name` and `type` (the module path forces COMMONMODULE), optionally `description`, `errorHandling` and logic (`definition`, or `actions` + `variables`). Read-only fields are ignored.", content_type = "application/json"),
     responses(
         (status = 200, description = "The created module", body = flowlink_api::Flow),
         crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
@@ -456,7 +456,7 @@ pub async fn get_module(
     params(
         ("id" = String, Path, description = "Flow ID")
     ),
-    request_body(content = flowlink_api::Flow, description = "The changes: `name`, `description`, `errorHandling`, new logic; `version` (optional) must be the current one. Absent or null fields are kept.", content_type = "application/json"),
+    request_body(content = flowlink_api::FlowWrite, description = "The changes: `name`, `description`, `errorHandling`, new logic; `version` (optional) must be the current one. Absent or null fields are kept.", content_type = "application/json"),
     responses(
         (status = 200, description = "The updated flow", body = flowlink_api::Flow),
         crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
@@ -482,7 +482,7 @@ pub async fn put_flow(
     params(
         ("id" = String, Path, description = "Module (COMMONMODULE flow) ID")
     ),
-    request_body(content = flowlink_api::Flow, description = "The changes: `name`, `description`, `errorHandling`, new logic; `version` (optional) must be the current one. Absent or null fields are kept.", content_type = "application/json"),
+    request_body(content = flowlink_api::FlowWrite, description = "The changes: `name`, `description`, `errorHandling`, new logic; `version` (optional) must be the current one. Absent or null fields are kept.", content_type = "application/json"),
     responses(
         (status = 200, description = "The updated module", body = flowlink_api::Flow),
         crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated

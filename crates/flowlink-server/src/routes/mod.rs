@@ -2,6 +2,7 @@
 //! per-token rate limit; handlers check scopes themselves (they depend on the flow's type).
 //! Each handler's `#[utoipa::path]` annotation is its entry in the OpenAPI document.
 
+pub mod bulk_link;
 pub mod dependencies;
 pub mod dependency_types;
 pub mod executions;
@@ -36,6 +37,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
             flows::delete_module
         ))
         .routes(routes!(flows::get_flow, flows::put_flow, flows::delete_flow))
+        .routes(routes!(bulk_link::link_flows))
         .routes(routes!(versions::list_versions))
         .routes(routes!(versions::get_version))
         .routes(routes!(versions::get_configuration))
