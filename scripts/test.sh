@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, as README states it. Installs what the tests drive (the official Genesys
-# Python and JS SDKs, schemathesis) when missing, starts a throw-away PostgreSQL (scripts/postgres.sh) unless
-# FLOWLINK_TEST_DATABASE_URL names one, runs every cargo test of the workspace (API tests on
-# SQLite; store story, PostgreSQL-only and multi-replica tests on PostgreSQL), then runs the API
-# test targets a second time on PostgreSQL (FLOWLINK_TEST_BACKEND=postgres). FLOWLINK_SKIP_POSTGRES=1
-# skips everything PostgreSQL. Arguments go to the first `cargo test`.
+# Python and JS SDKs, schemathesis) when missing, starts a throw-away PostgreSQL
+# (scripts/postgres.sh) unless FLOWLINK_TEST_DATABASE_URL names one, runs every cargo test of the
+# workspace (API tests on SQLite; store story, PostgreSQL-only and multi-replica tests on
+# PostgreSQL), then runs the API test targets a second time on PostgreSQL
+# (FLOWLINK_TEST_BACKEND=postgres). FLOWLINK_SKIP_POSTGRES=1 skips everything PostgreSQL.
+# Arguments go to the first `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

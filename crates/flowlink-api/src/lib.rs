@@ -4,7 +4,10 @@
 //! Field names follow the Genesys models (camelCase); optional fields are omitted when absent,
 //! like the real API. Extensions that the real API does not have (`version`, `definition`,
 //! `actions`, `variables`, `errorHandling` on [`Flow`]; `simulation`/`trace` on executions) are
-//! marked as such. This crate is serde only: no I/O, no HTTP.
+//! marked as such. This crate is serde only: no I/O, no HTTP. The types also derive
+//! `utoipa::ToSchema` under their Genesys names (listings are named in [`listing`]), which the
+//! server's OpenAPI document is built from; doc comments starting "flowlink extension" mark
+//! additions there.
 
 // Tests may unwrap: a panic there is a test failure with a message, which is the point.
 #![cfg_attr(test, allow(clippy::unwrap_used))]

@@ -62,19 +62,6 @@ fn flow_result(r: BulkLinkResult) -> FlowResult {
     }
 }
 
-/// Every flow of a chunk whose request failed as a whole.
-fn chunk_failed(ids: &[String], e: &ClientError) -> Vec<FlowResult> {
-    ids.iter()
-        .map(|id| FlowResult {
-            flow_id: id.clone(),
-            flow_name: None,
-            status: FlowStatus::Failed(e.to_string()),
-            version: None,
-            conflict_retries: 0,
-        })
-        .collect()
-}
-
 /// Whether an error says the endpoint does not exist (a server without the extension).
 fn unsupported(e: &ClientError) -> bool {
     matches!(e.status(), Some(404 | 405))
@@ -94,6 +81,29 @@ impl Client {
             seg(module_id)
         ))?;
         self.json_as(Method::POST, url, Some(req), true).await
+    }
+
+    /// Every flow of a chunk whose request failed as a whole, reported to `progress`.
+    fn chunk_failed(
+        &self,
+        ids: &[String],
+        e: &ClientError,
+        progress: &dyn Progress,
+    ) -> Vec<FlowResult> {
+        let failed: Vec<FlowResult> = ids
+            .iter()
+            .map(|id| FlowResult {
+                flow_id: id.clone(),
+                flow_name: None,
+                status: FlowStatus::Failed(e.to_string()),
+                version: None,
+                conflict_retries: 0,
+            })
+            .collect();
+        for r in &failed {
+            progress.done(r);
+        }
+        failed
     }
 
     /// One chunk: its results, each reported to `progress`; a request that fails as a whole
@@ -130,14 +140,20 @@ impl Client {
         if self.bulk_link_support() == BULK_NO {
             return Ok(None);
         }
-        let mut chunks = ids.chunks(BULK_CHUNK);
+        // Owned chunks: a stream over borrowed ones trips the compiler's `Send` inference
+        // for callers that spawn this future.
+        let mut chunks = ids
+            .chunks(BULK_CHUNK)
+            .map(<[String]>::to_vec)
+            .collect::<Vec<_>>()
+            .into_iter();
         let mut out = Vec::with_capacity(ids.len());
         // One request at a time until the server has shown it knows the extension.
         while self.bulk_link_support() == BULK_UNKNOWN {
             let Some(chunk) = chunks.next() else {
                 break;
             };
-            match self.bulk_chunk(ask, chunk, progress).await {
+            match self.bulk_chunk(ask, &chunk, progress).await {
                 Ok(results) => {
                     self.set_bulk_link_support(BULK_YES);
                     out.extend(results);
@@ -147,26 +163,14 @@ impl Client {
                     return Ok(None);
                 }
                 Err(e) if e.status() == Some(400) => return Err(e),
-                Err(e) => {
-                    let failed = chunk_failed(chunk, &e);
-                    for r in &failed {
-                        progress.done(r);
-                    }
-                    out.extend(failed);
-                }
+                Err(e) => out.extend(self.chunk_failed(&chunk, &e, progress)),
             }
         }
         let rest: Vec<Result<Vec<FlowResult>, ClientError>> = stream::iter(chunks)
             .map(|chunk| async move {
-                match self.bulk_chunk(ask, chunk, progress).await {
+                match self.bulk_chunk(ask, &chunk, progress).await {
                     Err(e) if e.status() == Some(400) => Err(e),
-                    Err(e) => {
-                        let failed = chunk_failed(chunk, &e);
-                        for r in &failed {
-                            progress.done(r);
-                        }
-                        Ok(failed)
-                    }
+                    Err(e) => Ok(self.chunk_failed(&chunk, &e, progress)),
                     ok => ok,
                 }
             })

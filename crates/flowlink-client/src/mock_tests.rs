@@ -14,7 +14,9 @@ use serde_json::{json, Value};
 
 use flowlink_api::{EntityListing, Flow, FlowWrite};
 
-use crate::{Client, ClientError, FlowQuery, RetryPolicy, UpdateOutcome};
+use crate::{
+    Client, ClientError, FlowQuery, FlowStatus, LinkOptions, RetryPolicy, Targets, UpdateOutcome,
+};
 
 #[derive(Default)]
 struct Mock {
@@ -27,6 +29,8 @@ struct Mock {
     steal_left: AtomicU32,
     flows: Mutex<HashMap<String, (i64, Value)>>,
     total: usize,
+    /// Requests to paths this mock (like real Genesys) does not know.
+    unknown_calls: AtomicU32,
 }
 
 type S = State<Arc<Mock>>;
@@ -146,12 +150,24 @@ async fn post_flow(State(m): S) -> Response {
     err(StatusCode::SERVICE_UNAVAILABLE, "service.unavailable")
 }
 
+async fn get_module(Path(id): Path<String>) -> Response {
+    Json(json!({"id": id, "name": "Shared", "type": "COMMONMODULE", "version": 1, "actions": []}))
+        .into_response()
+}
+
+async fn unknown(State(m): S) -> Response {
+    m.unknown_calls.fetch_add(1, Ordering::SeqCst);
+    err(StatusCode::NOT_FOUND, "not.found")
+}
+
 async fn start(mock: Mock) -> (Client, Arc<Mock>) {
     let mock = Arc::new(mock);
     let app = Router::new()
         .route("/oauth/token", post(token))
         .route("/api/v2/flows", get(list).post(post_flow))
         .route("/api/v2/flows/{id}", get(get_flow).put(put_flow))
+        .route("/api/v2/flows/flowmodules/{id}", get(get_module))
+        .fallback(unknown)
         .with_state(mock.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -303,4 +319,42 @@ async fn a_409_that_is_not_a_stale_version_is_not_retried() {
         .unwrap_err();
     assert!(e.is_conflict());
     assert_eq!(client.stats().conflict_retries, 1);
+}
+
+#[tokio::test]
+async fn without_the_bulk_extension_links_fall_back_to_per_flow_puts_and_ask_once() {
+    let (client, mock) = start(Mock::default()).await;
+    for id in ["a", "b"] {
+        mock.flows
+            .lock()
+            .unwrap()
+            .insert(id.into(), (1, json!([{"type": "disconnect", "name": "Bye"}])));
+    }
+    let targets = Targets::Ids(vec!["a".into(), "b".into()]);
+    let report = client
+        .link_module("m", &targets, &LinkOptions::default(), &())
+        .await
+        .unwrap();
+    assert!(
+        report.results.iter().all(|r| r.status == FlowStatus::Linked),
+        "{report:?}"
+    );
+    for id in ["a", "b"] {
+        let flows = mock.flows.lock().unwrap();
+        let (version, actions) = &flows[id];
+        assert_eq!(*version, 2);
+        assert_eq!(actions[0]["type"], "callFlow");
+        assert_eq!(actions[0]["flow"]["id"], "m");
+    }
+    assert_eq!(mock.unknown_calls.load(Ordering::SeqCst), 1, "one probe");
+    // The answer is remembered: the next bulk operation goes per flow straight away.
+    let report = client
+        .unlink_module("m", &targets, &LinkOptions::default(), &())
+        .await
+        .unwrap();
+    assert!(report
+        .results
+        .iter()
+        .all(|r| r.status == FlowStatus::Unlinked));
+    assert_eq!(mock.unknown_calls.load(Ordering::SeqCst), 1, "still one probe");
 }

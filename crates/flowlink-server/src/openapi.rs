@@ -110,7 +110,10 @@ impl Modify for OAuthScheme {
 
 // ---- responses shared by many operations ------------------------------------------------------
 
-fn error_response(status: u16, description: &str) -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+fn error_response(
+    status: u16,
+    description: &str,
+) -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
     let response = ResponseBuilder::new()
         .description(description)
         .content(
@@ -439,42 +442,28 @@ fn extension_flag() -> Option<utoipa::openapi::extensions::Extensions> {
 /// Adds [`EXTENSION`] to every schema (and property) described as a flowlink extension.
 fn mark_extensions(schema: &mut RefOr<Schema>) {
     let RefOr::T(schema) = schema else { return };
+    // An optional reference (`oneOf: [null, $ref]`) carries its description on the reference.
+    let described_on_ref = matches!(schema, Schema::OneOf(o) if o.items.iter().any(|item| {
+        matches!(item, RefOr::Ref(r) if r.description.starts_with(EXTENSION_PREFIX))
+    }));
+    if described_on_ref || is_extension(description(schema)) {
+        flag(schema);
+    }
+    if let Schema::Object(o) = schema {
+        for property in o.properties.values_mut() {
+            mark_extensions(property);
+        }
+    }
+}
+
+fn description(schema: &Schema) -> Option<&String> {
     match schema {
-        Schema::Object(o) => {
-            if is_extension(o.description.as_ref()) {
-                merge_flag(&mut o.extensions);
-            }
-            for property in o.properties.values_mut() {
-                mark_extensions(property);
-            }
-        }
-        Schema::OneOf(o) => {
-            // An optional reference (`oneOf: [null, $ref]`) carries its description on the
-            // reference.
-            let described = o.items.iter().any(|item| match item {
-                RefOr::Ref(r) => r.description.starts_with(EXTENSION_PREFIX),
-                RefOr::T(_) => false,
-            });
-            if described || is_extension(o.description.as_ref()) {
-                merge_flag(&mut o.extensions);
-            }
-        }
-        Schema::AllOf(o) => {
-            if is_extension(o.description.as_ref()) {
-                merge_flag(&mut o.extensions);
-            }
-        }
-        Schema::AnyOf(o) => {
-            if is_extension(o.description.as_ref()) {
-                merge_flag(&mut o.extensions);
-            }
-        }
-        Schema::Array(a) => {
-            if is_extension(a.description.as_ref()) {
-                merge_flag(&mut a.extensions);
-            }
-        }
-        _ => {}
+        Schema::Object(o) => o.description.as_ref(),
+        Schema::OneOf(o) => o.description.as_ref(),
+        Schema::AllOf(o) => o.description.as_ref(),
+        Schema::AnyOf(o) => o.description.as_ref(),
+        Schema::Array(a) => a.description.as_ref(),
+        _ => None,
     }
 }
 
@@ -542,41 +531,24 @@ impl ToSchema for ConsumedResourcesEntityListing {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Value;
 
-    fn doc() -> Value {
-        serde_json::to_value(document()).unwrap()
-    }
-
-    fn refs<'v>(v: &'v Value, out: &mut Vec<&'v str>) {
-        match v {
-            Value::Object(map) => {
-                for (k, child) in map {
-                    match (k.as_str(), child) {
-                        ("$ref", Value::String(r)) => out.push(r),
-                        _ => refs(child, out),
-                    }
-                }
-            }
-            Value::Array(items) => items.iter().for_each(|i| refs(i, out)),
-            _ => {}
+    #[test]
+    fn every_reference_resolves() {
+        let doc = serde_json::to_value(document()).unwrap();
+        let mut all = Vec::new();
+        references(&doc, &mut all);
+        assert!(all.len() > 20, "{}", all.len());
+        for name in all {
+            assert!(
+                doc["components"]["schemas"].get(&name).is_some(),
+                "dangling reference {name}"
+            );
         }
     }
 
     #[test]
-    fn every_reference_resolves() {
-        let doc = doc();
-        let mut all = Vec::new();
-        refs(&doc, &mut all);
-        assert!(all.len() > 20, "{}", all.len());
-        for r in all {
-            let name = r
-                .strip_prefix("#/components/schemas/")
-                .unwrap_or_else(|| panic!("unexpected reference {r}"));
-            assert!(
-                doc["components"]["schemas"].get(name).is_some(),
-                "dangling reference {r}"
-            );
-        }
+    fn the_served_bytes_are_the_document() {
+        let served: serde_json::Value = serde_json::from_slice(&document_json().unwrap()).unwrap();
+        assert_eq!(served, serde_json::to_value(document()).unwrap());
     }
 }

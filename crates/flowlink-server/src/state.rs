@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use flowlink_store::Store;
 
+use crate::auth::cache::TokenCache;
 use crate::config::ServerConfig;
 use crate::ratelimit::RateLimiter;
 use crate::simulate::Simulator;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub limiter: Option<Arc<RateLimiter>>,
     /// Simulated calls: parsed-logic cache and the bounded execution pool.
     pub simulator: Arc<Simulator>,
+    /// Bearer-token lookups already made (tokens never change; see the cache's docs).
+    pub tokens: Arc<TokenCache>,
 }
 
 impl AppState {
@@ -30,6 +33,7 @@ impl AppState {
             config: Arc::new(config),
             limiter,
             simulator: Arc::new(Simulator::default()),
+            tokens: Arc::new(TokenCache::default()),
         }
     }
 }

@@ -123,11 +123,17 @@ async fn the_router_serves_exactly_the_documented_routes() {
 fn the_route_list_parser_sees_an_undocumented_route() {
     // The check above can fail: a bare axum route shows up in the parsed list.
     let router: axum::Router = axum::Router::new()
-        .route("/x/{id}", axum::routing::get(|| async {}).delete(|| async {}))
+        .route(
+            "/x/{id}",
+            axum::routing::get(|| async {}).delete(|| async {}),
+        )
         .route("/y", axum::routing::post(|| async {}));
     let served = served_routes(&router);
     let expected: RouteList = [
-        ("/x/{id}".to_string(), ["get", "delete"].map(String::from).into()),
+        (
+            "/x/{id}".to_string(),
+            ["get", "delete"].map(String::from).into(),
+        ),
         ("/y".to_string(), ["post"].map(String::from).into()),
     ]
     .into();
@@ -158,11 +164,7 @@ async fn every_documented_operation_reaches_its_handler() {
         let url = format!("{}{}", server.url, concrete(path));
         for m in ["get", "post", "put", "delete", "patch"] {
             let method = Method::from_bytes(m.to_uppercase().as_bytes()).expect("method");
-            let resp = http
-                .request(method, &url)
-                .send()
-                .await
-                .expect("request");
+            let resp = http.request(method, &url).send().await.expect("request");
             let status = resp.status().as_u16();
             let body: Value = resp.json().await.unwrap_or(Value::Null);
             if !methods.contains(m) {
@@ -314,8 +316,16 @@ fn extensions_are_marked() {
     ] {
         assert_eq!(flag(schema, field), Value::Bool(true), "{schema}.{field}");
     }
-    for (schema, field) in [("Flow", "name"), ("Flow", "publishedVersion"), ("Dependency", "id")] {
-        assert_eq!(flag(schema, field), Value::Null, "{schema}.{field} is Genesys");
+    for (schema, field) in [
+        ("Flow", "name"),
+        ("Flow", "publishedVersion"),
+        ("Dependency", "id"),
+    ] {
+        assert_eq!(
+            flag(schema, field),
+            Value::Null,
+            "{schema}.{field} is Genesys"
+        );
     }
     assert_eq!(schemas["Simulation"][EXTENSION], Value::Bool(true));
     // Schemas only extension operations use are additions as a whole.
@@ -323,7 +333,12 @@ fn extensions_are_marked() {
         schemas["FlowRuntimeExecutionEntityListing"][EXTENSION],
         Value::Bool(true)
     );
-    for genesys in ["Flow", "FlowRuntimeExecution", "ErrorBody", "FlowEntityListing"] {
+    for genesys in [
+        "Flow",
+        "FlowRuntimeExecution",
+        "ErrorBody",
+        "FlowEntityListing",
+    ] {
         assert_eq!(schemas[genesys][EXTENSION], Value::Null, "{genesys}");
     }
     assert_eq!(
@@ -340,7 +355,12 @@ fn operations_declare_the_oauth_scheme_and_their_scopes() {
     assert_eq!(scheme["type"], "oauth2");
     let cc = &scheme["flows"]["clientCredentials"];
     assert_eq!(cc["tokenUrl"], "/oauth/token");
-    for scope in ["admin", "architect", "flow:flow:read", "flow:flowmodule:write"] {
+    for scope in [
+        "admin",
+        "architect",
+        "flow:flow:read",
+        "flow:flowmodule:write",
+    ] {
         assert!(cc["scopes"].get(scope).is_some(), "scope {scope}");
     }
     let mut ids = BTreeSet::new();

@@ -1,6 +1,7 @@
 //! Authentication and authorization: the token endpoint, bearer-token checking (with the
 //! per-token rate limit right after it) and the scope checks handlers call.
 
+pub mod cache;
 pub mod scopes;
 pub mod secrets;
 pub mod token;
@@ -15,6 +16,7 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use cache::Cached;
 use scopes::ScopeSet;
 
 /// Who is calling: the token's organization, client and (implication-closed) scopes.
@@ -67,28 +69,39 @@ fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
     Ok(token.trim())
 }
 
-/// Middleware on `/api/v2`: bearer token → [`Principal`], then the per-token rate limit.
+/// Middleware on `/api/v2`: bearer token → [`Principal`] (through [`cache::TokenCache`]),
+/// then the per-token rate limit.
 pub async fn authenticate(
     State(state): State<AppState>,
     mut req: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
     let hash = secrets::token_hash(bearer(req.headers())?);
-    let token = match state.store.get_token(&hash).await {
-        Ok(t) => t,
-        Err(StoreError::NotFound) => return Err(ApiError::BadCredentials),
-        Err(e) => return Err(e.into()),
+    let now = chrono::Utc::now().timestamp_millis();
+    let principal = match state.tokens.get(&hash, now) {
+        Cached::Valid(p) => p,
+        Cached::Expired => return Err(ApiError::CredentialsExpired),
+        Cached::Unknown => {
+            let token = match state.store.get_token(&hash).await {
+                Ok(t) => t,
+                Err(StoreError::NotFound) => return Err(ApiError::BadCredentials),
+                Err(e) => return Err(e.into()),
+            };
+            if token.expires_ms <= now {
+                return Err(ApiError::CredentialsExpired);
+            }
+            let p = Principal {
+                org_id: token.org_id,
+                client_id: token.client_id,
+                scopes: ScopeSet::from_granted(&token.scopes),
+            };
+            state.tokens.insert(hash, p.clone(), token.expires_ms, now);
+            p
+        }
     };
-    if token.expires_ms <= chrono::Utc::now().timestamp_millis() {
-        return Err(ApiError::CredentialsExpired);
-    }
     if let Some(limiter) = &state.limiter {
         limiter.check(&hash)?;
     }
-    req.extensions_mut().insert(Principal {
-        org_id: token.org_id,
-        client_id: token.client_id,
-        scopes: ScopeSet::from_granted(&token.scopes),
-    });
+    req.extensions_mut().insert(principal);
     Ok(next.run(req).await)
 }

@@ -17,13 +17,12 @@ use axum::extract::{Path, State};
 use axum::Json;
 use flowlink_api::{
     BulkLinkError, BulkLinkRequest, BulkLinkResponse, BulkLinkResult, BulkLinkStatus, FlowType,
-    FlowWrite,
-    BULK_LINK_MAX_FLOWS,
+    FlowWrite, BULK_LINK_MAX_FLOWS,
 };
 use flowlink_model::link::{link_module, unlink_module, LinkOutcome, WireLogic};
 use flowlink_store::{
-    Dialect, EditOutcome, EditedLogic, FlowEdit, FlowQuery, FlowRecord, InvalidDetail,
-    PageRequest, StoreError,
+    Dialect, EditOutcome, EditedLogic, FlowEdit, FlowQuery, FlowRecord, InvalidDetail, PageRequest,
+    StoreError,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -159,11 +158,12 @@ async fn targets(
                     ids.len()
                 )));
             }
+            // Duplicates count once, however the UUID is spelled (the store wants distinct ids).
             let mut seen = HashSet::new();
             Ok(ids
                 .iter()
-                .filter(|id| seen.insert(id.trim().to_ascii_lowercase()))
                 .map(|id| Uuid::parse_str(id.trim()).map_err(|_| id.clone()))
+                .filter(|t| seen.insert(t.clone()))
                 .collect())
         }
         (None, Some(filter)) => {
@@ -236,6 +236,9 @@ pub async fn link_flows(
     JsonBody(req): JsonBody<BulkLinkRequest>,
 ) -> Result<Json<BulkLinkResponse>, ApiError> {
     let module = load_flow(&state, &who, &id, Family::Modules, false).await?;
+    // Some write scope up front (a reader learns nothing flow by flow); which one each flow
+    // needs depends on its type and is checked per flow.
+    who.require_any(write_scopes(FlowType::CommonModule))?;
     let unlink = req.unlink.unwrap_or(false);
     if unlink && req.version.is_some() {
         return Err(ApiError::bad_request("version applies to link only"));
@@ -260,7 +263,10 @@ pub async fn link_flows(
         unlink,
         forbidden: Mutex::new(HashMap::new()),
     };
-    let ids: Vec<Uuid> = targets.iter().filter_map(|t| t.as_ref().ok().copied()).collect();
+    let ids: Vec<Uuid> = targets
+        .iter()
+        .filter_map(|t| t.as_ref().ok().copied())
+        .collect();
     let mut done: HashMap<Uuid, BulkLinkResult> = HashMap::with_capacity(ids.len());
     for batch in ids.chunks(BATCH) {
         let results = match state

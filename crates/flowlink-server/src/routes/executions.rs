@@ -109,6 +109,14 @@ pub async fn launch(
         return Err(ApiError::bad_request("flowId is required"));
     }
     let rec = load_flow(&state, &who, req.flow_id.trim(), Family::Flows, false).await?;
+    // Deactivated (published once, then `actions/deactivate`): no version of it runs until it
+    // is published again, as in Genesys.
+    if !rec.active && rec.published_version.is_some() {
+        return Err(ApiError::bad_request(format!(
+            "flow '{}' ({}) is deactivated; publish it to run it",
+            rec.name, rec.id
+        )));
+    }
     let number = match req.flow_version.as_deref() {
         Some(v) => parse_version_id(v).ok_or_else(|| {
             ApiError::bad_request(format!(

@@ -244,6 +244,8 @@ async fn update(
         .as_ref()
         .map(CycleGuard::for_write)
         .unwrap_or(CycleGuard { callees: vec![] });
+    // The answer carries the logic just written (or the unchanged one just read): no re-read.
+    let written = logic.as_ref().map(|l| l.document.clone());
     let update = FlowUpdate {
         expected_version: body.version,
         name,
@@ -260,7 +262,21 @@ async fn update(
         Ok(r) => r,
         Err(e) => return Err(name_holder(&state, e.into()).await),
     };
-    Ok(Json(with_logic(&state, &updated).await?))
+    let document = match written {
+        // A logic write is the flow's newest version, and its current one (published, or the
+        // holder's draft).
+        Some(doc) => Some(doc),
+        // An unconditional metadata-only PUT may have crossed another client's logic write.
+        None => (updated.current_version() == current.number).then_some(current.document),
+    };
+    match document {
+        Some(doc) => {
+            let mut flow = render_flow(&updated, Some(&doc));
+            fill_locked_client(&state, &mut flow).await;
+            Ok(Json(flow))
+        }
+        None => Ok(Json(with_logic(&state, &updated).await?)),
+    }
 }
 
 async fn delete(

@@ -36,7 +36,11 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
             flows::put_module,
             flows::delete_module
         ))
-        .routes(routes!(flows::get_flow, flows::put_flow, flows::delete_flow))
+        .routes(routes!(
+            flows::get_flow,
+            flows::put_flow,
+            flows::delete_flow
+        ))
         .routes(routes!(bulk_link::link_flows))
         .routes(routes!(versions::list_versions))
         .routes(routes!(versions::get_version))

@@ -3,8 +3,10 @@
 //! case is an older flow version that still calls a module deleted since: launched with
 //! `flowVersion`, its call fails at the moment of the call — through the call's `failure`
 //! edge, or else the flow's error handling (`disconnect` ends the call failed, `continue`
-//! skips the call). Deactivated modules take the same path in the engine; their reason is
-//! covered by the `simulate` unit tests until deactivation is reachable over HTTP.
+//! skips the call). Deactivation is reachable over HTTP too (`POST
+//! /api/v2/flows/actions/deactivate?flow=ID`): a call into a deactivated *module* takes the same
+//! failure path (covered in the lifecycle tests, `actions.rs`), and launching a deactivated
+//! *flow* is refused with a 400 until it is published again.
 
 use serde_json::{json, Value};
 
@@ -125,4 +127,50 @@ async fn a_deleted_module_fails_the_call_through_failure_edge_or_error_handling(
     let current = support::call(&s, &token, &flows[1], json!({})).await;
     assert_eq!(current["status"], "COMPLETED");
     assert_eq!(current["flowVersion"]["id"], "2.0");
+}
+
+#[tokio::test]
+async fn a_deactivated_flow_is_refused_until_published_again() {
+    let s = support::server().await;
+    let token = s.admin_token().await;
+    let id = support::create_flow(
+        &s,
+        &token,
+        json!({"name": "Main IVR", "type": "inboundcall", "actions": [
+            {"type": "transferToAcd", "name": "To Main", "queue": "Main"}]}),
+    )
+    .await;
+    let ok = support::call(&s, &token, &id, json!({})).await;
+    assert_eq!(ok["status"], "COMPLETED");
+
+    let action = |name: &'static str| {
+        let (s, token, id) = (&s, &token, &id);
+        async move {
+            let r = s
+                .post(
+                    &format!("/api/v2/flows/actions/{name}?flow={id}"),
+                    token,
+                    json!({}),
+                )
+                .await;
+            assert_eq!(r.status, 200, "{name}: {}", r.body);
+        }
+    };
+    action("deactivate").await;
+    for request in [
+        json!({"flowId": id}),
+        json!({"flowId": id, "flowVersion": "1.0"}),
+    ] {
+        let r = s.post("/api/v2/flows/executions", &token, request).await;
+        r.expect(400, Some("bad.request"));
+        let message = r.body["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("'Main IVR'") && message.contains("is deactivated; publish it to run it"),
+            "{message}"
+        );
+    }
+
+    action("publish").await;
+    let again = support::call(&s, &token, &id, json!({})).await;
+    assert_eq!(again["status"], "COMPLETED");
 }

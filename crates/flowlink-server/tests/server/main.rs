@@ -3,6 +3,7 @@
 // Tests may unwrap: a panic there is a test failure with a message, which is the point.
 #![allow(clippy::unwrap_used)]
 
+mod bulk_link;
 mod common;
 mod concurrency;
 mod errors;

@@ -64,11 +64,7 @@ async fn edit_one(
     if cur.deleted {
         return Ok(Err(StoreError::Gone));
     }
-    let te = std::time::Instant::now(); // TIMING
-    let edited = edit.edit(&cur, document);
-    EDIT_NS.fetch_add(te.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed); // TIMING
-    let te = std::time::Instant::now(); // TIMING
-    let edited = match edited {
+    let edited = match edit.edit(&cur, document) {
         Ok(Some(e)) => e,
         Ok(None) => return Ok(Ok(EditOutcome::Unchanged(cur))),
         Err(e) => return Ok(Err(e)),
@@ -85,14 +81,11 @@ async fn edit_one(
         Err(e) if fails_flow_alone(&e) => return Ok(Err(e)),
         Err(e) => return Err(e),
     };
-    CHECK_NS.fetch_add(te.elapsed().as_nanos() as u64, std::sync::atomic::Ordering::Relaxed); // TIMING
     // Anything failing from here on has written part of this flow: the batch must go.
     let rec = write_update(conn, org, &cur, checked).await?;
     Ok(Ok(EditOutcome::Updated(rec)))
 }
 
-static EDIT_NS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0); // TIMING
-static CHECK_NS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0); // TIMING
 pub async fn edit_flows(
     pool: &SqlitePool,
     org: Uuid,
@@ -103,10 +96,8 @@ pub async fn edit_flows(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let t0 = std::time::Instant::now(); // TIMING
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let mut current = read_batch(&mut tx, org, ids).await?;
-    let t1 = t0.elapsed(); // TIMING
     let mut out = Vec::with_capacity(ids.len());
     for &id in ids {
         let outcome = match current.remove(&id) {
@@ -116,8 +107,6 @@ pub async fn edit_flows(
         };
         out.push(EditResult { id, outcome });
     }
-    let t2 = t0.elapsed(); // TIMING
     tx.commit().await?;
-    eprintln!("TIMING batch {} read {:?} edits {:?} commit {:?} editcpu {}ms check {}ms", ids.len(), t1, t2 - t1, t0.elapsed() - t2, EDIT_NS.swap(0, std::sync::atomic::Ordering::Relaxed)/1000000, CHECK_NS.swap(0, std::sync::atomic::Ordering::Relaxed)/1000000); // TIMING
     Ok(out)
 }

@@ -4,7 +4,7 @@
 //! current row, check the optimistic lock and the module references, write the version and
 //! its dependency rows, then a conditional `UPDATE ... WHERE version = ?`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use flowlink_api::FlowType;
 use sqlx::sqlite::{Sqlite, SqliteConnection, SqlitePool};
@@ -85,28 +85,40 @@ pub(super) async fn check_calls(
     org: Uuid,
     calls: &[ModuleRef],
 ) -> Result<(), StoreError> {
-    let mut problems = Vec::new();
-    for call in calls {
-        let found = match Uuid::parse_str(&call.module_id) {
-            Ok(id) => sqlx::query(
-                "SELECT name, flow_type, deleted, latest_version FROM flows \
-                 WHERE id = ? AND org_id = ?",
-            )
-            .bind(id.to_string())
-            .bind(org.to_string())
-            .fetch_optional(&mut *conn)
-            .await?
-            .map(|row| -> Result<_, StoreError> {
-                Ok((
+    // One statement for all the called modules (a flow may call many).
+    let ids: BTreeSet<Uuid> = calls
+        .iter()
+        .filter_map(|c| Uuid::parse_str(&c.module_id).ok())
+        .collect();
+    let mut targets = HashMap::new();
+    if !ids.is_empty() {
+        let mut qb = QueryBuilder::<Sqlite>::new(
+            "SELECT id, name, flow_type, deleted, latest_version FROM flows WHERE org_id = ",
+        );
+        qb.push_bind(org.to_string()).push(" AND id IN (");
+        let mut sep = qb.separated(", ");
+        for id in &ids {
+            sep.push_bind(id.to_string());
+        }
+        qb.push(")");
+        for row in qb.build().fetch_all(&mut *conn).await? {
+            targets.insert(
+                uuid(&row, "id")?,
+                (
                     row.try_get::<String, _>("name")?,
                     flow_type(&row, "flow_type")?,
                     row.try_get::<i64, _>("deleted")? != 0,
                     u32_col(&row, "latest_version")?,
-                ))
-            })
-            .transpose()?,
-            Err(_) => None,
-        };
+                ),
+            );
+        }
+    }
+    let mut problems = Vec::new();
+    for call in calls {
+        let found = Uuid::parse_str(&call.module_id)
+            .ok()
+            .and_then(|id| targets.get(&id))
+            .map(|(name, t, deleted, latest)| (name.as_str(), *t, *deleted, *latest));
         match found {
             Some((name, t, false, latest)) if t.is_module() => {
                 if let Some(v) = call.version {
@@ -188,19 +200,23 @@ async fn insert_version(
         .iter()
         .map(|c| (c.module_id.to_ascii_lowercase(), c.version))
         .collect();
-    for (module, pin) in distinct {
-        sqlx::query(
-            "INSERT INTO flow_dependencies (org_id, consumer_id, consumer_version, module_id, \
-             module_version) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(org.to_string())
-        .bind(flow.to_string())
-        .bind(i64::from(n))
-        .bind(module)
-        .bind(pin.map(i64::from))
-        .execute(&mut *conn)
-        .await?;
+    if distinct.is_empty() {
+        return Ok(());
     }
+    // One statement for all the rows.
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO flow_dependencies (org_id, consumer_id, consumer_version, module_id, \
+         module_version) ",
+    );
+    let (org, flow) = (org.to_string(), flow.to_string());
+    qb.push_values(distinct, |mut row, (module, pin)| {
+        row.push_bind(org.clone())
+            .push_bind(flow.clone())
+            .push_bind(i64::from(n))
+            .push_bind(module)
+            .push_bind(pin.map(i64::from));
+    });
+    qb.build().execute(&mut *conn).await?;
     Ok(())
 }
 

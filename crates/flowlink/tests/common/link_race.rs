@@ -112,12 +112,28 @@ impl Progress for Recorder {
 }
 
 /// Client `i` (already logged in) links module `i` into its targets once all `clients` are
-/// ready; returns the report and the client's 409 re-applies.
+/// ready, flow by flow (GET, PUT, 409 → re-read and re-apply: the path that also works
+/// against Genesys); returns the report and the client's 409 re-applies.
 pub async fn race(
     clients: Vec<Client>,
     fx: &Fixture,
     acks: &Acknowledged,
     on_link: Arc<dyn Fn() + Send + Sync>,
+) -> Vec<Result<(BulkReport, u64), flowlink_client::ClientError>> {
+    let per_flow = LinkOptions {
+        per_flow: true,
+        ..LinkOptions::default()
+    };
+    race_with(clients, fx, acks, on_link, per_flow).await
+}
+
+/// [`race`] with the link options given (e.g. the default, which uses the server's bulk link).
+pub async fn race_with(
+    clients: Vec<Client>,
+    fx: &Fixture,
+    acks: &Acknowledged,
+    on_link: Arc<dyn Fn() + Send + Sync>,
+    opts: LinkOptions,
 ) -> Vec<Result<(BulkReport, u64), flowlink_client::ClientError>> {
     assert_eq!(clients.len(), fx.module_ids.len());
     // Every client logs in first, then all start together so their writes really collide.
@@ -128,11 +144,12 @@ pub async fn race(
         let targets = targets(fx, i);
         let barrier = barrier.clone();
         let recorder = acks.recorder(&module_id, on_link.clone());
+        let opts = opts.clone();
         tasks.push(tokio::spawn(async move {
             client.access_token().await.unwrap();
             barrier.wait().await;
             let report = client
-                .link_module(&module_id, &targets, &LinkOptions::default(), &recorder)
+                .link_module(&module_id, &targets, &opts, &recorder)
                 .await?;
             Ok((report, client.stats().conflict_retries))
         }));
