@@ -20,7 +20,7 @@ pub const BULK_CHUNK: usize = 250;
 
 /// Bulk requests in flight at once (writes to one store are serialized anyway; two keep the
 /// server busy while an answer travels back).
-const CHUNKS_IN_FLIGHT: usize = 2;
+const CHUNKS_IN_FLIGHT: usize = 1;
 
 /// What one bulk operation asks of every flow.
 pub(crate) struct BulkAsk<'a> {

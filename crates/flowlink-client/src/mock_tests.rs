@@ -325,10 +325,10 @@ async fn a_409_that_is_not_a_stale_version_is_not_retried() {
 async fn without_the_bulk_extension_links_fall_back_to_per_flow_puts_and_ask_once() {
     let (client, mock) = start(Mock::default()).await;
     for id in ["a", "b"] {
-        mock.flows
-            .lock()
-            .unwrap()
-            .insert(id.into(), (1, json!([{"type": "disconnect", "name": "Bye"}])));
+        mock.flows.lock().unwrap().insert(
+            id.into(),
+            (1, json!([{"type": "disconnect", "name": "Bye"}])),
+        );
     }
     let targets = Targets::Ids(vec!["a".into(), "b".into()]);
     let report = client
@@ -336,7 +336,10 @@ async fn without_the_bulk_extension_links_fall_back_to_per_flow_puts_and_ask_onc
         .await
         .unwrap();
     assert!(
-        report.results.iter().all(|r| r.status == FlowStatus::Linked),
+        report
+            .results
+            .iter()
+            .all(|r| r.status == FlowStatus::Linked),
         "{report:?}"
     );
     for id in ["a", "b"] {
@@ -356,5 +359,9 @@ async fn without_the_bulk_extension_links_fall_back_to_per_flow_puts_and_ask_onc
         .results
         .iter()
         .all(|r| r.status == FlowStatus::Unlinked));
-    assert_eq!(mock.unknown_calls.load(Ordering::SeqCst), 1, "still one probe");
+    assert_eq!(
+        mock.unknown_calls.load(Ordering::SeqCst),
+        1,
+        "still one probe"
+    );
 }

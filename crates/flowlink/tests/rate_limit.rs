@@ -69,7 +69,6 @@ async fn a_per_flow_link_over_budget_waits_out_429s_and_succeeds() {
     eprintln!("429s waited out during the link: {waited}");
 }
 
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bulk_link_over_budget_waits_out_429s_and_succeeds() {
     // A bulk link needs about three requests, so the token's budget is spent to the last

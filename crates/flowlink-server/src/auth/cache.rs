@@ -135,8 +135,14 @@ mod tests {
     fn entries_are_reread_after_max_age() {
         let c = TokenCache::default();
         c.insert(key(1), principal(), i64::MAX, 1_000);
-        assert!(matches!(c.get(&key(1), 1_000 + MAX_AGE_MS - 1), Cached::Valid(_)));
-        assert!(matches!(c.get(&key(1), 1_000 + MAX_AGE_MS), Cached::Unknown));
+        assert!(matches!(
+            c.get(&key(1), 1_000 + MAX_AGE_MS - 1),
+            Cached::Valid(_)
+        ));
+        assert!(matches!(
+            c.get(&key(1), 1_000 + MAX_AGE_MS),
+            Cached::Unknown
+        ));
     }
 
     #[test]
@@ -146,6 +152,9 @@ mod tests {
             c.insert(key(n), principal(), i64::MAX, 0);
             assert!(c.len() <= CAPACITY);
         }
-        assert!(matches!(c.get(&key(CAPACITY as u32 + 9), 1), Cached::Valid(_)));
+        assert!(matches!(
+            c.get(&key(CAPACITY as u32 + 9), 1),
+            Cached::Valid(_)
+        ));
     }
 }

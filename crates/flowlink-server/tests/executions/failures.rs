@@ -165,7 +165,8 @@ async fn a_deactivated_flow_is_refused_until_published_again() {
         r.expect(400, Some("bad.request"));
         let message = r.body["message"].as_str().unwrap_or_default();
         assert!(
-            message.contains("'Main IVR'") && message.contains("is deactivated; publish it to run it"),
+            message.contains("'Main IVR'")
+                && message.contains("is deactivated; publish it to run it"),
             "{message}"
         );
     }

@@ -288,9 +288,14 @@ async fn pinned_links_float_repin_and_refuse_missing_versions() {
     link(&s, &t, &m, json!({"flowIds": [f], "version": 3}))
         .await
         .expect(400, Some("bad.request"));
-    link(&s, &t, &m, json!({"flowIds": [f], "version": 1, "unlink": true}))
-        .await
-        .expect(400, Some("bad.request"));
+    link(
+        &s,
+        &t,
+        &m,
+        json!({"flowIds": [f], "version": 1, "unlink": true}),
+    )
+    .await
+    .expect(400, Some("bad.request"));
 }
 
 #[tokio::test]
@@ -308,11 +313,7 @@ async fn unlink_removes_the_calls_and_the_index_follows() {
     assert_eq!(consumers(&s, &t, &m).await.len(), 2);
 
     let r = link(&s, &t, &m, json!({"flowIds": [a, g], "unlink": true})).await;
-    assert!(
-        statuses(&r).iter().all(|x| x.1 == "unlinked"),
-        "{}",
-        r.body
-    );
+    assert!(statuses(&r).iter().all(|x| x.1 == "unlinked"), "{}", r.body);
     for id in [&a, &g] {
         assert_eq!(calls(&s, &t, id).await, [(keep.clone(), Value::Null)]);
     }

@@ -522,10 +522,7 @@ pub(super) async fn check_update(
     };
     Ok(CheckedUpdate {
         name,
-        description: u
-            .description
-            .clone()
-            .or_else(|| cur.description.clone()),
+        description: u.description.clone().or_else(|| cur.description.clone()),
         error_handling: u
             .error_handling
             .clone()

@@ -39,7 +39,10 @@ async fn read_batch(
     let mut out = HashMap::with_capacity(rows.len());
     for row in rows {
         let rec = flow_from_row(&row)?;
-        if row.try_get::<Option<String>, _>("current_document")?.is_none() {
+        if row
+            .try_get::<Option<String>, _>("current_document")?
+            .is_none()
+        {
             return Err(StoreError::Backend(format!(
                 "flow {} has no row for its current version",
                 rec.id
