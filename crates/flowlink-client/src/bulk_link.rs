@@ -5,7 +5,6 @@
 //! first bulk operation of a [`Client`] finds out (404/405 → never asked again) and the
 //! caller falls back to the per-flow GET/PUT path.
 
-use futures::stream::{self, StreamExt};
 use reqwest::Method;
 
 use flowlink_api::{BulkLinkRequest, BulkLinkResponse, BulkLinkResult, BulkLinkStatus};
@@ -17,10 +16,6 @@ use crate::ops::{FlowResult, FlowStatus, Progress};
 
 /// Flows per bulk request: the progress bar advances this many at a time.
 pub const BULK_CHUNK: usize = 250;
-
-/// Bulk requests in flight at once (writes to one store are serialized anyway; two keep the
-/// server busy while an answer travels back).
-const CHUNKS_IN_FLIGHT: usize = 1;
 
 /// What one bulk operation asks of every flow.
 pub(crate) struct BulkAsk<'a> {
@@ -83,15 +78,9 @@ impl Client {
         self.json_as(Method::POST, url, Some(req), true).await
     }
 
-    /// Every flow of a chunk whose request failed as a whole, reported to `progress`.
-    fn chunk_failed(
-        &self,
-        ids: &[String],
-        e: &ClientError,
-        progress: &dyn Progress,
-    ) -> Vec<FlowResult> {
-        let failed: Vec<FlowResult> = ids
-            .iter()
+    /// Every flow of a chunk whose request failed as a whole.
+    fn chunk_failed(ids: &[String], e: &ClientError) -> Vec<FlowResult> {
+        ids.iter()
             .map(|id| FlowResult {
                 flow_id: id.clone(),
                 flow_name: None,
@@ -99,11 +88,7 @@ impl Client {
                 version: None,
                 conflict_retries: 0,
             })
-            .collect();
-        for r in &failed {
-            progress.done(r);
-        }
-        failed
+            .collect()
     }
 
     /// One chunk: its results, each reported to `progress`; a request that fails as a whole
@@ -140,45 +125,42 @@ impl Client {
         if self.bulk_link_support() == BULK_NO {
             return Ok(None);
         }
-        // Owned chunks: a stream over borrowed ones trips the compiler's `Send` inference
-        // for callers that spawn this future.
-        let mut chunks = ids
-            .chunks(BULK_CHUNK)
-            .map(<[String]>::to_vec)
-            .collect::<Vec<_>>()
-            .into_iter();
-        let mut out = Vec::with_capacity(ids.len());
-        // One request at a time until the server has shown it knows the extension.
-        while self.bulk_link_support() == BULK_UNKNOWN {
-            let Some(chunk) = chunks.next() else {
-                break;
-            };
-            match self.bulk_chunk(ask, &chunk, progress).await {
+        let mut out: Vec<FlowResult> = Vec::with_capacity(ids.len());
+        // `out[held..]` are failures not yet shown to `progress`: until the server has shown it
+        // knows the extension, a fallback may still redo (and report) those flows.
+        let mut held = 0;
+        // One request at a time: a store serializes the writes of one organization's flows
+        // anyway, and concurrent batches only contend for the same module rows.
+        for chunk in ids.chunks(BULK_CHUNK) {
+            match self.bulk_chunk(ask, chunk, progress).await {
                 Ok(results) => {
                     self.set_bulk_link_support(BULK_YES);
+                    for r in &out[held..] {
+                        progress.done(r);
+                    }
                     out.extend(results);
+                    held = out.len();
                 }
-                Err(e) if unsupported(&e) && out.is_empty() => {
+                // No chunk has gone through yet, so nothing was changed: the caller redoes
+                // every flow its own way.
+                Err(e) if unsupported(&e) && self.bulk_link_support() == BULK_UNKNOWN => {
                     self.set_bulk_link_support(BULK_NO);
                     return Ok(None);
                 }
                 Err(e) if e.status() == Some(400) => return Err(e),
-                Err(e) => out.extend(self.chunk_failed(&chunk, &e, progress)),
+                Err(e) => {
+                    out.extend(Self::chunk_failed(chunk, &e));
+                    if self.bulk_link_support() == BULK_YES {
+                        for r in &out[held..] {
+                            progress.done(r);
+                        }
+                        held = out.len();
+                    }
+                }
             }
         }
-        let rest: Vec<Result<Vec<FlowResult>, ClientError>> = stream::iter(chunks)
-            .map(|chunk| async move {
-                match self.bulk_chunk(ask, &chunk, progress).await {
-                    Err(e) if e.status() == Some(400) => Err(e),
-                    Err(e) => Ok(self.chunk_failed(&chunk, &e, progress)),
-                    ok => ok,
-                }
-            })
-            .buffered(CHUNKS_IN_FLIGHT)
-            .collect()
-            .await;
-        for r in rest {
-            out.extend(r?);
+        for r in &out[held..] {
+            progress.done(r);
         }
         Ok(Some(out))
     }

@@ -283,6 +283,52 @@ async fn pinned_and_floating_links() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_flow_and_bulk_links_agree() {
+    let fx = fixture().await;
+    let c = fx.server.client();
+    let statuses = |run: &Run| -> Vec<String> {
+        run.json()["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["status"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let base = [
+        "--module",
+        "Shared Auth",
+        "--type",
+        "inboundcall",
+        "-o",
+        "json",
+    ];
+    let per_flow = |verb: &'static str| {
+        let mut a = vec![verb];
+        a.extend(base);
+        a.push("--per-flow");
+        a
+    };
+    let bulk = |verb: &'static str| {
+        let mut a = vec![verb];
+        a.extend(base);
+        a
+    };
+    // Linked flow by flow, then the server's bulk link finds nothing to do, and back.
+    let run = fx.server.cli(&per_flow("link")).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(statuses(&run), ["linked"; 3]);
+    let run = fx.server.cli(&bulk("link")).await;
+    assert_eq!(statuses(&run), ["alreadyLinked"; 3]);
+    let run = fx.server.cli(&bulk("unlink")).await;
+    assert_eq!(statuses(&run), ["unlinked"; 3]);
+    let run = fx.server.cli(&per_flow("unlink")).await;
+    assert_eq!(statuses(&run), ["notLinked"; 3]);
+    for (id, _) in &fx.flows {
+        assert!(calls(&c.get_flow(id).await.unwrap()).is_empty());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flow_that_fails_is_reported_and_exits_1() {
     let fx = fixture().await;
     let missing = "00000000-0000-4000-8000-000000000000";

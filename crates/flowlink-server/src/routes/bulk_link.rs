@@ -251,15 +251,23 @@ pub async fn link_flows(
             )));
         }
     }
+    let call_name = match req.call_name.as_deref().map(str::trim) {
+        None => format!("Call {}", module.name),
+        Some("") => return Err(ApiError::bad_request("callName cannot be blank")),
+        // Like flow names: no client can show or type control characters.
+        Some(n) if n.chars().any(char::is_control) => {
+            return Err(ApiError::bad_request(
+                "callName must not contain control characters",
+            ))
+        }
+        Some(n) => n.to_string(),
+    };
     let targets = targets(&state, &who, &req).await?;
     let edit = LinkEdit {
         who: &who,
         module_id: module.id.to_string(),
         version: req.version,
-        call_name: req
-            .call_name
-            .clone()
-            .unwrap_or_else(|| format!("Call {}", module.name)),
+        call_name,
         unlink,
         forbidden: Mutex::new(HashMap::new()),
     };

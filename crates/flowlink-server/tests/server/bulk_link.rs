@@ -296,6 +296,11 @@ async fn pinned_links_float_repin_and_refuse_missing_versions() {
     )
     .await
     .expect(400, Some("bad.request"));
+    for bad in ["  ", "tab\there"] {
+        link(&s, &t, &m, json!({"flowIds": [f], "callName": bad}))
+            .await
+            .expect(400, Some("bad.request"));
+    }
 }
 
 #[tokio::test]

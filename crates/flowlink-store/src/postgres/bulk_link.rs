@@ -113,22 +113,16 @@ async fn edit_one(
         client_id: Some(client),
         ..Default::default()
     };
-    let te = std::time::Instant::now(); // TIMING
     let checked = match check_update(conn, org, &cur, &update, edited.guard.as_ref()).await {
         Ok(c) => c,
         Err(TxError::Store(e)) if fails_flow_alone(&e) => return Ok(Err(e)),
         Err(e) => return Err(e),
     };
-    CHECK_NS.fetch_add(
-        te.elapsed().as_nanos() as u64,
-        std::sync::atomic::Ordering::Relaxed,
-    ); // TIMING
-       // Anything failing from here on has written part of this flow: the batch must go.
+    // Anything failing from here on has written part of this flow: the batch must go.
     let rec = write_update(conn, org, &cur, checked).await?;
     Ok(Ok(EditOutcome::Updated(rec)))
 }
 
-static CHECK_NS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0); // TIMING
 pub async fn edit_flows(
     pool: &PgPool,
     org: Uuid,
@@ -139,10 +133,8 @@ pub async fn edit_flows(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let t0 = std::time::Instant::now(); // TIMING
     let mut tx = begin(pool).await?;
     let mut current = lock_batch(&mut tx, org, ids).await?;
-    let t1 = t0.elapsed(); // TIMING
     let mut out = Vec::with_capacity(ids.len());
     for &id in ids {
         let outcome = match current.remove(&id) {
@@ -152,15 +144,6 @@ pub async fn edit_flows(
         };
         out.push(EditResult { id, outcome });
     }
-    let t2 = t0.elapsed(); // TIMING
     tx.commit().await?;
-    eprintln!(
-        "TIMING pg batch {} lock {:?} edits {:?} (check {}ms) commit {:?}",
-        ids.len(),
-        t1,
-        t2 - t1,
-        CHECK_NS.swap(0, std::sync::atomic::Ordering::Relaxed) / 1000000,
-        t0.elapsed() - t2
-    ); // TIMING
     Ok(out)
 }
