@@ -2,7 +2,8 @@
 //! modules by id and version, simulated calls, hand-written expectations) is run by the one
 //! helper below and its full results compared with `fixtures/<case>.expected.json`.
 //!
-//! Adding a case is adding a file. To (re)write the expected files after reviewing a change:
+//! Adding a case is adding a file and its name to `cases!` (one `#[test]` per file, so
+//! `cargo test -p flowlink-engine --test fixtures NAME` runs one case). To (re)write the expected files after reviewing a change:
 //! `FLOWLINK_BLESS=1 cargo test -p flowlink-engine --test fixtures`.
 
 use std::collections::BTreeMap;
@@ -227,63 +228,91 @@ fn expected_path(case: &Path) -> PathBuf {
     case.with_extension("expected.json")
 }
 
-#[test]
-fn fixtures() {
+/// The case files in `tests/fixtures`, by stem, sorted.
+fn case_files() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+    let mut cases: Vec<String> = std::fs::read_dir(&dir)
         .expect("tests/fixtures exists")
         .map(|entry| entry.expect("readable entry").path())
-        .filter(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            name.ends_with(".json") && !name.ends_with(".expected.json")
+        .filter_map(|p| {
+            let name = p.file_name()?.to_str()?.to_owned();
+            let stem = name.strip_suffix(".json")?;
+            (!stem.ends_with(".expected")).then(|| stem.to_owned())
         })
         .collect();
     cases.sort();
-    assert!(
-        cases.len() >= 10,
-        "expected the fixture cases in {}, found {}",
-        dir.display(),
-        cases.len()
-    );
-    let bless = std::env::var_os("FLOWLINK_BLESS").is_some();
-    let mut failures = Vec::new();
-    for case in &cases {
-        let name = case
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_owned();
-        let actual = match run_case(case) {
-            Ok(actual) => actual,
-            Err(problem) => {
-                failures.push(format!("{name}:\n{problem}"));
-                continue;
-            }
-        };
-        let expected_file = expected_path(case);
-        let rendered = serde_json::to_string_pretty(&actual).expect("serializes") + "\n";
-        if bless {
-            std::fs::write(&expected_file, &rendered).expect("writes expected file");
-            continue;
-        }
-        match std::fs::read_to_string(&expected_file) {
-            Ok(expected) if expected == rendered => {}
-            Ok(expected) => failures.push(format!(
-                "{name}: result differs from {}\n{}",
-                expected_file.display(),
-                first_difference(&expected, &rendered)
-            )),
-            Err(_) => failures.push(format!(
-                "{name}: no {} yet; review this result and bless it with FLOWLINK_BLESS=1:\n{rendered}",
-                expected_file.display()
-            )),
-        }
+    cases
+}
+
+/// Runs `tests/fixtures/<name>.json` and compares (or with `FLOWLINK_BLESS`, writes) its
+/// expected file.
+fn check_case(name: &str) {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(format!("{name}.json"));
+    let actual = run_case(&case).unwrap_or_else(|problem| panic!("{name}:\n{problem}"));
+    let expected_file = expected_path(&case);
+    let rendered = serde_json::to_string_pretty(&actual).expect("serializes") + "\n";
+    if std::env::var_os("FLOWLINK_BLESS").is_some() {
+        std::fs::write(&expected_file, &rendered).expect("writes expected file");
+        return;
     }
-    assert!(
-        failures.is_empty(),
-        "{} fixture case(s) failed:\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
+    match std::fs::read_to_string(&expected_file) {
+        Ok(expected) => assert!(
+            expected == rendered,
+            "{name}: result differs from {}\n{}",
+            expected_file.display(),
+            first_difference(&expected, &rendered)
+        ),
+        Err(_) => panic!(
+            "{name}: no {} yet; review this result and bless it with FLOWLINK_BLESS=1:\n{rendered}",
+            expected_file.display()
+        ),
+    }
+}
+
+/// One `#[test]` per case file, named after it, so `cargo test -p flowlink-engine --test
+/// fixtures NAME` runs one case; `every_case_file_has_a_test` keeps the list and the directory
+/// equal.
+macro_rules! cases {
+    ($($name:ident),* $(,)?) => {
+        const CASES: &[&str] = &[$(stringify!($name)),*];
+        $(
+            #[test]
+            fn $name() {
+                check_case(stringify!($name));
+            }
+        )*
+    };
+}
+
+cases! {
+    action_limit_continue,
+    action_limit_disconnect,
+    data_action_failure_without_branch,
+    data_action_outputs_and_failure,
+    deactivated_module_continue,
+    deactivated_module_with_failure_edge,
+    deactivated_module_without_failure_edge,
+    error_handling_continue,
+    floating_and_pinned_versions,
+    menu_routing_on_module_output,
+    module_error_returns_to_caller,
+    nested_modules_depth_8_runs,
+    nested_modules_depth_9_fails,
+    pinned_version_missing,
+    seed000_module_called_from_flow,
+    seed001_common_module_tags_and_greets,
+}
+
+#[test]
+fn every_case_file_has_a_test() {
+    let mut listed: Vec<String> = CASES.iter().map(|c| c.to_string()).collect();
+    listed.sort();
+    assert_eq!(
+        case_files(),
+        listed,
+        "add the new case file's name to `cases!` in tests/fixtures.rs (or remove a stale one)"
     );
 }
 
