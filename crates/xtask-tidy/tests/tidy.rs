@@ -1,0 +1,237 @@
+//! The tidy test: the invariants ARCHITECTURE.md states, checked against the code, so a
+//! change that breaks one fails `cargo test` instead of waiting for a reader to notice.
+//!
+//! - The crate dependency table in ARCHITECTURE.md (between the `tidy:crate-dependencies`
+//!   markers) equals `cargo metadata`: normal dependencies in one column, dev-dependencies
+//!   (test-only edges, e.g. `flowlink-store` with its `testing` feature) in the other.
+//! - Only the store knows SQL: the database crates are dependencies of `flowlink-store` alone,
+//!   and no other crate's source names `sqlx`.
+//! - Only the server knows HTTP status codes (see [`http_status_codes_only_in_the_server`]).
+//! - Every module under `crates/*/src` opens with a `//!` header.
+//! - No import circle among the server's source files.
+//!
+//! That each operation's documented scopes are the scopes its handler checks is a behavioural
+//! check against a real server: `crates/flowlink-server/tests/openapi.rs`,
+//! `documented_scopes_are_the_scopes_each_handler_checks`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use xtask_tidy::{
+    architecture_table, cargo_metadata, code_only, crate_dirs, crate_graph, dependents_of,
+    find_cycles, graph_diff, has_module_header, is_test_file, mentions, module_paths,
+    module_refs, re_exports, rust_files, workspace_root, DepKind,
+};
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn relative(path: &Path) -> String {
+    path.strip_prefix(workspace_root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// Every non-test source file of every crate, with its crate's directory name.
+fn source_files() -> Vec<(String, std::path::PathBuf)> {
+    crate_dirs()
+        .into_iter()
+        .flat_map(|(name, dir)| {
+            let mut files = rust_files(&dir.join("src"));
+            files.extend(rust_files(&dir.join("tests")));
+            files.extend(rust_files(&dir.join("benches")));
+            files.into_iter().map(move |f| (name.clone(), f))
+        })
+        // This crate names the forbidden words to look for them.
+        .filter(|(name, _)| name != env!("CARGO_PKG_NAME"))
+        .collect()
+}
+
+#[test]
+fn crate_dependency_table_matches_cargo_metadata() {
+    let metadata = cargo_metadata().expect("cargo metadata");
+    let text = read(&workspace_root().join("ARCHITECTURE.md"));
+    let (normal, dev) = architecture_table(&text).expect("the table in ARCHITECTURE.md");
+    let mut problems = graph_diff(&normal, &crate_graph(&metadata, DepKind::Normal));
+    problems.extend(
+        graph_diff(&dev, &crate_graph(&metadata, DepKind::Dev))
+            .into_iter()
+            .map(|p| format!("dev-dependencies: {p}")),
+    );
+    let build = crate_graph(&metadata, DepKind::Build);
+    problems.extend(
+        build
+            .iter()
+            .filter(|(_, deps)| !deps.is_empty())
+            .map(|(c, deps)| format!("{c}: build-dependencies {deps:?} are not in the table")),
+    );
+    assert!(
+        problems.is_empty(),
+        "ARCHITECTURE.md's crate dependency table differs from cargo metadata:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// Crates that talk to a database. Only `flowlink-store` may depend on them.
+const DATABASE_CRATES: &[&str] = &["sqlx", "rusqlite", "postgres", "tokio-postgres", "diesel"];
+
+#[test]
+fn sql_only_in_the_store() {
+    let metadata = cargo_metadata().expect("cargo metadata");
+    let mut problems = Vec::new();
+    for db in DATABASE_CRATES {
+        for kind in [DepKind::Normal, DepKind::Dev, DepKind::Build] {
+            for c in dependents_of(&metadata, db, kind) {
+                if c != "flowlink-store" {
+                    problems.push(format!("{c} depends on {db} ({kind:?})"));
+                }
+            }
+        }
+    }
+    for (krate, file) in source_files() {
+        if krate == "flowlink-store" {
+            continue;
+        }
+        // Tests too: a test that reaches around the store into SQL tests something else.
+        let code = code_only(&read(&file));
+        for db in ["sqlx", "rusqlite", "tokio_postgres", "diesel"] {
+            if mentions(&code, db) {
+                problems.push(format!("{} names {db}", relative(&file)));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "only flowlink-store knows SQL:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// The client's transport reads the status of each reply (`reqwest::StatusCode`) to tell a
+/// 429 (wait `Retry-After`) or 401 (log in again) from an answer, and turns every other
+/// status into a typed `ClientError`: reading what the server decided, not deciding.
+const STATUS_READERS: &[(&str, &str)] = &[("flowlink-client", "src/client.rs")];
+
+/// "Only the server knows HTTP status codes", precisely:
+/// - The server decides every status: the status types (`StatusCode`, `axum::http`,
+///   `http::status`) appear only in `flowlink-server/src` — except the client transport in
+///   [`STATUS_READERS`], which reads them off replies.
+/// - `axum` (the HTTP server framework) is a normal dependency of the server only.
+/// - Reading a status (`.status()`) is the client's job: outside the server and the client
+///   no source reads one (the CLI maps typed `ClientError`s to exit codes, never a number).
+///
+/// Test code is exempt: tests observe statuses from the outside (and the client's
+/// `mock_tests` stand in for a server).
+#[test]
+fn http_status_codes_only_in_the_server() {
+    let metadata = cargo_metadata().expect("cargo metadata");
+    let mut problems: Vec<String> = dependents_of(&metadata, "axum", DepKind::Normal)
+        .into_iter()
+        .filter(|c| c != "flowlink-server")
+        .map(|c| format!("{c} depends on axum"))
+        .collect();
+    for (krate, file) in source_files() {
+        if is_test_file(&file) || krate == "flowlink-server" {
+            continue;
+        }
+        let code = code_only(&read(&file));
+        let rel = relative(&file);
+        let reader = STATUS_READERS
+            .iter()
+            .any(|(c, f)| *c == krate && rel.ends_with(&format!("{c}/{f}")));
+        for word in ["StatusCode", "axum::http", "http::status", "http::StatusCode"] {
+            if !reader && code.contains(word) && (word.contains("::") || mentions(&code, word)) {
+                problems.push(format!("{rel} names {word}"));
+            }
+        }
+        if krate != "flowlink-client" && code.contains(".status()") {
+            problems.push(format!("{rel} reads an HTTP status (`.status()`)"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "only the server knows HTTP status codes:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn every_module_has_a_header() {
+    let missing: Vec<String> = crate_dirs()
+        .into_iter()
+        .flat_map(|(_, dir)| rust_files(&dir.join("src")))
+        .filter(|f| !has_module_header(&read(f)))
+        .map(|f| relative(&f))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "these modules have no `//!` header saying what they are responsible for:\n{}",
+        missing.join("\n")
+    );
+}
+
+/// Import circles the server had when this check was written (module paths, sorted); the
+/// server's layering work (issue 10, item 2) removes them. The check is a ratchet: a circle
+/// not listed fails, and so does a listed one that is gone (delete it here).
+const KNOWN_SERVER_CYCLES: &[&[&str]] = &[
+    // `auth` holds `Principal`, which its token cache stores; `AppState` holds the cache.
+    &["crate::auth", "crate::auth::cache", "crate::state"],
+    // The handlers use the OpenAPI vocabulary in `openapi.rs`, which assembles the document
+    // from every route table; `flows` and `lifecycle` import each other's helpers.
+    &[
+        "crate::auth::token",
+        "crate::openapi",
+        "crate::routes",
+        "crate::routes::bulk_link",
+        "crate::routes::dependencies",
+        "crate::routes::executions",
+        "crate::routes::flows",
+        "crate::routes::lifecycle",
+        "crate::routes::orgs",
+        "crate::routes::versions",
+    ],
+];
+
+#[test]
+fn no_import_circle_among_server_modules() {
+    let src = workspace_root().join("crates/flowlink-server/src");
+    let files = module_paths(&src);
+    let modules: BTreeSet<String> = files.keys().cloned().collect();
+    let sources: BTreeMap<String, String> = files
+        .iter()
+        .map(|(m, f)| (m.clone(), code_only(&read(f))))
+        .collect();
+    let re_exports = re_exports(&sources);
+    let graph: BTreeMap<String, BTreeSet<String>> = sources
+        .iter()
+        .map(|(m, code)| (m.clone(), module_refs(m, code, &modules, &re_exports)))
+        .collect();
+    let cycles = find_cycles(&graph);
+    let known: Vec<Vec<String>> = KNOWN_SERVER_CYCLES
+        .iter()
+        .map(|c| c.iter().map(|m| m.to_string()).collect())
+        .collect();
+    let mut problems = Vec::new();
+    for c in cycles.iter().filter(|c| !known.contains(c)) {
+        let edges: Vec<String> = c
+            .iter()
+            .map(|m| {
+                let inside: Vec<&str> = graph[m]
+                    .iter()
+                    .filter(|t| c.contains(t))
+                    .map(String::as_str)
+                    .collect();
+                format!("  {m} -> {}", inside.join(", "))
+            })
+            .collect();
+        problems.push(format!("import circle among {c:?}:\n{}", edges.join("\n")));
+    }
+    for c in known.iter().filter(|c| !cycles.contains(c)) {
+        problems.push(format!(
+            "{c:?} is no longer a circle: remove it from KNOWN_SERVER_CYCLES"
+        ));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
