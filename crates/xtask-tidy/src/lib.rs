@@ -240,30 +240,47 @@ fn without_test_items(code: &str) -> String {
         let after = rest[i + "#[cfg(test)]".len()..].trim_start();
         let line_end = after.find('\n').unwrap_or(after.len());
         let skip = match after[..line_end].find('{') {
-            Some(open) => {
-                let mut depth = 0usize;
-                let mut end = after.len();
-                for (j, c) in after[open..].char_indices() {
-                    match c {
-                        '{' => depth += 1,
-                        '}' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                end = open + j + 1;
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                end
-            }
+            Some(open) => open + block_len(&after[open..]),
             None => line_end,
         };
         rest = &after[skip..];
     }
     out.push_str(rest);
     out
+}
+
+/// The length of the `{ … }` block `text` starts with, braces in string and character
+/// literals not counted (the whole text when unbalanced).
+fn block_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let (mut depth, mut i) = (0usize, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' => depth += 1,
+            b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            b'r' if text[i..].starts_with("r#\"") => {
+                i += text[i + 3..].find("\"#").map_or(text.len() - i, |e| e + 5);
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            // A character literal (`'{'`, `'\''`), not a lifetime (`'a`).
+            b'\'' if bytes.get(i + 2) == Some(&b'\'') => i += 2,
+            b'\'' if bytes.get(i + 1) == Some(&b'\\') => i += 3,
+            _ => {}
+        }
+        i += 1;
+    }
+    text.len()
 }
 
 /// Whether `word` occurs in `code` as a whole identifier path segment.
@@ -622,6 +639,9 @@ mod tests {
         assert!(!mentions(&code, "sqlx"));
         assert!(code.contains("http://x"));
         assert!(mentions("use sqlx::Row;", "sqlx"));
+        // Braces in literals do not end the test module early or late.
+        let code = code_only("#[cfg(test)]\nmod tests {\n let a = \"{\"; let b = '}';\n}\nuse sqlx;");
+        assert!(mentions(&code, "sqlx"), "{code}");
         assert!(!mentions("use sqlx_like::Row;", "sqlx"));
     }
 }
