@@ -55,6 +55,8 @@ pub mod ratelimit;
 pub mod routes;
 pub mod simulate;
 pub mod state;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::future::Future;
 use std::time::Duration;

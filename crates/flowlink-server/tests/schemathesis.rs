@@ -220,7 +220,7 @@ async fn schemathesis_finds_no_server_error_and_no_contradiction() {
         ..ServerConfig::default()
     })
     .await;
-    let token = server.token().await;
+    let token = running::token(&server).await;
     let seeded = seed(&server, &token).await;
     let reports = tempfile::tempdir().expect("tempdir");
     let config_file = reports.path().join("schemathesis.toml");

@@ -1,42 +1,29 @@
-//! Test harness: a real server (router + a fresh store) on 127.0.0.1:0, driven over HTTP with
-//! reqwest. The store is SQLite in a temp dir, or — with `FLOWLINK_TEST_BACKEND=postgres` — a
-//! fresh schema of the `FLOWLINK_TEST_DATABASE_URL` database, so every test of every target
-//! using this harness runs on either backend without interfering with the others.
+//! The API targets' client side of the shared harness: the real server of
+//! `flowlink_server::testing` (on 127.0.0.1:0, SQLite or with `FLOWLINK_TEST_BACKEND=postgres`
+//! a fresh PostgreSQL schema) driven over HTTP with reqwest — tokens, JSON requests, replies
+//! with their `ErrorBody` checks.
 
-use std::sync::Arc;
+use std::ops::Deref;
 
-use flowlink_server::{bootstrap, create_client, create_org, AppState, ServerConfig};
-use flowlink_store::testing::{TestBackend, TestSchema};
-use flowlink_store::{open_store, SqliteStore, Store};
+use flowlink_server::testing::{self, Saved};
+use flowlink_server::{create_client, create_org, ServerConfig};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use tempfile::TempDir;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-use uuid::Uuid;
 
-/// A running server and the bootstrap client's credentials.
+/// The shared real server (`flowlink_server::testing`) with an HTTP client and the request
+/// helpers of these targets; `store`, `org_id` and the credentials come from the server.
 pub struct TestServer {
     pub base: String,
-    pub dir: TempDir,
-    pub store: Arc<dyn Store>,
-    pub org_id: Uuid,
-    pub client_id: String,
-    pub client_secret: String,
     pub http: reqwest::Client,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
-    // Last: the schema is dropped (blocking, bounded) after everything else of the server.
-    schema: Option<Arc<TestSchema>>,
+    server: testing::TestServer,
 }
 
-/// What a stopped server leaves behind to start again on the same data.
-pub struct Saved {
-    dir: TempDir,
-    schema: Option<Arc<TestSchema>>,
-    org_id: Uuid,
-    client_id: String,
-    client_secret: String,
+impl Deref for TestServer {
+    type Target = testing::TestServer;
+
+    fn deref(&self) -> &testing::TestServer {
+        &self.server
+    }
 }
 
 /// A reply: status, the correlation header and the JSON body (Null when empty).
@@ -78,70 +65,17 @@ impl TestServer {
     /// Starts on `saved` data (fresh data on the backend `FLOWLINK_TEST_BACKEND` names if
     /// `None`), bootstrapping on first use.
     pub async fn start_with(config: ServerConfig, saved: Option<Saved>) -> Self {
-        let saved = match saved {
-            Some(s) => s,
-            None => Saved {
-                dir: tempfile::tempdir().unwrap(),
-                schema: match TestBackend::from_env() {
-                    TestBackend::Sqlite => None,
-                    // `None` from `create` only when FLOWLINK_SKIP_POSTGRES=1, which `from_env`
-                    // already turned into SQLite.
-                    TestBackend::Postgres => Some(Arc::new(TestSchema::create().await.unwrap())),
-                },
-                org_id: Uuid::nil(),
-                client_id: String::new(),
-                client_secret: String::new(),
-            },
-        };
-        let store: Arc<dyn Store> = match &saved.schema {
-            Some(schema) => open_store(schema.url()).await.unwrap(),
-            None => Arc::new(SqliteStore::open_dir(saved.dir.path()).await.unwrap()),
-        };
-        let (org_id, client_id, client_secret) = match bootstrap(store.as_ref()).await.unwrap() {
-            Some(c) => (c.org_id, c.client_id.to_string(), c.client_secret),
-            None => (saved.org_id, saved.client_id, saved.client_secret),
-        };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState::new(store.clone(), config);
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            flowlink_server::serve(listener, state, async {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
-        });
+        let server = testing::TestServer::start_with(config, saved).await;
         TestServer {
-            base,
-            dir: saved.dir,
-            store,
-            org_id,
-            client_id,
-            client_secret,
+            base: server.url.clone(),
             http: reqwest::Client::new(),
-            stop: Some(tx),
-            task: Some(task),
-            schema: saved.schema,
+            server,
         }
     }
 
     /// Stops the server and returns what it takes to start it again on the same data.
-    pub async fn stop(mut self) -> Saved {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.await.unwrap();
-        }
-        self.store.close().await;
-        Saved {
-            dir: self.dir,
-            schema: self.schema,
-            org_id: self.org_id,
-            client_id: self.client_id,
-            client_secret: self.client_secret,
-        }
+    pub async fn stop(self) -> Saved {
+        self.server.stop().await
     }
 
     /// POSTs the token form with Basic credentials; returns the raw reply.

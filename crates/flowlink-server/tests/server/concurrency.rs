@@ -1,7 +1,7 @@
 //! Concurrent writers: the optimistic lock and the cycle guard hold under races, and parallel
 //! writes never fail with a busy database.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::common::TestServer;
 
@@ -45,21 +45,46 @@ async fn racing_links_cannot_build_a_cycle_together() {
     let link = |from: String, to: String| {
         let (s, t) = (s.clone(), t.clone());
         tokio::spawn(async move {
-            s.put(
-                &format!("/api/v2/flows/{from}"),
-                &t,
-                json!({"actions": [{"type": "callFlow", "name": "c", "flow": {"id": to}}]}),
-            )
-            .await
-            .status
-            .as_u16()
+            let r = s
+                .put(
+                    &format!("/api/v2/flows/{from}"),
+                    &t,
+                    json!({"actions": [{"type": "callFlow", "name": "c", "flow": {"id": to}}]}),
+                )
+                .await;
+            (from, to, r)
         })
     };
     let ab = link(a.clone(), b.clone());
     let ba = link(b.clone(), a.clone());
-    let mut statuses = vec![ab.await.unwrap(), ba.await.unwrap()];
-    statuses.sort();
-    assert_eq!(statuses, [200, 400]);
+    let mut replies = vec![ab.await.unwrap(), ba.await.unwrap()];
+    replies.sort_by_key(|(_, _, r)| r.status);
+    let [(winner, callee, won), (loser, _, lost)] = <[_; 2]>::try_from(replies)
+        .unwrap_or_else(|_| unreachable!("two links were raced"));
+    won.expect(200, None);
+    // The loser is refused as a cycle, naming it (`B → A → B` when A → B won).
+    lost.expect(400, Some("bad.request"));
+    let name = |id: &str| if id == a { "A" } else { "B" };
+    let cycle = format!("{} → {} → {}", name(&loser), name(&winner), name(&loser));
+    let msg = lost.body["message"].as_str().unwrap();
+    assert!(msg.contains(&cycle), "expected the cycle {cycle} in: {msg}");
+    // Re-read: the graph is acyclic — the winner calls the other module, the loser calls
+    // nothing (its refused write left no trace).
+    let calls = |flow: &Value| -> Vec<String> {
+        flow["actions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|action| action["flow"]["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let winner_now = s.get(&format!("/api/v2/flows/{winner}"), &t).await;
+    winner_now.expect(200, None);
+    assert_eq!(calls(&winner_now.body), vec![callee.clone()], "{}", winner_now.body);
+    let loser_now = s.get(&format!("/api/v2/flows/{loser}"), &t).await;
+    loser_now.expect(200, None);
+    assert!(calls(&loser_now.body).is_empty(), "{}", loser_now.body);
+    assert_eq!(loser_now.body["version"], 1, "{}", loser_now.body);
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
-//! Test harness: a real flowlink server (the library, in-process, on 127.0.0.1:0 with a
-//! throw-away store: SQLite, or a fresh PostgreSQL schema with `FLOWLINK_TEST_BACKEND=postgres`),
-//! a typed client for setting up fixtures, and a runner for the built `flowlink` binary pointed
-//! at that server.
+//! Test harness: the shared real server (`flowlink_server::testing`: in-process on
+//! 127.0.0.1:0 with a throw-away store, SQLite or a fresh PostgreSQL schema with
+//! `FLOWLINK_TEST_BACKEND=postgres`), a typed client for setting up fixtures, and a runner for
+//! the built `flowlink` binary pointed at that server.
 
 #![allow(dead_code, clippy::unwrap_used)]
 
@@ -13,70 +13,28 @@ use serde_json::{json, Value};
 
 use flowlink_client::api::{Flow, FlowType, FlowWrite};
 use flowlink_client::{Client, LogicDoc};
-use flowlink_server::{AppState, ServerConfig};
-use flowlink_store::testing::{TestBackend, TestSchema};
-use flowlink_store::{open_store, SqliteStore, Store};
+use flowlink_server::{testing, ServerConfig};
 
-/// A running server plus the bootstrap client's credentials.
-pub struct TestServer {
-    pub url: String,
-    pub client_id: String,
-    pub client_secret: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    _dir: tempfile::TempDir,
-    // Last: dropped (blocking, bounded) after the rest of the server.
-    _schema: Option<TestSchema>,
-}
+/// The shared real server (`flowlink_server::testing`), with a typed client and a runner for
+/// the built binary; `url` and the bootstrap credentials come from the server.
+pub struct TestServer(testing::TestServer);
 
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
+impl std::ops::Deref for TestServer {
+    type Target = testing::TestServer;
+
+    fn deref(&self) -> &testing::TestServer {
+        &self.0
     }
 }
 
 impl TestServer {
     /// Starts a server; `rate_limit_per_minute` 0 turns the limit off.
     pub async fn start(rate_limit_per_minute: u32) -> TestServer {
-        let dir = tempfile::tempdir().unwrap();
-        let schema = match TestBackend::from_env() {
-            TestBackend::Sqlite => None,
-            TestBackend::Postgres => TestSchema::create().await,
+        let config = ServerConfig {
+            rate_limit_per_minute,
+            ..ServerConfig::default()
         };
-        let store: std::sync::Arc<dyn Store> = match &schema {
-            Some(s) => open_store(s.url()).await.unwrap(),
-            None => std::sync::Arc::new(SqliteStore::open_dir(dir.path()).await.unwrap()),
-        };
-        let creds = flowlink_server::bootstrap::bootstrap(store.as_ref())
-            .await
-            .unwrap()
-            .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let state = AppState::new(
-            store,
-            ServerConfig {
-                rate_limit_per_minute,
-                ..ServerConfig::default()
-            },
-        );
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            flowlink_server::serve(listener, state, async {
-                let _ = stopped.await;
-            })
-            .await
-            .unwrap();
-        });
-        TestServer {
-            url,
-            client_id: creds.client_id.to_string(),
-            client_secret: creds.client_secret,
-            stop: Some(stop),
-            _dir: dir,
-            _schema: schema,
-        }
+        TestServer(testing::TestServer::start_with(config, None).await)
     }
 
     /// A new client (its own token, so its own rate budget).
