@@ -11,7 +11,7 @@
 //! - No import circle among the server's source files.
 //!
 //! That each operation's documented scopes are the scopes its handler checks is a behavioural
-//! check against a real server: `crates/flowlink-server/tests/openapi.rs`,
+//! check against a real server: `crates/flowlink-server/tests/openapi/scopes.rs`,
 //! `documented_scopes_are_the_scopes_each_handler_checks`.
 
 use std::collections::{BTreeMap, BTreeSet};

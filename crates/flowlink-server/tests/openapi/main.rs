@@ -9,8 +9,11 @@
 //!   other method on a documented path is a 405.
 //! - The document is served without auth, equals the one the code builds, carries the
 //!   Genesys schema names, marks flowlink's extensions and declares the OAuth scheme.
+//! - Each operation's documented scopes are the scopes its handler checks (`scopes.rs`).
 
+#[path = "../running/mod.rs"]
 mod running;
+mod scopes;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
