@@ -378,7 +378,7 @@ pub async fn list_modules(
         (status = 200, description = "The created flow with its logic", body = flowlink_api::Flow),
         crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
     ),
-    security(("PureCloud OAuth" = ["flow:flow:write"]))
+    security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
 )]
 pub async fn create_flow(
     State(s): State<AppState>,
