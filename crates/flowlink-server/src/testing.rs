@@ -74,7 +74,9 @@ impl TestServer {
                     // `None` only with FLOWLINK_SKIP_POSTGRES=1, which `from_env` already
                     // turned into SQLite.
                     TestBackend::Postgres => Some(Arc::new(
-                        TestSchema::create().await.expect("a fresh PostgreSQL schema"),
+                        TestSchema::create()
+                            .await
+                            .expect("a fresh PostgreSQL schema"),
                     )),
                 },
                 org_id: Uuid::nil(),
@@ -83,7 +85,9 @@ impl TestServer {
             },
         };
         let store: Arc<dyn Store> = match &saved.schema {
-            Some(schema) => open_store(schema.url()).await.expect("open the test schema"),
+            Some(schema) => open_store(schema.url())
+                .await
+                .expect("open the test schema"),
             None => Arc::new(
                 SqliteStore::open_dir(saved.dir.path())
                     .await

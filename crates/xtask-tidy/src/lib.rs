@@ -28,7 +28,13 @@ pub fn cargo_metadata() -> Result<Value, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let manifest = workspace_root().join("Cargo.toml");
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .arg("--manifest-path")
         .arg(&manifest)
         .output()
@@ -130,7 +136,9 @@ pub fn architecture_table(text: &str) -> Result<(CrateGraph, CrateGraph), String
             continue;
         };
         if cells.len() != 3 {
-            return Err(format!("row needs 3 cells (crate, depends on, dev): {line}"));
+            return Err(format!(
+                "row needs 3 cells (crate, depends on, dev): {line}"
+            ));
         }
         if normal.contains_key(&name) {
             return Err(format!("{name} has two rows"));
@@ -205,7 +213,10 @@ pub fn crate_dirs() -> Vec<(String, PathBuf)> {
 /// Whether a source file is test code: a `*tests.rs` module (unit tests kept beside the code
 /// they test, included under `#[cfg(test)]`), or anything under `tests/` or `benches/`.
 pub fn is_test_file(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
     name.ends_with("tests.rs")
         || path
             .components()
@@ -313,7 +324,10 @@ pub fn module_paths(src: &Path) -> BTreeMap<String, PathBuf> {
             .filter_map(|c| c.to_str())
             .map(|c| c.trim_end_matches(".rs").to_owned())
             .collect();
-        if matches!(parts.last().map(String::as_str), Some("mod" | "lib" | "main")) {
+        if matches!(
+            parts.last().map(String::as_str),
+            Some("mod" | "lib" | "main")
+        ) {
             parts.pop();
         }
         let path = std::iter::once("crate".to_owned())
@@ -351,7 +365,11 @@ pub fn expand_use_tree(tree: &str) -> Vec<String> {
     parts
         .into_iter()
         .filter(|p| !p.is_empty())
-        .flat_map(|p| expand_use_tree(p).into_iter().map(move |x| format!("{prefix}{x}")))
+        .flat_map(|p| {
+            expand_use_tree(p)
+                .into_iter()
+                .map(move |x| format!("{prefix}{x}"))
+        })
         .collect()
 }
 
@@ -398,7 +416,8 @@ pub fn re_exports(sources: &BTreeMap<String, String>) -> BTreeMap<String, String
             let Some(abs) = absolute(me, &path, &modules) else {
                 continue;
             };
-            let name = alias.unwrap_or_else(|| abs.rsplit("::").next().unwrap_or_default().to_owned());
+            let name =
+                alias.unwrap_or_else(|| abs.rsplit("::").next().unwrap_or_default().to_owned());
             out.insert(format!("{me}::{name}"), abs);
         }
     }
@@ -436,7 +455,11 @@ pub fn module_refs(
     }
     let mut out = BTreeSet::new();
     for p in paths {
-        let p = p.split(" as ").next().unwrap_or_default().trim_end_matches(':');
+        let p = p
+            .split(" as ")
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches(':');
         let Some(mut abs) = absolute(me, p, modules) else {
             continue;
         };
@@ -573,25 +596,42 @@ mod tests {
             expand_use_tree("crate::{a::X, b::{Y, Z}}"),
             vec!["crate::a::X", "crate::b::Y", "crate::b::Z"]
         );
-        assert_eq!(expand_use_tree("super::flows::load"), vec!["super::flows::load"]);
+        assert_eq!(
+            expand_use_tree("super::flows::load"),
+            vec!["super::flows::load"]
+        );
     }
 
     #[test]
     fn references_resolve_to_the_longest_module_prefix() {
-        let modules: BTreeSet<String> = ["crate", "crate::routes", "crate::routes::flows", "crate::error"]
-            .into_iter()
-            .map(String::from)
-            .collect();
+        let modules: BTreeSet<String> = [
+            "crate",
+            "crate::routes",
+            "crate::routes::flows",
+            "crate::error",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect();
         let code = "use super::flows::{load_flow, Family};\nuse crate::ApiError;\n\
                     fn f() { crate::routes::helper(); }\nuse std::sync::Arc;";
         let sources: BTreeMap<String, String> = modules
             .iter()
             .map(|m| {
-                let code = if m == "crate" { "pub use error::ApiError;" } else { "" };
+                let code = if m == "crate" {
+                    "pub use error::ApiError;"
+                } else {
+                    ""
+                };
                 (m.clone(), code.to_string())
             })
             .collect();
-        let refs = module_refs("crate::routes::lifecycle", code, &modules, &re_exports(&sources));
+        let refs = module_refs(
+            "crate::routes::lifecycle",
+            code,
+            &modules,
+            &re_exports(&sources),
+        );
         assert_eq!(
             refs,
             ["crate::error", "crate::routes", "crate::routes::flows"]
@@ -640,7 +680,8 @@ mod tests {
         assert!(code.contains("http://x"));
         assert!(mentions("use sqlx::Row;", "sqlx"));
         // Braces in literals do not end the test module early or late.
-        let code = code_only("#[cfg(test)]\nmod tests {\n let a = \"{\"; let b = '}';\n}\nuse sqlx;");
+        let code =
+            code_only("#[cfg(test)]\nmod tests {\n let a = \"{\"; let b = '}';\n}\nuse sqlx;");
         assert!(mentions(&code, "sqlx"), "{code}");
         assert!(!mentions("use sqlx_like::Row;", "sqlx"));
     }

@@ -19,8 +19,8 @@ use std::path::Path;
 
 use xtask_tidy::{
     architecture_table, cargo_metadata, code_only, crate_dirs, crate_graph, dependents_of,
-    find_cycles, graph_diff, has_module_header, is_test_file, mentions, module_paths,
-    module_refs, re_exports, rust_files, workspace_root, DepKind,
+    find_cycles, graph_diff, has_module_header, is_test_file, mentions, module_paths, module_refs,
+    re_exports, rust_files, workspace_root, DepKind,
 };
 
 fn read(path: &Path) -> String {
@@ -141,7 +141,12 @@ fn http_status_codes_only_in_the_server() {
         let reader = STATUS_READERS
             .iter()
             .any(|(c, f)| *c == krate && rel.ends_with(&format!("{c}/{f}")));
-        for word in ["StatusCode", "axum::http", "http::status", "http::StatusCode"] {
+        for word in [
+            "StatusCode",
+            "axum::http",
+            "http::status",
+            "http::StatusCode",
+        ] {
             if !reader && code.contains(word) && (word.contains("::") || mentions(&code, word)) {
                 problems.push(format!("{rel} names {word}"));
             }

@@ -107,8 +107,14 @@ fn templates(h: &Harness, method: &str, path: &str, w: &World) -> Vec<(Target, R
     let req = |method: Method, path: String, body: Option<Value>| Request { method, path, body };
     let on_both = |method: Method, template: &str, body: Option<Value>| {
         vec![
-            (Target::Flow, req(method.clone(), template.replace("{id}", f), body.clone())),
-            (Target::Module, req(method, template.replace("{id}", m), body)),
+            (
+                Target::Flow,
+                req(method.clone(), template.replace("{id}", f), body.clone()),
+            ),
+            (
+                Target::Module,
+                req(method, template.replace("{id}", m), body),
+            ),
         ]
     };
     let none = |method: Method, path: &str, body: Option<Value>| {
@@ -116,32 +122,72 @@ fn templates(h: &Harness, method: &str, path: &str, w: &World) -> Vec<(Target, R
     };
     let action = |name: &str| {
         vec![
-            (Target::Flow, req(Method::POST, format!("/api/v2/flows/actions/{name}?flow={f}"), None)),
-            (Target::Module, req(Method::POST, format!("/api/v2/flows/actions/{name}?flow={m}"), None)),
+            (
+                Target::Flow,
+                req(
+                    Method::POST,
+                    format!("/api/v2/flows/actions/{name}?flow={f}"),
+                    None,
+                ),
+            ),
+            (
+                Target::Module,
+                req(
+                    Method::POST,
+                    format!("/api/v2/flows/actions/{name}?flow={m}"),
+                    None,
+                ),
+            ),
         ]
     };
     let deps = "/api/v2/architect/dependencytracking";
     match (method, path) {
         ("get", "/api/v2/flows") => vec![
-            (Target::Flow, req(Method::GET, "/api/v2/flows?type=inboundcall".into(), None)),
-            (Target::Module, req(Method::GET, "/api/v2/flows?type=commonmodule".into(), None)),
+            (
+                Target::Flow,
+                req(Method::GET, "/api/v2/flows?type=inboundcall".into(), None),
+            ),
+            (
+                Target::Module,
+                req(Method::GET, "/api/v2/flows?type=commonmodule".into(), None),
+            ),
         ],
         ("post", "/api/v2/flows") => vec![
-            (Target::Flow, req(Method::POST, path.into(),
-                Some(json!({"name": h.name("New flow"), "type": "inboundcall"})))),
-            (Target::Module, req(Method::POST, path.into(),
-                Some(json!({"name": h.name("New module"), "type": "commonmodule"})))),
+            (
+                Target::Flow,
+                req(
+                    Method::POST,
+                    path.into(),
+                    Some(json!({"name": h.name("New flow"), "type": "inboundcall"})),
+                ),
+            ),
+            (
+                Target::Module,
+                req(
+                    Method::POST,
+                    path.into(),
+                    Some(json!({"name": h.name("New module"), "type": "commonmodule"})),
+                ),
+            ),
         ],
         ("get", "/api/v2/flows/flowmodules") => none(Method::GET, path, None),
-        ("post", "/api/v2/flows/flowmodules") => {
-            none(Method::POST, path, Some(json!({"name": h.name("New module")})))
-        }
-        ("get", "/api/v2/flows/{id}" | "/api/v2/flows/flowmodules/{id}"
-            | "/api/v2/flows/{id}/versions" | "/api/v2/flows/{id}/latestconfiguration"
-            | "/api/v2/flows/{id}/executions") => on_both(Method::GET, path, None),
-        ("get", "/api/v2/flows/{id}/versions/{v}" | "/api/v2/flows/{id}/versions/{v}/configuration") => {
-            on_both(Method::GET, &path.replace("{v}", "1.0"), None)
-        }
+        ("post", "/api/v2/flows/flowmodules") => none(
+            Method::POST,
+            path,
+            Some(json!({"name": h.name("New module")})),
+        ),
+        (
+            "get",
+            "/api/v2/flows/{id}"
+            | "/api/v2/flows/flowmodules/{id}"
+            | "/api/v2/flows/{id}/versions"
+            | "/api/v2/flows/{id}/latestconfiguration"
+            | "/api/v2/flows/{id}/executions",
+        ) => on_both(Method::GET, path, None),
+        (
+            "get",
+            "/api/v2/flows/{id}/versions/{v}" | "/api/v2/flows/{id}/versions/{v}/configuration",
+        ) => on_both(Method::GET, &path.replace("{v}", "1.0"), None),
         ("put", "/api/v2/flows/{id}" | "/api/v2/flows/flowmodules/{id}") => {
             on_both(Method::PUT, path, Some(json!({"name": h.name("Renamed")})))
         }
@@ -150,11 +196,19 @@ fn templates(h: &Harness, method: &str, path: &str, w: &World) -> Vec<(Target, R
         }
         ("post", "/api/v2/flows/flowmodules/{id}/actions/link") => vec![(
             Target::Module,
-            req(Method::POST, path.replace("{id}", m), Some(json!({"flowIds": [f]}))),
+            req(
+                Method::POST,
+                path.replace("{id}", m),
+                Some(json!({"flowIds": [f]})),
+            ),
         )],
         ("post", "/api/v2/flows/executions") => vec![(
             Target::Flow,
-            req(Method::POST, path.into(), Some(json!({"flowId": f, "name": "scope check"}))),
+            req(
+                Method::POST,
+                path.into(),
+                Some(json!({"flowId": f, "name": "scope check"})),
+            ),
         )],
         ("get", "/api/v2/flows/executions") => none(Method::GET, path, None),
         ("get", "/api/v2/flows/executions/{id}") => {
@@ -182,12 +236,16 @@ fn templates(h: &Harness, method: &str, path: &str, w: &World) -> Vec<(Target, R
             &format!("{p}?id={m}&objectType=COMMONMODULEFLOW"),
             None,
         ),
-        ("get", p) if p == format!("{deps}/types/{{type_id}}") => {
-            none(Method::GET, &p.replace("{type_id}", "COMMONMODULEFLOW"), None)
-        }
-        ("get" | "post", p) if p.starts_with(deps) => {
-            none(Method::from_bytes(method.to_uppercase().as_bytes()).expect("method"), p, None)
-        }
+        ("get", p) if p == format!("{deps}/types/{{type_id}}") => none(
+            Method::GET,
+            &p.replace("{type_id}", "COMMONMODULEFLOW"),
+            None,
+        ),
+        ("get" | "post", p) if p.starts_with(deps) => none(
+            Method::from_bytes(method.to_uppercase().as_bytes()).expect("method"),
+            p,
+            None,
+        ),
         ("get", "/api/v2/organizations/me") => none(Method::GET, path, None),
         _ => panic!("{method} {path}: no request template in tests/openapi/scopes.rs; add one"),
     }
@@ -235,10 +293,19 @@ async fn documented_scopes_are_the_scopes_each_handler_checks() {
     let admin = token_of(server.client_id.clone(), server.client_secret.clone()).await;
     let mut tokens = BTreeMap::new();
     for scope in &known {
-        let c = create_client(server.store.as_ref(), server.org_id, scope, &[scope.clone()], None)
-            .await
-            .expect("a client");
-        tokens.insert(scope.clone(), token_of(c.client_id.to_string(), c.client_secret).await);
+        let c = create_client(
+            server.store.as_ref(),
+            server.org_id,
+            scope,
+            &[scope.clone()],
+            None,
+        )
+        .await
+        .expect("a client");
+        tokens.insert(
+            scope.clone(),
+            token_of(c.client_id.to_string(), c.client_secret).await,
+        );
     }
     let mut h = Harness {
         server,
@@ -305,7 +372,10 @@ async fn documented_scopes_are_the_scopes_each_handler_checks() {
                     }
                 }
             }
-            assert!(reached, "{method} {path}: no request template reached the handler");
+            assert!(
+                reached,
+                "{method} {path}: no request template reached the handler"
+            );
             let expected: BTreeSet<String> = known
                 .iter()
                 .filter(|s| ScopeSet::from_granted(&[s.as_str()]).any(&needed))

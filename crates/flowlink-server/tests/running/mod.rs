@@ -24,22 +24,22 @@ pub async fn start_server_with(config: ServerConfig) -> Running {
 /// A bearer token of the bootstrap client (form credentials, like seed 000).
 #[allow(dead_code)]
 pub async fn token(server: &Running) -> String {
-        let resp = reqwest::Client::new()
-            .post(format!("{}/oauth/token", server.url))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", server.client_id.as_str()),
-                ("client_secret", server.client_secret.as_str()),
-            ])
-            .send()
-            .await
-            .expect("token request");
-        assert_eq!(resp.status(), 200, "token request failed");
-        let body: serde_json::Value = resp.json().await.expect("token body");
-        body["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_string()
+    let resp = reqwest::Client::new()
+        .post(format!("{}/oauth/token", server.url))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", server.client_id.as_str()),
+            ("client_secret", server.client_secret.as_str()),
+        ])
+        .send()
+        .await
+        .expect("token request");
+    assert_eq!(resp.status(), 200, "token request failed");
+    let body: serde_json::Value = resp.json().await.expect("token body");
+    body["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string()
 }
 
 /// The repository root (`tests/sdk`, `tests/fuzz` live there).

@@ -59,8 +59,8 @@ async fn racing_links_cannot_build_a_cycle_together() {
     let ba = link(b.clone(), a.clone());
     let mut replies = vec![ab.await.unwrap(), ba.await.unwrap()];
     replies.sort_by_key(|(_, _, r)| r.status);
-    let [(winner, callee, won), (loser, _, lost)] = <[_; 2]>::try_from(replies)
-        .unwrap_or_else(|_| unreachable!("two links were raced"));
+    let [(winner, callee, won), (loser, _, lost)] =
+        <[_; 2]>::try_from(replies).unwrap_or_else(|_| unreachable!("two links were raced"));
     won.expect(200, None);
     // The loser is refused as a cycle, naming it (`B → A → B` when A → B won).
     lost.expect(400, Some("bad.request"));
@@ -80,7 +80,12 @@ async fn racing_links_cannot_build_a_cycle_together() {
     };
     let winner_now = s.get(&format!("/api/v2/flows/{winner}"), &t).await;
     winner_now.expect(200, None);
-    assert_eq!(calls(&winner_now.body), vec![callee.clone()], "{}", winner_now.body);
+    assert_eq!(
+        calls(&winner_now.body),
+        vec![callee.clone()],
+        "{}",
+        winner_now.body
+    );
     let loser_now = s.get(&format!("/api/v2/flows/{loser}"), &t).await;
     loser_now.expect(200, None);
     assert!(calls(&loser_now.body).is_empty(), "{}", loser_now.body);
