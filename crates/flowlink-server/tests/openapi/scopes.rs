@@ -297,7 +297,7 @@ async fn documented_scopes_are_the_scopes_each_handler_checks() {
             server.store.as_ref(),
             server.org_id,
             scope,
-            &[scope.clone()],
+            std::slice::from_ref(scope),
             None,
         )
         .await
