@@ -1,6 +1,7 @@
 //! Data-driven simulated calls over HTTP: every `fixtures/*.json` case creates its modules and
 //! flows through the API (in a fresh organization), launches its calls and checks each
-//! execution against the case's expectations. Adding a case is adding a file.
+//! execution against the case's expectations. Adding a case is adding a file and its name to
+//! `cases!` (one named test per file).
 //!
 //! ```jsonc
 //! {
@@ -186,30 +187,63 @@ async fn run_case(s: &TestServer, case: &Case) -> Vec<String> {
     problems
 }
 
-fn fixture_files() -> Vec<PathBuf> {
+/// The case files' names (without `.json`), sorted.
+fn fixture_names() -> Vec<String> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/executions/fixtures");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
         .expect("fixtures dir")
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .filter_map(|p| Some(p.file_name()?.to_str()?.strip_suffix(".json")?.to_owned()))
         .collect();
-    files.sort();
-    files
+    names.sort();
+    names
 }
 
-#[tokio::test]
-async fn every_fixture_runs_as_expected() {
+/// Runs `fixtures/<name>.json` on a server of its own.
+async fn run_fixture(name: &str) {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/executions/fixtures")
+        .join(format!("{name}.json"));
+    let text = std::fs::read_to_string(&file).expect("read fixture");
+    let case: Case =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     let s = support::server().await;
-    let files = fixture_files();
-    assert!(files.len() >= 4, "fixtures missing: {files:?}");
-    let mut failures = Vec::new();
-    for file in &files {
-        let text = std::fs::read_to_string(file).expect("read fixture");
-        let case: Case =
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        for problem in run_case(&s, &case).await {
-            failures.push(format!("{}: {problem}", file.display()));
-        }
-    }
+    let failures: Vec<String> = run_case(&s, &case)
+        .await
+        .into_iter()
+        .map(|problem| format!("{}: {problem}", file.display()))
+        .collect();
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// One test per case file, named after it (`cargo test -p flowlink-server --test executions
+/// fixtures::NAME`); `every_fixture_file_has_a_test` keeps the list and the directory equal.
+macro_rules! cases {
+    ($($name:ident),* $(,)?) => {
+        const CASES: &[&str] = &[$(stringify!($name)),*];
+        $(
+            #[tokio::test]
+            async fn $name() {
+                run_fixture(stringify!($name)).await;
+            }
+        )*
+    };
+}
+
+cases! {
+    action_limit,
+    branching,
+    data_actions,
+    nested_modules,
+}
+
+#[test]
+fn every_fixture_file_has_a_test() {
+    let mut listed: Vec<String> = CASES.iter().map(|c| c.to_string()).collect();
+    listed.sort();
+    assert_eq!(
+        fixture_names(),
+        listed,
+        "add the new case file's name to `cases!` in tests/executions/fixtures.rs (or remove a stale one)"
+    );
 }

@@ -1,6 +1,6 @@
 //! Simulated calls over real HTTP (issue 3 "Done when"): the seeds' scenario end to end,
 //! branching, failure paths, limits, the execution API's shapes, and file fixtures run by one
-//! helper (`fixtures/*.json`; adding a case is adding a file).
+//! helper, one named test per file (`fixtures/*.json`).
 
 // Tests may unwrap: a panic there is a test failure with a message (the shared harness does).
 #![allow(clippy::unwrap_used)]
