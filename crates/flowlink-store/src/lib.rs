@@ -22,6 +22,7 @@ pub mod postgres;
 pub mod records;
 mod rows;
 mod rules;
+mod sql;
 pub mod sqlite;
 mod store;
 #[cfg(any(test, feature = "testing"))]

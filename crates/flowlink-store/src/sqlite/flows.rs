@@ -14,7 +14,6 @@ use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
 use crate::error::{Consumer, StoreError};
-use crate::like::substring_pattern;
 use crate::records::*;
 use crate::rows::{
     call_from_row, consumer_from_row, edge_from_row, flow_from_row, is_foreign_key_violation,
@@ -24,6 +23,7 @@ use crate::rows::{
 use crate::rules::checks::{check_delete, check_update, duplicate, lost_race};
 use crate::rules::pointers::{dependency_rows, Pointers, RowAfter};
 use crate::rules::{calls, CheckedUpdate, RuleTx, Target};
+use crate::sql::{flow_order, push_text_filters};
 use crate::store::LinkGuard;
 
 const MODULE: &str = "COMMONMODULE";
@@ -196,24 +196,7 @@ fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, org: Uuid, q: &FlowQuery) {
     if let Some(active) = q.active {
         qb.push(" AND active = ").push_bind(i64::from(active));
     }
-    if let Some(name) = &q.name {
-        qb.push(" AND name_key LIKE ")
-            .push_bind(substring_pattern(name))
-            .push(" ESCAPE '\\'");
-    }
-    if let Some(d) = &q.description {
-        qb.push(" AND description_key LIKE ")
-            .push_bind(substring_pattern(d))
-            .push(" ESCAPE '\\'");
-    }
-    if let Some(nd) = &q.name_or_description {
-        let pat = substring_pattern(nd);
-        qb.push(" AND (name_key LIKE ")
-            .push_bind(pat.clone())
-            .push(" ESCAPE '\\' OR description_key LIKE ")
-            .push_bind(pat)
-            .push(" ESCAPE '\\')");
-    }
+    push_text_filters(qb, q);
 }
 
 pub async fn list_flows(
@@ -227,17 +210,7 @@ pub async fn list_flows(
 
     let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT {FLOW_COLUMNS} FROM flows"));
     push_filters(&mut qb, org, q);
-    let dir = if q.descending { "DESC" } else { "ASC" };
-    // Ties are broken by id so paging is stable.
-    let order = match q.sort {
-        FlowSort::Id => format!(" ORDER BY id {dir}"),
-        FlowSort::Name => format!(" ORDER BY name_key {dir}, id {dir}"),
-        FlowSort::Type => format!(" ORDER BY flow_type {dir}, name_key {dir}, id {dir}"),
-        FlowSort::Description => {
-            format!(" ORDER BY COALESCE(description_key, '') {dir}, id {dir}")
-        }
-    };
-    qb.push(order);
+    qb.push(flow_order(q));
     qb.push(" LIMIT ")
         .push_bind(i64::from(q.page.size))
         .push(" OFFSET ")
