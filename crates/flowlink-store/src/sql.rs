@@ -1,10 +1,11 @@
-//! SQL text both backends share word for word: the flow listing's text filters and its order.
+//! SQL text both backends share word for word: the flow listing's text filters and its order,
+//! and which consumer versions a dependency filter selects.
 //! (Binds and dialect-specific clauses stay in each backend.)
 
 use sqlx::{Database, Encode, QueryBuilder, Type};
 
 use crate::like::substring_pattern;
-use crate::records::{FlowQuery, FlowSort};
+use crate::records::{ConsumerFilter, FlowQuery, FlowSort};
 
 /// Appends the name / description substring filters of `q` (`LIKE` with `\` escaping, on the
 /// lowercased key columns).
@@ -42,6 +43,19 @@ pub(crate) fn flow_order(q: &FlowQuery) -> String {
         FlowSort::Type => format!(" ORDER BY flow_type {dir}, name_key {dir}, id {dir}"),
         FlowSort::Description => {
             format!(" ORDER BY COALESCE(description_key, '') {dir}, id {dir}")
+        }
+    }
+}
+
+/// The condition on `flow_dependencies d JOIN flows c` (the consumer) that selects the
+/// consumer versions `filter` counts.
+pub(crate) fn version_condition(filter: ConsumerFilter) -> &'static str {
+    match filter {
+        ConsumerFilter::Published => "d.consumer_version = c.published_version",
+        ConsumerFilter::CheckedIn => "d.consumer_version = c.checked_in_version",
+        ConsumerFilter::Current => {
+            "(d.consumer_version = c.published_version OR d.consumer_version = \
+             c.checked_in_version OR d.consumer_version = c.saved_version)"
         }
     }
 }

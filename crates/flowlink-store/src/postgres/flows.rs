@@ -38,7 +38,7 @@ use crate::rules::calls::{check_logic, needs_cycle_guard};
 use crate::rules::checks::{check_delete, check_update, duplicate, lost_race};
 use crate::rules::pointers::{dependency_rows, Pointers, RowAfter};
 use crate::rules::{CheckedUpdate, RuleTx, Target};
-use crate::sql::{flow_order, push_text_filters};
+use crate::sql::{flow_order, push_text_filters, version_condition};
 use crate::store::LinkGuard;
 
 const MODULE: &str = "COMMONMODULE";
@@ -422,17 +422,6 @@ pub async fn get_version(
     .fetch_one(pool)
     .await?;
     version_from_row(&row)
-}
-
-fn version_condition(filter: ConsumerFilter) -> &'static str {
-    match filter {
-        ConsumerFilter::Published => "d.consumer_version = c.published_version",
-        ConsumerFilter::CheckedIn => "d.consumer_version = c.checked_in_version",
-        ConsumerFilter::Current => {
-            "(d.consumer_version = c.published_version OR d.consumer_version = \
-             c.checked_in_version OR d.consumer_version = c.saved_version)"
-        }
-    }
 }
 
 pub async fn module_consumers(
