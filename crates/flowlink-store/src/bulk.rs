@@ -3,7 +3,11 @@
 //! *inside* that transaction, so it always applies to the newest version and needs no
 //! optimistic-lock retries. Each flow is written by the same code as a single update, with the
 //! same rules (lock holder writes a draft, others are refused; module references and the cycle
-//! guard checked; dependency rows written with the version).
+//! guard checked; dependency rows written with the version). The loop is
+//! `rules::batch`.
+
+use std::error::Error;
+use std::fmt;
 
 use serde_json::Value;
 use uuid::Uuid;
@@ -21,13 +25,38 @@ pub struct EditedLogic {
     pub guard: Box<dyn LinkGuard>,
 }
 
+/// Why a [`FlowEdit`] refused one flow: the editor's own error, carried through the store
+/// untouched (the store only needs to know the flow fails alone) and handed back in that
+/// flow's [`EditResult`], where the editor takes it back with [`EditRefusal::downcast`].
+#[derive(Debug)]
+pub struct EditRefusal(Box<dyn Error + Send + Sync>);
+
+impl EditRefusal {
+    /// Wraps the editor's error.
+    pub fn new<E: Error + Send + Sync + 'static>(e: E) -> Self {
+        EditRefusal(Box::new(e))
+    }
+
+    /// The editor's error as its own type; `Err(self)` if it is of another type.
+    pub fn downcast<E: Error + 'static>(self) -> Result<E, Self> {
+        self.0.downcast::<E>().map(|e| *e).map_err(EditRefusal)
+    }
+}
+
+impl fmt::Display for EditRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// Computes one flow's change from its current state; runs inside the write transaction, so
 /// it must be quick and do no I/O.
 pub trait FlowEdit: Send + Sync {
     /// `flow` is the flow's row, `document` its current logic version's document (the draft
     /// while checked out). `Ok(None)`: nothing to change. `Err`: this flow fails with that
-    /// error; the other flows of the batch go on.
-    fn edit(&self, flow: &FlowRecord, document: &Value) -> Result<Option<EditedLogic>, StoreError>;
+    /// refusal; the other flows of the batch go on.
+    fn edit(&self, flow: &FlowRecord, document: &Value)
+        -> Result<Option<EditedLogic>, EditRefusal>;
 }
 
 /// What [`crate::Store::edit_flows`] did to one flow.
@@ -39,32 +68,28 @@ pub enum EditOutcome {
     Unchanged(FlowRecord),
 }
 
+/// Why one flow of a bulk edit was not edited.
+#[derive(Debug)]
+pub enum EditFailure {
+    /// The store refused it: `NotFound` for ids that are not flows of the organization,
+    /// `Gone` for deleted flows, `Conflict::Locked` for flows checked out by another client,
+    /// `Invalid` for logic the reference checks or the cycle guard refused.
+    Store(StoreError),
+    /// The [`FlowEdit`] refused it.
+    Refused(EditRefusal),
+}
+
+impl From<StoreError> for EditFailure {
+    fn from(e: StoreError) -> Self {
+        EditFailure::Store(e)
+    }
+}
+
 /// One flow's result in a bulk edit.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct EditResult {
     /// The flow id as asked.
     pub id: Uuid,
-    /// What happened: `NotFound` for ids that are not flows of the organization, `Gone` for
-    /// deleted flows, `Conflict::Locked` for flows checked out by another client, `Invalid`
-    /// for logic the edit or the reference checks refused.
-    pub outcome: Result<EditOutcome, StoreError>,
-}
-
-/// Whether an error met while *checking* one flow of a batch (before anything of it was
-/// written) fails that flow alone. Backend errors abort the whole batch instead: the
-/// transaction may be unusable after them (PostgreSQL aborts it on any failed statement).
-pub(crate) fn fails_flow_alone(e: &StoreError) -> bool {
-    !matches!(e, StoreError::Backend(_))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_backend_errors_abort_a_batch() {
-        assert!(fails_flow_alone(&StoreError::NotFound));
-        assert!(fails_flow_alone(&StoreError::Gone));
-        assert!(!fails_flow_alone(&StoreError::Backend("disk".into())));
-    }
+    /// What happened.
+    pub outcome: Result<EditOutcome, EditFailure>,
 }

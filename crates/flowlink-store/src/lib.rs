@@ -20,12 +20,15 @@ pub mod like;
 pub mod open;
 pub mod postgres;
 pub mod records;
+mod rows;
+mod rules;
+mod sql;
 pub mod sqlite;
 mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
-pub use bulk::{EditOutcome, EditResult, EditedLogic, FlowEdit};
+pub use bulk::{EditFailure, EditOutcome, EditRefusal, EditResult, EditedLogic, FlowEdit};
 pub use error::{Conflict, Consumer, InvalidDetail, StoreError};
 pub use lifecycle::{ConsumerQuery, StaleDependency, StaleKind};
 pub use open::{open_store, StoreLocation};

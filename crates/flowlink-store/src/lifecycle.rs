@@ -6,7 +6,7 @@
 use flowlink_api::FlowType;
 use uuid::Uuid;
 
-use crate::error::{Consumer, InvalidDetail, StoreError};
+use crate::error::Consumer;
 use crate::records::{ConsumerFilter, FlowRecord, PageRequest};
 
 impl FlowRecord {
@@ -68,23 +68,4 @@ pub struct StaleDependency {
     pub module_type: FlowType,
     /// The module's published version, if any.
     pub module_published: Option<u32>,
-}
-
-/// Which version a publish promotes: the one asked for (it must exist), else the draft, else
-/// the checked-in version.
-pub(crate) fn publish_target(cur: &FlowRecord, version: Option<u32>) -> Result<u32, StoreError> {
-    match version {
-        Some(v) if v >= 1 && v <= cur.latest_version => Ok(v),
-        Some(v) => Err(StoreError::invalid(InvalidDetail {
-            code: "unknown.flow.version".into(),
-            entity_id: Some(cur.id.to_string()),
-            entity_name: Some(cur.name.clone()),
-            field: Some("version".into()),
-            message: format!(
-                "flow '{}' has no version {v}.0 to publish (latest is {}.0)",
-                cur.name, cur.latest_version
-            ),
-        })),
-        None => Ok(cur.current_version()),
-    }
 }

@@ -48,6 +48,21 @@ pub struct NewClient {
     pub token_lifetime_secs: i64,
 }
 
+impl NewClient {
+    /// The client as stored with the id and creation time the store assigned.
+    pub(crate) fn into_client(self, id: Uuid, created_ms: i64) -> OAuthClient {
+        OAuthClient {
+            id,
+            org_id: self.org_id,
+            name: self.name,
+            secret_hash: self.secret_hash,
+            scopes: self.scopes,
+            token_lifetime_secs: self.token_lifetime_secs,
+            created_ms,
+        }
+    }
+}
+
 /// An issued access token, identified by the SHA-256 of the token (never the token itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessToken {

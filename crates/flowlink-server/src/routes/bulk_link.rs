@@ -11,18 +11,17 @@
 //! flow; the request is one request for the rate limit.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
 
 use axum::extract::{Path, State};
 use axum::Json;
 use flowlink_api::{
-    BulkLinkError, BulkLinkRequest, BulkLinkResponse, BulkLinkResult, BulkLinkStatus, FlowType,
-    FlowWrite, BULK_LINK_MAX_FLOWS,
+    BulkLinkError, BulkLinkRequest, BulkLinkResponse, BulkLinkResult, BulkLinkStatus, Detail,
+    FlowType, FlowWrite, BULK_LINK_MAX_FLOWS,
 };
 use flowlink_model::link::{link_module, unlink_module, LinkOutcome, WireLogic};
 use flowlink_store::{
-    Dialect, EditOutcome, EditedLogic, FlowEdit, FlowQuery, FlowRecord, InvalidDetail, PageRequest,
-    StoreError,
+    Dialect, EditFailure, EditOutcome, EditRefusal, EditedLogic, FlowEdit, FlowQuery, FlowRecord,
+    PageRequest,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -49,25 +48,22 @@ struct LinkEdit<'a> {
     version: Option<u32>,
     call_name: String,
     unlink: bool,
-    /// Flows refused for lack of a write scope, with their type (the store's error type has
-    /// no 403, so the answer is looked up here).
-    forbidden: Mutex<HashMap<Uuid, FlowType>>,
 }
 
 /// A flow's stored logic document as the link transforms take it: the dialect it was last
 /// written in; a flow without logic counts as an empty action list (as the client sees it).
-fn wire_logic(dialect: Option<Dialect>, document: &Value) -> Result<WireLogic, StoreError> {
+fn wire_logic(dialect: Option<Dialect>, document: &Value) -> WireLogic {
     match dialect {
-        Some(Dialect::Graph) => Ok(WireLogic::Graph(
-            document.get("definition").cloned().unwrap_or(Value::Null),
-        )),
-        Some(Dialect::Actions) | None => Ok(WireLogic::Actions(
+        Some(Dialect::Graph) => {
+            WireLogic::Graph(document.get("definition").cloned().unwrap_or(Value::Null))
+        }
+        Some(Dialect::Actions) | None => WireLogic::Actions(
             document
                 .get("actions")
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default(),
-        )),
+        ),
     }
 }
 
@@ -85,54 +81,40 @@ fn write_body(logic: WireLogic) -> FlowWrite {
     }
 }
 
-/// A refusal of the logic (a 400 of a PUT) as the store's error.
-fn invalid(e: ApiError) -> StoreError {
-    match e {
-        ApiError::BadRequest { message, details } => StoreError::Invalid {
-            message,
-            details: details
-                .into_iter()
-                .map(|d| InvalidDetail {
-                    code: d.error_code.unwrap_or_default(),
-                    entity_id: d.entity_id,
-                    entity_name: d.entity_name,
-                    field: d.field_name,
-                    message: d.message.unwrap_or_default(),
-                })
-                .collect(),
-        },
-        other => StoreError::Backend(other.to_string()),
-    }
-}
-
-impl FlowEdit for LinkEdit<'_> {
-    fn edit(&self, flow: &FlowRecord, document: &Value) -> Result<Option<EditedLogic>, StoreError> {
+impl LinkEdit<'_> {
+    /// The edit of one flow, refused with the error a PUT of the new logic would answer.
+    fn try_edit(
+        &self,
+        flow: &FlowRecord,
+        document: &Value,
+    ) -> Result<Option<EditedLogic>, ApiError> {
         if !self.who.scopes.any(write_scopes(flow.flow_type)) {
-            if let Ok(mut f) = self.forbidden.lock() {
-                f.insert(flow.id, flow.flow_type);
-            }
-            return Err(StoreError::NotFound);
+            return Err(ApiError::MissingPermissions {
+                scopes: scopes::satisfying(write_scopes(flow.flow_type)),
+            });
         }
         if flow.id.to_string() == self.module_id {
-            return Err(StoreError::invalid(InvalidDetail {
-                code: "module.call.cycle".into(),
-                entity_id: Some(self.module_id.clone()),
-                message: "a module cannot call itself".into(),
-                ..Default::default()
-            }));
+            let message = "a module cannot call itself";
+            return Err(ApiError::BadRequest {
+                message: message.into(),
+                details: vec![Detail {
+                    error_code: Some("module.call.cycle".into()),
+                    entity_id: Some(self.module_id.clone()),
+                    message: Some(message.into()),
+                    ..Default::default()
+                }],
+            });
         }
-        let logic = wire_logic(flow.dialect, document)?;
+        let logic = wire_logic(flow.dialect, document);
         let outcome = if self.unlink {
             unlink_module(&logic, &self.module_id)
         } else {
             link_module(&logic, &self.module_id, self.version, &self.call_name)
-        }
-        .map_err(|e| invalid(e.into()))?;
+        }?;
         let LinkOutcome::Changed(new) = outcome else {
             return Ok(None);
         };
-        let Some(write) = plan_update(&write_body(new), flow.dialect, document).map_err(invalid)?
-        else {
+        let Some(write) = plan_update(&write_body(new), flow.dialect, document)? else {
             return Ok(None);
         };
         let guard = CycleGuard::for_write(&write);
@@ -140,6 +122,16 @@ impl FlowEdit for LinkEdit<'_> {
             logic: write,
             guard: Box::new(guard),
         }))
+    }
+}
+
+impl FlowEdit for LinkEdit<'_> {
+    fn edit(
+        &self,
+        flow: &FlowRecord,
+        document: &Value,
+    ) -> Result<Option<EditedLogic>, EditRefusal> {
+        self.try_edit(flow, document).map_err(EditRefusal::new)
     }
 }
 
@@ -269,7 +261,6 @@ pub async fn link_flows(
         version: req.version,
         call_name,
         unlink,
-        forbidden: Mutex::new(HashMap::new()),
     };
     let ids: Vec<Uuid> = targets
         .iter()
@@ -317,18 +308,14 @@ pub async fn link_flows(
                     version: Some(f.version),
                     error: None,
                 },
-                Err(e) => {
-                    let forbidden = edit
-                        .forbidden
-                        .lock()
-                        .ok()
-                        .and_then(|f| f.get(&r.id).copied());
-                    let e = match forbidden {
-                        Some(t) => ApiError::MissingPermissions {
-                            scopes: scopes::satisfying(write_scopes(t)),
-                        },
-                        None => name_holder(&state, e.into()).await,
-                    };
+                Err(EditFailure::Store(e)) => {
+                    failure(r.id.to_string(), None, name_holder(&state, e.into()).await)
+                }
+                // The edit's own refusal is already the answer a PUT would give.
+                Err(EditFailure::Refused(refusal)) => {
+                    let e = refusal
+                        .downcast::<ApiError>()
+                        .unwrap_or_else(|other| ApiError::Internal(other.to_string()));
                     failure(r.id.to_string(), None, e)
                 }
             };

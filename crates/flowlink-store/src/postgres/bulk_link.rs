@@ -9,8 +9,8 @@
 //!   are the committed ones (a READ COMMITTED snapshot taken before the lock wait would miss a
 //!   version committed meanwhile).
 //!
-//! Each flow is then checked and written by the same [`check_update`] / [`write_update`] as a
-//! single update (which lock the called modules `FOR KEY SHARE`).
+//! `rules::batch` then edits, checks and writes each flow by the same rules as a single update
+//! (the call checks lock the called modules `FOR KEY SHARE`).
 
 use std::collections::HashMap;
 
@@ -19,11 +19,13 @@ use sqlx::postgres::{PgConnection, PgPool};
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::flows::{begin, check_update, lock_module_graph, write_update};
-use super::rows::{flow_from_row, flow_type, json, TxError, FLOW_COLUMNS};
-use crate::bulk::{fails_flow_alone, EditOutcome, EditResult, FlowEdit};
+use super::flows::{begin, lock_module_graph};
+use super::rows::TxError;
+use crate::bulk::{EditResult, FlowEdit};
 use crate::error::StoreError;
-use crate::records::{FlowRecord, FlowUpdate};
+use crate::records::FlowRecord;
+use crate::rows::{flow_from_row, flow_type, json, FLOW_COLUMNS};
+use crate::rules::batch::edit_batch;
 
 /// Locks the flows of `ids` in `org` and reads them with their current logic documents (the
 /// draft while checked out), by id. Ids of other organizations are simply absent.
@@ -87,42 +89,6 @@ async fn lock_batch(
     Ok(out)
 }
 
-/// Edits one flow inside the batch's transaction. The outer `Err` aborts the batch; the inner
-/// one fails this flow alone (it was refused before anything of it was written, and without a
-/// failed statement, so the transaction stays usable).
-async fn edit_one(
-    conn: &mut PgConnection,
-    org: Uuid,
-    client: Uuid,
-    cur: FlowRecord,
-    document: &Value,
-    edit: &dyn FlowEdit,
-) -> Result<Result<EditOutcome, StoreError>, TxError> {
-    if cur.deleted {
-        return Ok(Err(StoreError::Gone));
-    }
-    let edited = match edit.edit(&cur, document) {
-        Ok(Some(e)) => e,
-        Ok(None) => return Ok(Ok(EditOutcome::Unchanged(cur))),
-        Err(e) => return Ok(Err(e)),
-    };
-    let update = FlowUpdate {
-        // The row is locked and was just read: the edit applies to exactly it.
-        expected_version: Some(cur.version),
-        logic: Some(edited.logic),
-        client_id: Some(client),
-        ..Default::default()
-    };
-    let checked = match check_update(conn, org, &cur, &update, edited.guard.as_ref()).await {
-        Ok(c) => c,
-        Err(TxError::Store(e)) if fails_flow_alone(&e) => return Ok(Err(e)),
-        Err(e) => return Err(e),
-    };
-    // Anything failing from here on has written part of this flow: the batch must go.
-    let rec = write_update(conn, org, &cur, checked).await?;
-    Ok(Ok(EditOutcome::Updated(rec)))
-}
-
 pub async fn edit_flows(
     pool: &PgPool,
     org: Uuid,
@@ -134,16 +100,8 @@ pub async fn edit_flows(
         return Ok(Vec::new());
     }
     let mut tx = begin(pool).await?;
-    let mut current = lock_batch(&mut tx, org, ids).await?;
-    let mut out = Vec::with_capacity(ids.len());
-    for &id in ids {
-        let outcome = match current.remove(&id) {
-            Some((cur, document)) => edit_one(&mut tx, org, client, cur, &document, edit).await?,
-            // Unknown, another organization's, or a duplicate id already handled.
-            None => Err(StoreError::NotFound),
-        };
-        out.push(EditResult { id, outcome });
-    }
+    let current = lock_batch(&mut tx, org, ids).await?;
+    let out = edit_batch(&mut *tx, org, client, ids, current, edit).await?;
     tx.commit().await?;
     Ok(out)
 }

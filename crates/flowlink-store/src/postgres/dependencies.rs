@@ -6,10 +6,10 @@ use sqlx::postgres::{PgPool, Postgres};
 use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
-use super::rows::{flow_type, opt_u32, u32_col};
 use crate::error::{Consumer, StoreError};
 use crate::lifecycle::{ConsumerQuery, StaleDependency, StaleKind};
 use crate::records::*;
+use crate::rows::{consumer_from_row, stale_from_row};
 
 /// The role column (and so the partial index) a filter reads; a literal so the planner can
 /// match the partial index.
@@ -77,15 +77,7 @@ pub async fn consumers_page(
     let rows = qb.build().fetch_all(pool).await?;
     let items = rows
         .iter()
-        .map(|row| {
-            Ok(Consumer {
-                flow_id: row.try_get("id")?,
-                name: row.try_get("name")?,
-                flow_type: flow_type(row, "flow_type")?,
-                version: u32_col(row, "consumer_version")?,
-                pinned_version: opt_u32(row, "module_version")?,
-            })
-        })
+        .map(consumer_from_row)
         .collect::<Result<_, StoreError>>()?;
     Ok(Page { items, total })
 }
@@ -117,21 +109,5 @@ pub async fn stale_dependencies(
     .bind(org)
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(StaleDependency {
-                consumer: Consumer {
-                    flow_id: row.try_get("id")?,
-                    name: row.try_get("name")?,
-                    flow_type: flow_type(row, "flow_type")?,
-                    version: u32_col(row, "consumer_version")?,
-                    pinned_version: opt_u32(row, "module_version")?,
-                },
-                module_id: row.try_get("module_id")?,
-                module_name: row.try_get("module_name")?,
-                module_type: flow_type(row, "module_type")?,
-                module_published: opt_u32(row, "module_published")?,
-            })
-        })
-        .collect()
+    rows.iter().map(stale_from_row).collect()
 }

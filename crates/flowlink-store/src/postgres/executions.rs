@@ -1,33 +1,16 @@
 //! Recorded executions (simulated calls) and their traces.
 
-use sqlx::postgres::{PgPool, PgRow};
+use sqlx::postgres::PgPool;
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::rows::{is_foreign_key_violation, json, json_text, store_error, u32_col};
+use super::rows::store_error;
 use crate::error::StoreError;
 use crate::records::*;
-
-const COLUMNS: &str = "id, org_id, flow_id, flow_version, name, status, launched_ms, \
-     completed_ms, outcome, action_count, trace, output, client_id";
-
-fn from_row(row: &PgRow) -> Result<ExecutionRecord, StoreError> {
-    Ok(ExecutionRecord {
-        id: row.try_get("id")?,
-        org_id: row.try_get("org_id")?,
-        flow_id: row.try_get("flow_id")?,
-        flow_version: u32_col(row, "flow_version")?,
-        name: row.try_get("name")?,
-        status: row.try_get("status")?,
-        launched_ms: row.try_get("launched_ms")?,
-        completed_ms: row.try_get("completed_ms")?,
-        outcome: row.try_get("outcome")?,
-        action_count: row.try_get("action_count")?,
-        trace: json(row, "trace")?,
-        output: json(row, "output")?,
-        client_id: row.try_get("client_id")?,
-    })
-}
+use crate::rows::{
+    execution_from_row as from_row, is_foreign_key_violation, json_text,
+    EXECUTION_COLUMNS as COLUMNS,
+};
 
 pub async fn insert_execution(pool: &PgPool, e: &ExecutionRecord) -> Result<(), StoreError> {
     let res = sqlx::query(&format!(

@@ -14,21 +14,31 @@
 //!   always advisory lock → written flow → called modules.
 //! - names are unique through the partial unique index `flows_unique_name`; its violation
 //!   (SQLSTATE 23505) becomes a `DuplicateName` conflict.
+//!
+//! What is checked and written is `crate::rules`' decision, the same as on SQLite; this module
+//! holds the SQL, the locks, and the [`RuleTx`] statements the rules run in a transaction.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 
-use flowlink_api::FlowType;
+use async_trait::async_trait;
 use sqlx::postgres::{PgConnection, PgPool, Postgres};
 use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
-use super::rows::{
-    flow_from_row, flow_type, is_foreign_key_violation, is_unique_violation, json_text, now_ms,
-    opt_u32, store_error, u32_col, version_from_row, TxError, FLOW_COLUMNS,
-};
-use crate::error::{Conflict, Consumer, InvalidDetail, StoreError};
-use crate::like::substring_pattern;
+use super::rows::{store_error, TxError};
+use crate::error::{Consumer, StoreError};
 use crate::records::*;
+use crate::rows::{
+    call_from_row, consumer_from_row, edge_from_row, flow_from_row, flow_type,
+    is_foreign_key_violation, is_unique_violation, json_text, now_ms, target_from_row,
+    version_from_row, FLOW_COLUMNS, VERSION_COLUMNS,
+};
+use crate::rules::batch::fails_flow_alone;
+use crate::rules::calls::{check_logic, needs_cycle_guard};
+use crate::rules::checks::{check_delete, check_update, duplicate, lost_race};
+use crate::rules::pointers::{dependency_rows, Pointers, RowAfter};
+use crate::rules::{CheckedUpdate, RuleTx, Target};
+use crate::sql::{flow_order, push_text_filters, version_condition};
 use crate::store::LinkGuard;
 
 const MODULE: &str = "COMMONMODULE";
@@ -59,67 +69,6 @@ pub(super) async fn lock_module_graph(conn: &mut PgConnection, org: Uuid) -> Res
     Ok(())
 }
 
-/// The version numbers a flow's row points at after a logic write of `kind` as version `n`.
-struct Pointers {
-    published: Option<u32>,
-    saved: Option<u32>,
-    checked_in: Option<u32>,
-    published_ms: Option<i64>,
-    active: bool,
-}
-
-impl Pointers {
-    fn of(cur: &FlowRecord) -> Self {
-        Pointers {
-            published: cur.published_version,
-            saved: cur.saved_version,
-            checked_in: cur.checked_in_version,
-            published_ms: cur.published_ms,
-            active: cur.active,
-        }
-    }
-}
-
-fn pointers_after(cur: Option<&FlowRecord>, kind: VersionKind, n: u32, now: i64) -> Pointers {
-    let mut p = match cur {
-        Some(c) => Pointers::of(c),
-        None => Pointers {
-            published: None,
-            saved: None,
-            checked_in: None,
-            published_ms: None,
-            active: false,
-        },
-    };
-    match kind {
-        // Publishing is an implicit check-in and leaves no draft behind.
-        VersionKind::Publish => {
-            p.published = Some(n);
-            p.checked_in = Some(n);
-            p.saved = None;
-            p.published_ms = Some(now);
-            p.active = true;
-        }
-        VersionKind::Checkin => {
-            p.checked_in = Some(n);
-            p.saved = None;
-        }
-        VersionKind::Save => p.saved = Some(n),
-    }
-    p
-}
-
-fn duplicate(flow_type: FlowType, name: &str) -> StoreError {
-    StoreError::Conflict(Conflict::DuplicateName {
-        flow_type,
-        name: name.to_string(),
-    })
-}
-
-fn stale(expected: i64, current: i64) -> StoreError {
-    StoreError::Conflict(Conflict::StaleVersion { expected, current })
-}
-
 /// Reads a flow of `org`; `lock` is a row-locking clause or empty.
 pub(super) async fn fetch_flow(
     conn: &mut PgConnection,
@@ -137,101 +86,27 @@ pub(super) async fn fetch_flow(
     Ok(flow_from_row(&row)?)
 }
 
-/// What a call target looks like, read under `FOR KEY SHARE`.
-struct Target {
-    name: String,
-    flow_type: FlowType,
-    deleted: bool,
-    latest: u32,
-}
-
-/// Checks that every called module is a live module of `org` and every pinned version exists,
-/// and locks the called modules against deletion until commit.
-pub(super) async fn check_calls(
+/// The call targets among `ids` (see [`RuleTx::call_targets`]), locked against deletion
+/// until commit (`FOR KEY SHARE`).
+async fn call_targets(
     conn: &mut PgConnection,
     org: Uuid,
-    calls: &[ModuleRef],
-) -> Result<(), TxError> {
-    let ids: BTreeSet<Uuid> = calls
-        .iter()
-        .filter_map(|c| Uuid::parse_str(&c.module_id).ok())
-        .collect();
-    let mut targets = BTreeMap::new();
-    if !ids.is_empty() {
-        // ORDER BY makes the lock order deterministic across concurrent writers.
-        let rows = sqlx::query(
-            "SELECT id, name, flow_type, deleted, latest_version FROM flows \
-             WHERE org_id = $1 AND id = ANY($2) ORDER BY id FOR KEY SHARE",
-        )
-        .bind(org)
-        .bind(ids.into_iter().collect::<Vec<_>>())
-        .fetch_all(&mut *conn)
-        .await?;
-        for row in rows {
-            let id: Uuid = row.try_get("id")?;
-            targets.insert(
-                id,
-                Target {
-                    name: row.try_get("name")?,
-                    flow_type: flow_type(&row, "flow_type")?,
-                    deleted: row.try_get("deleted")?,
-                    latest: u32_col(&row, "latest_version")?,
-                },
-            );
-        }
+    ids: &BTreeSet<Uuid>,
+) -> Result<HashMap<Uuid, Target>, TxError> {
+    // ORDER BY makes the lock order deterministic across concurrent writers.
+    let rows = sqlx::query(
+        "SELECT id, name, flow_type, deleted, latest_version FROM flows \
+         WHERE org_id = $1 AND id = ANY($2) ORDER BY id FOR KEY SHARE",
+    )
+    .bind(org)
+    .bind(ids.iter().copied().collect::<Vec<_>>())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut targets = HashMap::new();
+    for row in rows {
+        targets.insert(row.try_get("id")?, target_from_row(&row)?);
     }
-    let mut problems = Vec::new();
-    for call in calls {
-        let target = Uuid::parse_str(&call.module_id)
-            .ok()
-            .and_then(|id| targets.get(&id));
-        match target {
-            Some(t) if !t.deleted && t.flow_type.is_module() => {
-                if let Some(v) = call.version {
-                    if v == 0 || v > t.latest {
-                        problems.push(InvalidDetail {
-                            code: "unknown.module.version".into(),
-                            entity_id: Some(call.node_id.clone()),
-                            entity_name: Some(call.module_id.clone()),
-                            field: Some("version".into()),
-                            message: format!(
-                                "node '{}' pins module '{}' ({}) to version {v}, which does \
-                                 not exist (latest is {}.0)",
-                                call.node_id, t.name, call.module_id, t.latest
-                            ),
-                        });
-                    }
-                }
-            }
-            _ => problems.push(InvalidDetail {
-                code: "unknown.module".into(),
-                entity_id: Some(call.node_id.clone()),
-                entity_name: Some(call.module_id.clone()),
-                field: Some("flowModuleId".into()),
-                message: format!(
-                    "node '{}' calls module '{}', which is not a shared module (commonmodule \
-                     flow) of this organization",
-                    call.node_id, call.module_id
-                ),
-            }),
-        }
-    }
-    match problems.len() {
-        0 => Ok(()),
-        1 => Err(StoreError::invalid(problems.remove(0)).into()),
-        n => Err(StoreError::Invalid {
-            message: format!(
-                "{n} invalid module calls: {}",
-                problems
-                    .iter()
-                    .map(|p| p.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-            details: problems,
-        }
-        .into()),
-    }
+    Ok(targets)
 }
 
 /// Writes version `n` of `flow` and its dependency rows (in the caller's transaction).
@@ -259,19 +134,14 @@ async fn insert_version(
     .bind((logic.kind == VersionKind::Publish).then_some(now))
     .execute(&mut *conn)
     .await?;
-    // One row per distinct (module, pin): the index answers "who calls what", not "how often".
-    let mut distinct = BTreeSet::new();
-    for c in &logic.calls {
-        let module = Uuid::parse_str(&c.module_id).map_err(|_| {
-            // check_calls rejects these first; reaching here would be a bug, not bad input.
-            StoreError::Backend(format!("unchecked module id '{}'", c.module_id))
-        })?;
-        distinct.insert((module, c.version.map(i64::from)));
-    }
+    let distinct = dependency_rows(logic);
     if distinct.is_empty() {
         return Ok(());
     }
-    let (modules, pins): (Vec<Uuid>, Vec<Option<i64>>) = distinct.into_iter().unzip();
+    let (modules, pins): (Vec<Uuid>, Vec<Option<i64>>) = distinct
+        .into_iter()
+        .map(|(m, pin)| (m, pin.map(i64::from)))
+        .unzip();
     sqlx::query(
         "INSERT INTO flow_dependencies (org_id, consumer_id, consumer_version, module_id, \
          module_version) SELECT $1, $2, $3, m, v FROM UNNEST($4::uuid[], $5::bigint[]) AS t(m, v)",
@@ -286,33 +156,6 @@ async fn insert_version(
     Ok(())
 }
 
-/// Runs the reference checks and, for a module that calls modules, the cycle guard. The caller
-/// holds the organization's graph lock in that case.
-async fn check_logic(
-    conn: &mut PgConnection,
-    org: Uuid,
-    flow: Uuid,
-    name: &str,
-    flow_type: FlowType,
-    logic: &LogicWrite,
-    guard: &dyn LinkGuard,
-) -> Result<(), TxError> {
-    check_calls(conn, org, &logic.calls).await?;
-    if needs_graph_lock(flow_type, logic) {
-        let edges: Vec<ModuleEdge> = module_edges(conn, org)
-            .await?
-            .into_iter()
-            .filter(|e| e.caller != flow)
-            .collect();
-        guard.check(flow, name, &edges)?;
-    }
-    Ok(())
-}
-
-pub(super) fn needs_graph_lock(flow_type: FlowType, logic: &LogicWrite) -> bool {
-    flow_type.is_module() && !logic.calls.is_empty()
-}
-
 pub async fn create_flow(
     pool: &PgPool,
     f: &NewFlow,
@@ -321,11 +164,20 @@ pub async fn create_flow(
     let mut tx = begin(pool).await?;
     let id = Uuid::new_v4();
     let now = now_ms();
-    if needs_graph_lock(f.flow_type, &f.logic) {
+    if needs_cycle_guard(f.flow_type, &f.logic.calls) {
         lock_module_graph(&mut tx, f.org_id).await?;
     }
-    check_logic(&mut tx, f.org_id, id, &f.name, f.flow_type, &f.logic, guard).await?;
-    let p = pointers_after(None, f.logic.kind, 1, now);
+    check_logic(
+        &mut *tx,
+        f.org_id,
+        id,
+        &f.name,
+        f.flow_type,
+        &f.logic,
+        guard,
+    )
+    .await?;
+    let p = Pointers::after(None, f.logic.kind, 1, now);
     let res = sqlx::query(&format!(
         "INSERT INTO flows (id, org_id, flow_type, name, name_key, description, description_key, \
          version, dialect, active, deleted, locked_client_id, published_version, saved_version, \
@@ -353,7 +205,6 @@ pub async fn create_flow(
     let rec = match res {
         Ok(row) => flow_from_row(&row)?,
         Err(e) if is_unique_violation(&e) => return Err(duplicate(f.flow_type, &f.name).into()),
-        // The only foreign key is the organization: an unknown one is "not found".
         Err(e) if is_foreign_key_violation(&e) => return Err(StoreError::NotFound.into()),
         Err(e) => return Err(e.into()),
     };
@@ -383,24 +234,7 @@ fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, org: Uuid, q: &FlowQuery) {
     if let Some(active) = q.active {
         qb.push(" AND active = ").push_bind(active);
     }
-    if let Some(name) = &q.name {
-        qb.push(" AND name_key LIKE ")
-            .push_bind(substring_pattern(name))
-            .push(" ESCAPE '\\'");
-    }
-    if let Some(d) = &q.description {
-        qb.push(" AND description_key LIKE ")
-            .push_bind(substring_pattern(d))
-            .push(" ESCAPE '\\'");
-    }
-    if let Some(nd) = &q.name_or_description {
-        let pat = substring_pattern(nd);
-        qb.push(" AND (name_key LIKE ")
-            .push_bind(pat.clone())
-            .push(" ESCAPE '\\' OR description_key LIKE ")
-            .push_bind(pat)
-            .push(" ESCAPE '\\')");
-    }
+    push_text_filters(qb, q);
 }
 
 pub async fn list_flows(
@@ -419,17 +253,7 @@ pub async fn list_flows(
 
     let mut qb = QueryBuilder::<Postgres>::new(format!("SELECT {FLOW_COLUMNS} FROM flows"));
     push_filters(&mut qb, org, q);
-    let dir = if q.descending { "DESC" } else { "ASC" };
-    // Ties are broken by id so paging is stable; text keys are COLLATE "C" (as SQLite orders).
-    let order = match q.sort {
-        FlowSort::Id => format!(" ORDER BY id {dir}"),
-        FlowSort::Name => format!(" ORDER BY name_key {dir}, id {dir}"),
-        FlowSort::Type => format!(" ORDER BY flow_type {dir}, name_key {dir}, id {dir}"),
-        FlowSort::Description => {
-            format!(" ORDER BY COALESCE(description_key, '') {dir}, id {dir}")
-        }
-    };
-    qb.push(order);
+    qb.push(flow_order(q));
     qb.push(" LIMIT ")
         .push_bind(i64::from(q.page.size))
         .push(" OFFSET ")
@@ -455,105 +279,31 @@ pub async fn update_flow(
             .bind(org)
             .fetch_one(&mut *tx)
             .await?;
-        if needs_graph_lock(flow_type(&t, "flow_type")?, logic) {
+        if needs_cycle_guard(flow_type(&t, "flow_type")?, &logic.calls) {
             lock_module_graph(&mut tx, org).await?;
         }
     }
     let cur = fetch_flow(&mut tx, org, id, "FOR NO KEY UPDATE").await?;
-    let checked = check_update(&mut tx, org, &cur, u, guard).await?;
+    let checked = check_update(&mut *tx, org, &cur, u, guard).await?;
     let rec = write_update(&mut tx, org, &cur, checked).await?;
     tx.commit().await?;
     Ok(rec)
 }
 
-/// An update that passed every check of [`check_update`], ready for [`write_update`].
-pub(super) struct CheckedUpdate {
-    name: String,
-    description: Option<String>,
-    error_handling: Option<String>,
-    /// The logic version to write (already a draft when the writer holds the lock), if any.
-    logic: Option<LogicWrite>,
-    client_id: Option<Uuid>,
-    expected_version: Option<i64>,
-}
-
-/// Every check of update `u` of `cur` (read in this transaction under `FOR NO KEY UPDATE`),
-/// writing nothing: deleted, optimistic lock, checkout lock, module references (whose rows
-/// it locks `FOR KEY SHARE`) and the cycle guard (the caller holds the graph lock when
-/// [`needs_graph_lock`]). A refusal here leaves the transaction usable, so a bulk edit can go
-/// on with other flows.
-pub(super) async fn check_update(
-    conn: &mut PgConnection,
-    org: Uuid,
-    cur: &FlowRecord,
-    u: &FlowUpdate,
-    guard: &dyn LinkGuard,
-) -> Result<CheckedUpdate, TxError> {
-    if cur.deleted {
-        return Err(StoreError::Gone.into());
-    }
-    if let Some(expected) = u.expected_version {
-        if expected != cur.version {
-            return Err(stale(expected, cur.version).into());
-        }
-    }
-    if let Some(holder) = cur.locked_client_id {
-        if u.client_id != Some(holder) {
-            return Err(StoreError::Conflict(Conflict::Locked { client_id: holder }).into());
-        }
-    }
-    let name = u.name.clone().unwrap_or_else(|| cur.name.clone());
-    let logic = match &u.logic {
-        Some(logic) => {
-            check_logic(conn, org, cur.id, &name, cur.flow_type, logic, guard).await?;
-            // The lock holder's logic writes are drafts: nothing live changes until it
-            // publishes.
-            let kind = if cur.locked_client_id.is_some() {
-                VersionKind::Save
-            } else {
-                logic.kind
-            };
-            Some(LogicWrite {
-                kind,
-                ..logic.clone()
-            })
-        }
-        None => None,
-    };
-    Ok(CheckedUpdate {
-        name,
-        description: u.description.clone().or_else(|| cur.description.clone()),
-        error_handling: u
-            .error_handling
-            .clone()
-            .or_else(|| cur.error_handling.clone()),
-        logic,
-        client_id: u.client_id,
-        expected_version: u.expected_version,
-    })
-}
-
 /// Writes a checked update of `cur`: the new logic version and its dependency rows, then the
 /// row itself (conditional on `version` and the lock); answers the flow as written.
-pub(super) async fn write_update(
+async fn write_update(
     conn: &mut PgConnection,
     org: Uuid,
     cur: &FlowRecord,
     c: CheckedUpdate,
 ) -> Result<FlowRecord, TxError> {
     let now = now_ms();
-    let (dialect, latest, p) = match &c.logic {
-        Some(logic) => {
-            let n = cur.latest_version + 1;
-            insert_version(conn, org, cur.id, n, logic, c.client_id, now).await?;
-            (
-                logic.dialect.or(cur.dialect),
-                n,
-                pointers_after(Some(cur), logic.kind, n, now),
-            )
-        }
-        None => (cur.dialect, cur.latest_version, Pointers::of(cur)),
-    };
+    let after = RowAfter::of(cur, c.logic.as_ref(), now);
+    if let (Some(logic), Some(n)) = (&c.logic, after.new_version) {
+        insert_version(conn, org, cur.id, n, logic, c.client_id, now).await?;
+    }
+    let p = after.pointers;
     let res = sqlx::query(&format!(
         "UPDATE flows SET name = $1, name_key = $2, description = $3, description_key = $4, \
          error_handling = $5, dialect = $6, active = $7, published_version = $8, \
@@ -567,12 +317,12 @@ pub(super) async fn write_update(
     .bind(&c.description)
     .bind(c.description.as_ref().map(|d| d.to_lowercase()))
     .bind(&c.error_handling)
-    .bind(dialect.map(Dialect::as_str))
+    .bind(after.dialect.map(Dialect::as_str))
     .bind(p.active)
     .bind(p.published.map(i64::from))
     .bind(p.saved.map(i64::from))
     .bind(p.checked_in.map(i64::from))
-    .bind(i64::from(latest))
+    .bind(i64::from(after.latest))
     .bind(p.published_ms)
     .bind(now)
     .bind(cur.id)
@@ -585,7 +335,7 @@ pub(super) async fn write_update(
         Ok(Some(row)) => Ok(flow_from_row(&row)?),
         // The row lock makes this unreachable; it stays as the optimistic lock's last line of
         // defence should the locking above ever be weakened.
-        Ok(None) => Err(stale(c.expected_version.unwrap_or(cur.version), cur.version).into()),
+        Ok(None) => Err(lost_race(c.expected_version, cur).into()),
         Err(e) if is_unique_violation(&e) => Err(duplicate(cur.flow_type, &c.name).into()),
         Err(e) => Err(e.into()),
     }
@@ -604,29 +354,7 @@ pub async fn delete_flow(
     // FOR UPDATE (not NO KEY UPDATE) so it waits for every in-flight write that links this
     // module (they hold FOR KEY SHARE), and the consumer query below sees their versions.
     let cur = fetch_flow(&mut tx, org, id, "FOR UPDATE").await?;
-    if cur.deleted {
-        return Err(StoreError::Gone.into());
-    }
-    if let Some(expected) = expected_version {
-        if expected != cur.version {
-            return Err(stale(expected, cur.version).into());
-        }
-    }
-    if let (Some(holder), Some(me)) = (cur.locked_client_id, client) {
-        if holder != me {
-            return Err(StoreError::Conflict(Conflict::Locked { client_id: holder }).into());
-        }
-    }
-    if cur.flow_type.is_module() {
-        let consumers: Vec<Consumer> = module_consumers(&mut tx, org, id, ConsumerFilter::Current)
-            .await?
-            .into_iter()
-            .filter(|c| c.flow_id != id)
-            .collect();
-        if !consumers.is_empty() {
-            return Err(StoreError::InUse { consumers }.into());
-        }
-    }
+    check_delete(&mut *tx, org, &cur, expected_version, client).await?;
     let row = sqlx::query(&format!(
         "UPDATE flows SET deleted = TRUE, active = FALSE, version = version + 1, \
          modified_ms = $1 WHERE id = $2 AND org_id = $3 AND version = $4 \
@@ -641,15 +369,12 @@ pub async fn delete_flow(
     .fetch_optional(&mut *tx)
     .await?;
     let Some(row) = row else {
-        return Err(stale(expected_version.unwrap_or(cur.version), cur.version).into());
+        return Err(lost_race(expected_version, &cur).into());
     };
     let rec = flow_from_row(&row)?;
     tx.commit().await?;
     Ok(rec)
 }
-
-const VERSION_COLUMNS: &str =
-    "flow_id, number, document, dialect, kind, created_ms, created_by_client, published_ms";
 
 pub async fn list_versions(
     pool: &PgPool,
@@ -699,17 +424,6 @@ pub async fn get_version(
     version_from_row(&row)
 }
 
-fn version_condition(filter: ConsumerFilter) -> &'static str {
-    match filter {
-        ConsumerFilter::Published => "d.consumer_version = c.published_version",
-        ConsumerFilter::CheckedIn => "d.consumer_version = c.checked_in_version",
-        ConsumerFilter::Current => {
-            "(d.consumer_version = c.published_version OR d.consumer_version = \
-             c.checked_in_version OR d.consumer_version = c.saved_version)"
-        }
-    }
-}
-
 pub async fn module_consumers(
     conn: &mut PgConnection,
     org: Uuid,
@@ -730,17 +444,7 @@ pub async fn module_consumers(
     .bind(module)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Consumer {
-                flow_id: row.try_get("id")?,
-                name: row.try_get("name")?,
-                flow_type: flow_type(row, "flow_type")?,
-                version: u32_col(row, "consumer_version")?,
-                pinned_version: opt_u32(row, "module_version")?,
-            })
-        })
-        .collect()
+    rows.iter().map(consumer_from_row).collect()
 }
 
 pub async fn consumed_modules(
@@ -760,13 +464,7 @@ pub async fn consumed_modules(
     .fetch_all(pool)
     .await?;
     rows.iter()
-        .map(|row| {
-            Ok(ModuleRef {
-                node_id: String::new(),
-                module_id: row.try_get::<Uuid, _>("module_id")?.to_string(),
-                version: opt_u32(row, "module_version")?,
-            })
-        })
+        .map(|row| call_from_row(row, String::new()))
         .collect()
 }
 
@@ -786,14 +484,77 @@ pub async fn module_edges(
     .bind(org)
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(ModuleEdge {
-                caller: row.try_get("caller")?,
-                caller_name: row.try_get("caller_name")?,
-                callee: row.try_get("callee")?,
-                callee_name: row.try_get("callee_name")?,
-            })
-        })
-        .collect()
+    rows.iter().map(edge_from_row).collect()
+}
+
+/// The module calls version `n` of a flow makes, from the dependency index.
+async fn version_calls(
+    conn: &mut PgConnection,
+    org: Uuid,
+    id: Uuid,
+    n: u32,
+) -> Result<Vec<ModuleRef>, TxError> {
+    let rows = sqlx::query(
+        "SELECT module_id, module_version FROM flow_dependencies \
+         WHERE org_id = $1 AND consumer_id = $2 AND consumer_version = $3",
+    )
+    .bind(org)
+    .bind(id)
+    .bind(i64::from(n))
+    .fetch_all(&mut *conn)
+    .await?;
+    let calls = rows
+        .iter()
+        .map(|row| call_from_row(row, format!("version {n}.0")))
+        .collect::<Result<_, StoreError>>()?;
+    Ok(calls)
+}
+
+/// The statements the rules run inside a PostgreSQL transaction. A refusal fails one flow of
+/// a batch alone only when it is final and not a backend error (after a failed statement
+/// PostgreSQL has aborted the transaction; a deadlock retries the whole batch).
+#[async_trait]
+impl RuleTx for PgConnection {
+    type Error = TxError;
+
+    async fn call_targets(
+        &mut self,
+        org: Uuid,
+        ids: &BTreeSet<Uuid>,
+    ) -> Result<HashMap<Uuid, Target>, TxError> {
+        call_targets(self, org, ids).await
+    }
+    async fn module_edges(&mut self, org: Uuid) -> Result<Vec<ModuleEdge>, TxError> {
+        Ok(module_edges(self, org).await?)
+    }
+    async fn module_consumers(
+        &mut self,
+        org: Uuid,
+        module: Uuid,
+        filter: ConsumerFilter,
+    ) -> Result<Vec<Consumer>, TxError> {
+        Ok(module_consumers(self, org, module, filter).await?)
+    }
+    async fn version_calls(
+        &mut self,
+        org: Uuid,
+        id: Uuid,
+        n: u32,
+    ) -> Result<Vec<ModuleRef>, TxError> {
+        version_calls(self, org, id, n).await
+    }
+    async fn write_update(
+        &mut self,
+        org: Uuid,
+        cur: &FlowRecord,
+        checked: CheckedUpdate,
+    ) -> Result<FlowRecord, TxError> {
+        write_update(self, org, cur, checked).await
+    }
+    fn refusal(e: TxError) -> Result<StoreError, TxError> {
+        match e {
+            TxError::Store(e) if fails_flow_alone(&e) => Ok(e),
+            other => Err(other),
+        }
+    }
 }

@@ -6,57 +6,33 @@
 //! cycle guard), and the final write is a conditional
 //! `UPDATE flows ... WHERE ... AND (locked_client_id IS NULL OR locked_client_id = $c)`, so the
 //! checkout lock holds across replicas. When that update matches no row, the row is read again
-//! to say why. The dependency index follows the version pointers through the triggers of
-//! migration 0002.
+//! and `rules::checks::why_not` says why. The checks and the versions each action moves to
+//! are `crate::rules`' decisions; this module holds the SQL and the locks. The dependency
+//! index follows the version pointers through the triggers of migration 0002.
 
 use sqlx::postgres::{PgConnection, PgPool};
-use sqlx::Row;
 use uuid::Uuid;
 
-use super::flows::{begin, check_calls, fetch_flow, lock_module_graph, module_edges};
-use super::rows::{now_ms, opt_u32, TxError};
-use crate::error::{Conflict, StoreError};
-use crate::lifecycle::publish_target;
+use super::flows::{begin, fetch_flow, lock_module_graph};
+use super::rows::TxError;
 use crate::records::*;
+use crate::rows::now_ms;
+use crate::rules::checks::{why_not, writable};
+use crate::rules::lifecycle::{check_publish, checkin as checkin_plan, revert_target};
 use crate::store::LinkGuard;
 
 const ROW_LOCK: &str = "FOR NO KEY UPDATE";
 
-/// Why a conditional lifecycle update matched no row.
-async fn why_not(conn: &mut PgConnection, org: Uuid, id: Uuid) -> TxError {
-    match fetch_flow(conn, org, id, "").await {
-        Err(e) => e,
-        Ok(cur) if cur.deleted => StoreError::Gone.into(),
-        Ok(FlowRecord {
-            locked_client_id: Some(holder),
-            ..
-        }) => StoreError::Conflict(Conflict::Locked { client_id: holder }).into(),
-        // Unreachable under the row lock; reported as a lost race if it happens.
-        Ok(cur) => StoreError::Conflict(Conflict::StaleVersion {
-            expected: cur.version,
-            current: cur.version,
-        })
-        .into(),
-    }
-}
-
-/// Locks and reads a live flow the caller may change (not deleted, not locked by another).
-async fn writable(
+/// Locks and reads a live flow `client` may change (not deleted, not locked by another).
+async fn writable_flow(
     conn: &mut PgConnection,
     org: Uuid,
     id: Uuid,
     client: Uuid,
 ) -> Result<FlowRecord, TxError> {
     let cur = fetch_flow(conn, org, id, ROW_LOCK).await?;
-    if cur.deleted {
-        return Err(StoreError::Gone.into());
-    }
-    match cur.locked_client_id {
-        Some(holder) if holder != client => {
-            Err(StoreError::Conflict(Conflict::Locked { client_id: holder }).into())
-        }
-        _ => Ok(cur),
-    }
+    writable(&cur, Some(client))?;
+    Ok(cur)
 }
 
 /// `UPDATE flows SET {set}` on the live row if nobody else holds the lock; `set` uses `$5..`
@@ -83,7 +59,7 @@ async fn update_if_free(
         q = q.bind(*b);
     }
     if q.fetch_optional(&mut *conn).await?.is_none() {
-        return Err(why_not(conn, org, id).await);
+        return Err(why_not(fetch_flow(conn, org, id, "").await));
     }
     fetch_flow(conn, org, id, "").await
 }
@@ -141,14 +117,11 @@ pub async fn checkin(
     client: Uuid,
 ) -> Result<FlowRecord, TxError> {
     let mut tx = begin(pool).await?;
-    let cur = writable(&mut tx, org, id, client).await?;
-    let checked_in = match cur.saved_version {
-        Some(draft) => {
-            set_kind(&mut tx, id, draft, VersionKind::Checkin, None).await?;
-            Some(draft)
-        }
-        None => cur.checked_in_version,
-    };
+    let cur = writable_flow(&mut tx, org, id, client).await?;
+    let plan = checkin_plan(&cur);
+    if let Some(draft) = plan.relabel {
+        set_kind(&mut tx, id, draft, VersionKind::Checkin, None).await?;
+    }
     let rec = update_if_free(
         &mut tx,
         org,
@@ -156,39 +129,10 @@ pub async fn checkin(
         Some(client),
         "checked_in_version = $5, saved_version = NULL, locked_client_id = NULL, \
          version = version + 1",
-        &[checked_in.map(i64::from)],
+        &[plan.checked_in.map(i64::from)],
     )
     .await?;
     commit(tx, rec).await
-}
-
-/// The module calls version `n` of a flow makes, from the dependency index.
-async fn calls_of(
-    conn: &mut PgConnection,
-    org: Uuid,
-    id: Uuid,
-    n: u32,
-) -> Result<Vec<ModuleRef>, TxError> {
-    let rows = sqlx::query(
-        "SELECT module_id, module_version FROM flow_dependencies \
-         WHERE org_id = $1 AND consumer_id = $2 AND consumer_version = $3",
-    )
-    .bind(org)
-    .bind(id)
-    .bind(i64::from(n))
-    .fetch_all(&mut *conn)
-    .await?;
-    let calls = rows
-        .iter()
-        .map(|row| {
-            Ok(ModuleRef {
-                node_id: format!("version {n}.0"),
-                module_id: row.try_get::<Uuid, _>("module_id")?.to_string(),
-                version: opt_u32(row, "module_version")?,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    Ok(calls)
 }
 
 pub async fn publish(
@@ -206,24 +150,10 @@ pub async fn publish(
     if peek.flow_type.is_module() {
         lock_module_graph(&mut tx, org).await?;
     }
-    let cur = writable(&mut tx, org, id, client).await?;
-    let target = publish_target(&cur, version)?;
-    // The version may be old: what it calls must still be live, and for a module it must not
-    // close a cycle with today's module graph.
-    let calls = calls_of(&mut tx, org, id, target).await?;
-    check_calls(&mut tx, org, &calls).await?;
-    if cur.flow_type.is_module() && !calls.is_empty() {
-        let edges: Vec<ModuleEdge> = module_edges(&mut tx, org)
-            .await?
-            .into_iter()
-            .filter(|e| e.caller != id)
-            .collect();
-        guard.check(id, &cur.name, &edges)?;
-    }
+    let cur = writable_flow(&mut tx, org, id, client).await?;
+    let p = check_publish(&mut *tx, org, &cur, version, guard).await?;
     let now = now_ms();
-    set_kind(&mut tx, id, target, VersionKind::Publish, Some(now)).await?;
-    // A draft other than the published version survives, unlocked, as `savedVersion`.
-    let saved = cur.saved_version.filter(|s| *s != target);
+    set_kind(&mut tx, id, p.target, VersionKind::Publish, Some(now)).await?;
     let rec = update_if_free(
         &mut tx,
         org,
@@ -234,10 +164,10 @@ pub async fn publish(
          dialect = (SELECT v.dialect FROM flow_versions v WHERE v.flow_id = flows.id \
                     AND v.number = $8), version = version + 1",
         &[
-            Some(i64::from(target)),
-            saved.map(i64::from),
+            Some(i64::from(p.target)),
+            p.saved.map(i64::from),
             Some(now),
-            Some(i64::from(saved.unwrap_or(target))),
+            Some(i64::from(p.dialect_of)),
         ],
     )
     .await?;
@@ -251,12 +181,8 @@ pub async fn revert(
     client: Uuid,
 ) -> Result<FlowRecord, TxError> {
     let mut tx = begin(pool).await?;
-    let cur = writable(&mut tx, org, id, client).await?;
-    let back_to = FlowRecord {
-        saved_version: None,
-        ..cur
-    }
-    .current_version();
+    let cur = writable_flow(&mut tx, org, id, client).await?;
+    let back_to = revert_target(&cur);
     let rec = update_if_free(
         &mut tx,
         org,

@@ -1,32 +1,14 @@
 //! Organizations, OAuth clients and access tokens (single statements, no transaction needed).
 
-use sqlx::postgres::{PgPool, PgRow};
-use sqlx::Row;
+use sqlx::postgres::PgPool;
 use uuid::Uuid;
 
-use super::rows::{is_foreign_key_violation, now_ms, store_error};
+use super::rows::store_error;
 use crate::error::StoreError;
 use crate::records::*;
-
-fn org_from_row(row: &PgRow) -> Result<Organization, StoreError> {
-    Ok(Organization {
-        id: row.try_get("id")?,
-        name: row.try_get("name")?,
-        created_ms: row.try_get("created_ms")?,
-    })
-}
-
-fn client_from_row(row: &PgRow) -> Result<OAuthClient, StoreError> {
-    Ok(OAuthClient {
-        id: row.try_get("id")?,
-        org_id: row.try_get("org_id")?,
-        name: row.try_get("name")?,
-        secret_hash: row.try_get("secret_hash")?,
-        scopes: row.try_get("scopes")?,
-        token_lifetime_secs: row.try_get("token_lifetime_secs")?,
-        created_ms: row.try_get("created_ms")?,
-    })
-}
+use crate::rows::{
+    client_from_row, is_foreign_key_violation, now_ms, org_from_row, token_from_row, CLIENT_COLUMNS,
+};
 
 /// An unknown organization (or client) behind a foreign key is "not found", as on SQLite.
 fn not_found_on_fk(e: sqlx::Error) -> StoreError {
@@ -69,19 +51,8 @@ pub async fn list_orgs(pool: &PgPool) -> Result<Vec<Organization>, StoreError> {
     rows.iter().map(org_from_row).collect()
 }
 
-const CLIENT_COLUMNS: &str =
-    "id, org_id, name, secret_hash, scopes, token_lifetime_secs, created_ms";
-
 pub async fn create_client(pool: &PgPool, c: NewClient) -> Result<OAuthClient, StoreError> {
-    let client = OAuthClient {
-        id: Uuid::new_v4(),
-        org_id: c.org_id,
-        name: c.name,
-        secret_hash: c.secret_hash,
-        scopes: c.scopes,
-        token_lifetime_secs: c.token_lifetime_secs,
-        created_ms: now_ms(),
-    };
+    let client = c.into_client(Uuid::new_v4(), now_ms());
     sqlx::query(
         "INSERT INTO oauth_clients (id, org_id, name, secret_hash, scopes, token_lifetime_secs, \
          created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -144,13 +115,7 @@ pub async fn get_token(pool: &PgPool, hash: &[u8]) -> Result<AccessToken, StoreE
     .bind(hash)
     .fetch_one(pool)
     .await?;
-    Ok(AccessToken {
-        token_hash: row.try_get("token_hash")?,
-        client_id: row.try_get("client_id")?,
-        org_id: row.try_get("org_id")?,
-        scopes: row.try_get("scopes")?,
-        expires_ms: row.try_get("expires_ms")?,
-    })
+    token_from_row(&row)
 }
 
 pub async fn purge_expired_tokens(pool: &PgPool, now_ms: i64) -> Result<u64, StoreError> {

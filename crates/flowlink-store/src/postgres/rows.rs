@@ -1,26 +1,24 @@
-//! Decoding PostgreSQL rows into records, and how database errors become [`StoreError`]s.
+//! How PostgreSQL rows hold UUIDs, booleans and scopes (native `uuid`, `boolean`, `text[]`;
+//! every other column is decoded by the backend-neutral `crate::rows`), and how database
+//! errors become [`StoreError`]s or retries.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use flowlink_api::FlowType;
 use sqlx::postgres::PgRow;
 use sqlx::Row;
+use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::records::*;
+use crate::rows::DbRow;
 
-/// The columns of `flows` in the order [`flow_from_row`] reads them by name.
-pub const FLOW_COLUMNS: &str = "id, org_id, flow_type, name, description, version, dialect, \
-     active, deleted, locked_client_id, published_version, saved_version, checked_in_version, \
-     latest_version, published_ms, error_handling, created_ms, modified_ms";
-
-/// Wall-clock time in epoch milliseconds (the application's clock, as on SQLite, so both
-/// backends stamp rows the same way).
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+impl DbRow for PgRow {
+    fn opt_uuid(&self, col: &str) -> Result<Option<Uuid>, StoreError> {
+        Ok(self.try_get(col)?)
+    }
+    fn flag(&self, col: &str) -> Result<bool, StoreError> {
+        Ok(self.try_get(col)?)
+    }
+    fn scopes(&self, col: &str) -> Result<Vec<String>, StoreError> {
+        Ok(self.try_get(col)?)
+    }
 }
 
 /// SQLSTATEs after which the whole transaction may simply be run again: `serialization_failure`
@@ -83,88 +81,4 @@ pub fn store_error(e: sqlx::Error) -> StoreError {
         });
     }
     e.into()
-}
-
-/// Whether a database error is a UNIQUE violation (SQLSTATE 23505).
-pub fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db) if db.is_unique_violation())
-}
-
-/// Whether a database error is a FOREIGN KEY violation (SQLSTATE 23503).
-pub fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db) if db.is_foreign_key_violation())
-}
-
-fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(format!("corrupt {what} in database: {detail}"))
-}
-
-pub fn opt_u32(row: &PgRow, col: &str) -> Result<Option<u32>, StoreError> {
-    let v: Option<i64> = row.try_get(col)?;
-    v.map(|v| u32::try_from(v).map_err(|e| corrupt(col, e)))
-        .transpose()
-}
-
-pub fn u32_col(row: &PgRow, col: &str) -> Result<u32, StoreError> {
-    let v: i64 = row.try_get(col)?;
-    u32::try_from(v).map_err(|e| corrupt(col, e))
-}
-
-pub fn flow_type(row: &PgRow, col: &str) -> Result<FlowType, StoreError> {
-    let s: String = row.try_get(col)?;
-    s.parse().map_err(|e| corrupt(col, e))
-}
-
-pub fn dialect(row: &PgRow, col: &str) -> Result<Option<Dialect>, StoreError> {
-    let s: Option<String> = row.try_get(col)?;
-    s.map(|s| Dialect::parse(&s).ok_or_else(|| corrupt(col, s)))
-        .transpose()
-}
-
-pub fn json(row: &PgRow, col: &str) -> Result<serde_json::Value, StoreError> {
-    let s: String = row.try_get(col)?;
-    serde_json::from_str(&s).map_err(|e| corrupt(col, e))
-}
-
-/// Encodes a JSON value for a TEXT column (kept as text, like SQLite, so documents round-trip
-/// exactly and may contain `\u0000` escapes, which `jsonb` rejects).
-pub fn json_text(v: &serde_json::Value, what: &str) -> Result<String, StoreError> {
-    serde_json::to_string(v).map_err(|e| StoreError::Backend(format!("cannot encode {what}: {e}")))
-}
-
-pub fn flow_from_row(row: &PgRow) -> Result<FlowRecord, StoreError> {
-    Ok(FlowRecord {
-        id: row.try_get("id")?,
-        org_id: row.try_get("org_id")?,
-        flow_type: flow_type(row, "flow_type")?,
-        name: row.try_get("name")?,
-        description: row.try_get("description")?,
-        version: row.try_get("version")?,
-        dialect: dialect(row, "dialect")?,
-        active: row.try_get("active")?,
-        deleted: row.try_get("deleted")?,
-        locked_client_id: row.try_get("locked_client_id")?,
-        published_version: opt_u32(row, "published_version")?,
-        saved_version: opt_u32(row, "saved_version")?,
-        checked_in_version: opt_u32(row, "checked_in_version")?,
-        latest_version: u32_col(row, "latest_version")?,
-        published_ms: row.try_get("published_ms")?,
-        error_handling: row.try_get("error_handling")?,
-        created_ms: row.try_get("created_ms")?,
-        modified_ms: row.try_get("modified_ms")?,
-    })
-}
-
-pub fn version_from_row(row: &PgRow) -> Result<FlowVersionRecord, StoreError> {
-    let kind: String = row.try_get("kind")?;
-    Ok(FlowVersionRecord {
-        flow_id: row.try_get("flow_id")?,
-        number: u32_col(row, "number")?,
-        document: json(row, "document")?,
-        dialect: dialect(row, "dialect")?,
-        kind: VersionKind::parse(&kind).ok_or_else(|| corrupt("kind", &kind))?,
-        created_ms: row.try_get("created_ms")?,
-        created_by_client: row.try_get("created_by_client")?,
-        published_ms: row.try_get("published_ms")?,
-    })
 }

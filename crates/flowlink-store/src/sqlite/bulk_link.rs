@@ -1,20 +1,20 @@
 //! Bulk logic edits on SQLite ([`crate::Store::edit_flows`]): one `BEGIN IMMEDIATE`
 //! transaction (one commit, so one fsync) for the whole batch. The batch's rows and current
-//! documents are read in one statement; each flow is then checked and written by the same
-//! [`check_update`] / [`write_update`] as a single update.
+//! documents are read in one statement; `rules::batch` then edits, checks and writes each
+//! flow by the same rules as a single update.
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 use sqlx::sqlite::{Sqlite, SqliteConnection, SqlitePool};
-use sqlx::{QueryBuilder, Row};
+use sqlx::QueryBuilder;
 use uuid::Uuid;
 
-use super::flows::{check_update, write_update};
-use super::rows::{flow_from_row, json, FLOW_COLUMNS};
-use crate::bulk::{fails_flow_alone, EditOutcome, EditResult, FlowEdit};
+use crate::bulk::{EditResult, FlowEdit};
 use crate::error::StoreError;
-use crate::records::{FlowRecord, FlowUpdate};
+use crate::records::FlowRecord;
+use crate::rows::{flow_from_row, json, Columns, FLOW_COLUMNS};
+use crate::rules::batch::edit_batch;
 
 /// Reads the flows of `ids` in `org` with their current logic documents (the draft while
 /// checked out), by id. Ids of other organizations are simply absent.
@@ -39,10 +39,7 @@ async fn read_batch(
     let mut out = HashMap::with_capacity(rows.len());
     for row in rows {
         let rec = flow_from_row(&row)?;
-        if row
-            .try_get::<Option<String>, _>("current_document")?
-            .is_none()
-        {
+        if row.opt_text("current_document")?.is_none() {
             return Err(StoreError::Backend(format!(
                 "flow {} has no row for its current version",
                 rec.id
@@ -52,41 +49,6 @@ async fn read_batch(
         out.insert(rec.id, (rec, doc));
     }
     Ok(out)
-}
-
-/// Edits one flow inside the batch's transaction. The outer `Err` aborts the batch; the inner
-/// one fails this flow alone (it was refused before anything of it was written).
-async fn edit_one(
-    conn: &mut SqliteConnection,
-    org: Uuid,
-    client: Uuid,
-    cur: FlowRecord,
-    document: &Value,
-    edit: &dyn FlowEdit,
-) -> Result<Result<EditOutcome, StoreError>, StoreError> {
-    if cur.deleted {
-        return Ok(Err(StoreError::Gone));
-    }
-    let edited = match edit.edit(&cur, document) {
-        Ok(Some(e)) => e,
-        Ok(None) => return Ok(Ok(EditOutcome::Unchanged(cur))),
-        Err(e) => return Ok(Err(e)),
-    };
-    let update = FlowUpdate {
-        // The row was just read in this transaction: the edit applies to exactly it.
-        expected_version: Some(cur.version),
-        logic: Some(edited.logic),
-        client_id: Some(client),
-        ..Default::default()
-    };
-    let checked = match check_update(conn, org, &cur, update, edited.guard.as_ref()).await {
-        Ok(c) => c,
-        Err(e) if fails_flow_alone(&e) => return Ok(Err(e)),
-        Err(e) => return Err(e),
-    };
-    // Anything failing from here on has written part of this flow: the batch must go.
-    let rec = write_update(conn, org, &cur, checked).await?;
-    Ok(Ok(EditOutcome::Updated(rec)))
 }
 
 pub async fn edit_flows(
@@ -100,16 +62,8 @@ pub async fn edit_flows(
         return Ok(Vec::new());
     }
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let mut current = read_batch(&mut tx, org, ids).await?;
-    let mut out = Vec::with_capacity(ids.len());
-    for &id in ids {
-        let outcome = match current.remove(&id) {
-            Some((cur, document)) => edit_one(&mut tx, org, client, cur, &document, edit).await?,
-            // Unknown, another organization's, or a duplicate id already handled.
-            None => Err(StoreError::NotFound),
-        };
-        out.push(EditResult { id, outcome });
-    }
+    let current = read_batch(&mut tx, org, ids).await?;
+    let out = edit_batch(&mut *tx, org, client, ids, current, edit).await?;
     tx.commit().await?;
     Ok(out)
 }

@@ -1,33 +1,14 @@
 //! Recorded executions (simulated calls) and their traces.
 
-use sqlx::sqlite::{SqlitePool, SqliteRow};
+use sqlx::sqlite::SqlitePool;
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::rows::{json, opt_uuid, u32_col, uuid};
 use crate::error::StoreError;
 use crate::records::*;
-
-const COLUMNS: &str = "id, org_id, flow_id, flow_version, name, status, launched_ms, \
-     completed_ms, outcome, action_count, trace, output, client_id";
-
-fn from_row(row: &SqliteRow) -> Result<ExecutionRecord, StoreError> {
-    Ok(ExecutionRecord {
-        id: uuid(row, "id")?,
-        org_id: uuid(row, "org_id")?,
-        flow_id: uuid(row, "flow_id")?,
-        flow_version: u32_col(row, "flow_version")?,
-        name: row.try_get("name")?,
-        status: row.try_get("status")?,
-        launched_ms: row.try_get("launched_ms")?,
-        completed_ms: row.try_get("completed_ms")?,
-        outcome: row.try_get("outcome")?,
-        action_count: row.try_get("action_count")?,
-        trace: json(row, "trace")?,
-        output: json(row, "output")?,
-        client_id: opt_uuid(row, "client_id")?,
-    })
-}
+use crate::rows::{
+    execution_from_row as from_row, is_foreign_key_violation, EXECUTION_COLUMNS as COLUMNS,
+};
 
 pub async fn insert_execution(pool: &SqlitePool, e: &ExecutionRecord) -> Result<(), StoreError> {
     let res = sqlx::query(&format!(
@@ -50,9 +31,7 @@ pub async fn insert_execution(pool: &SqlitePool, e: &ExecutionRecord) -> Result<
     .await;
     match res {
         Ok(_) => Ok(()),
-        Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
-            Err(StoreError::NotFound)
-        }
+        Err(e) if is_foreign_key_violation(&e) => Err(StoreError::NotFound),
         Err(e) => Err(e.into()),
     }
 }

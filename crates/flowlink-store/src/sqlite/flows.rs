@@ -1,68 +1,32 @@
 //! Flows, their immutable logic versions and the dependency index.
 //!
 //! Every write runs in one `BEGIN IMMEDIATE` transaction on the writer connection: read the
-//! current row, check the optimistic lock and the module references, write the version and
-//! its dependency rows, then a conditional `UPDATE ... WHERE version = ?`.
+//! current row, let `crate::rules` decide (optimistic lock, checkout lock, module references,
+//! cycle guard), write the version and its dependency rows, then a conditional
+//! `UPDATE ... WHERE version = ?`. This module holds only the SQL, and the [`RuleTx`]
+//! statements the rules run inside the transaction.
 
 use std::collections::{BTreeSet, HashMap};
 
-use flowlink_api::FlowType;
+use async_trait::async_trait;
 use sqlx::sqlite::{Sqlite, SqliteConnection, SqlitePool};
 use sqlx::{QueryBuilder, Row};
 use uuid::Uuid;
 
-use super::rows::{
-    flow_from_row, flow_type, is_unique_violation, now_ms, opt_u32, u32_col, uuid,
-    version_from_row, FLOW_COLUMNS,
-};
-use crate::error::{Conflict, Consumer, InvalidDetail, StoreError};
-use crate::like::substring_pattern;
+use crate::error::{Consumer, StoreError};
 use crate::records::*;
+use crate::rows::{
+    call_from_row, consumer_from_row, edge_from_row, flow_from_row, is_foreign_key_violation,
+    is_unique_violation, json_text, now_ms, target_from_row, version_from_row, DbRow, FLOW_COLUMNS,
+    VERSION_COLUMNS,
+};
+use crate::rules::checks::{check_delete, check_update, duplicate, lost_race};
+use crate::rules::pointers::{dependency_rows, Pointers, RowAfter};
+use crate::rules::{calls, CheckedUpdate, RuleTx, Target};
+use crate::sql::{flow_order, push_text_filters, version_condition};
 use crate::store::LinkGuard;
 
 const MODULE: &str = "COMMONMODULE";
-
-/// The version numbers a flow's row points at after a logic write of `kind` as version `n`.
-struct Pointers {
-    published: Option<u32>,
-    saved: Option<u32>,
-    checked_in: Option<u32>,
-    published_ms: Option<i64>,
-    active: bool,
-}
-
-fn pointers_after(cur: Option<&FlowRecord>, kind: VersionKind, n: u32, now: i64) -> Pointers {
-    let mut p = Pointers {
-        published: cur.and_then(|c| c.published_version),
-        saved: cur.and_then(|c| c.saved_version),
-        checked_in: cur.and_then(|c| c.checked_in_version),
-        published_ms: cur.and_then(|c| c.published_ms),
-        active: cur.map(|c| c.active).unwrap_or(false),
-    };
-    match kind {
-        // Publishing is an implicit check-in and leaves no draft behind.
-        VersionKind::Publish => {
-            p.published = Some(n);
-            p.checked_in = Some(n);
-            p.saved = None;
-            p.published_ms = Some(now);
-            p.active = true;
-        }
-        VersionKind::Checkin => {
-            p.checked_in = Some(n);
-            p.saved = None;
-        }
-        VersionKind::Save => p.saved = Some(n),
-    }
-    p
-}
-
-fn duplicate(flow_type: FlowType, name: &str) -> StoreError {
-    StoreError::Conflict(Conflict::DuplicateName {
-        flow_type,
-        name: name.to_string(),
-    })
-}
 
 pub(super) async fn fetch_flow(
     conn: &mut SqliteConnection,
@@ -79,92 +43,26 @@ pub(super) async fn fetch_flow(
     flow_from_row(&row)
 }
 
-/// Checks that every called module is a live module of `org` and every pinned version exists.
-pub(super) async fn check_calls(
+/// The call targets among `ids` (see [`RuleTx::call_targets`]): one statement for all.
+async fn call_targets(
     conn: &mut SqliteConnection,
     org: Uuid,
-    calls: &[ModuleRef],
-) -> Result<(), StoreError> {
-    // One statement for all the called modules (a flow may call many).
-    let ids: BTreeSet<Uuid> = calls
-        .iter()
-        .filter_map(|c| Uuid::parse_str(&c.module_id).ok())
-        .collect();
+    ids: &BTreeSet<Uuid>,
+) -> Result<HashMap<Uuid, Target>, StoreError> {
+    let mut qb = QueryBuilder::<Sqlite>::new(
+        "SELECT id, name, flow_type, deleted, latest_version FROM flows WHERE org_id = ",
+    );
+    qb.push_bind(org.to_string()).push(" AND id IN (");
+    let mut sep = qb.separated(", ");
+    for id in ids {
+        sep.push_bind(id.to_string());
+    }
+    qb.push(")");
     let mut targets = HashMap::new();
-    if !ids.is_empty() {
-        let mut qb = QueryBuilder::<Sqlite>::new(
-            "SELECT id, name, flow_type, deleted, latest_version FROM flows WHERE org_id = ",
-        );
-        qb.push_bind(org.to_string()).push(" AND id IN (");
-        let mut sep = qb.separated(", ");
-        for id in &ids {
-            sep.push_bind(id.to_string());
-        }
-        qb.push(")");
-        for row in qb.build().fetch_all(&mut *conn).await? {
-            targets.insert(
-                uuid(&row, "id")?,
-                (
-                    row.try_get::<String, _>("name")?,
-                    flow_type(&row, "flow_type")?,
-                    row.try_get::<i64, _>("deleted")? != 0,
-                    u32_col(&row, "latest_version")?,
-                ),
-            );
-        }
+    for row in qb.build().fetch_all(&mut *conn).await? {
+        targets.insert(row.uuid("id")?, target_from_row(&row)?);
     }
-    let mut problems = Vec::new();
-    for call in calls {
-        let found = Uuid::parse_str(&call.module_id)
-            .ok()
-            .and_then(|id| targets.get(&id))
-            .map(|(name, t, deleted, latest)| (name.as_str(), *t, *deleted, *latest));
-        match found {
-            Some((name, t, false, latest)) if t.is_module() => {
-                if let Some(v) = call.version {
-                    if v == 0 || v > latest {
-                        problems.push(InvalidDetail {
-                            code: "unknown.module.version".into(),
-                            entity_id: Some(call.node_id.clone()),
-                            entity_name: Some(call.module_id.clone()),
-                            field: Some("version".into()),
-                            message: format!(
-                                "node '{}' pins module '{name}' ({}) to version {v}, which does \
-                                 not exist (latest is {latest}.0)",
-                                call.node_id, call.module_id
-                            ),
-                        });
-                    }
-                }
-            }
-            _ => problems.push(InvalidDetail {
-                code: "unknown.module".into(),
-                entity_id: Some(call.node_id.clone()),
-                entity_name: Some(call.module_id.clone()),
-                field: Some("flowModuleId".into()),
-                message: format!(
-                    "node '{}' calls module '{}', which is not a shared module (commonmodule \
-                     flow) of this organization",
-                    call.node_id, call.module_id
-                ),
-            }),
-        }
-    }
-    match problems.len() {
-        0 => Ok(()),
-        1 => Err(StoreError::invalid(problems.remove(0))),
-        n => Err(StoreError::Invalid {
-            message: format!(
-                "{n} invalid module calls: {}",
-                problems
-                    .iter()
-                    .map(|p| p.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-            details: problems,
-        }),
-    }
+    Ok(targets)
 }
 
 /// Writes version `n` of `flow` and its dependency rows.
@@ -177,8 +75,6 @@ async fn insert_version(
     client: Option<Uuid>,
     now: i64,
 ) -> Result<(), StoreError> {
-    let document = serde_json::to_string(&logic.document)
-        .map_err(|e| StoreError::Backend(format!("cannot encode logic document: {e}")))?;
     sqlx::query(
         "INSERT INTO flow_versions (flow_id, number, org_id, document, dialect, kind, created_ms, \
          created_by_client, published_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -186,7 +82,7 @@ async fn insert_version(
     .bind(flow.to_string())
     .bind(i64::from(n))
     .bind(org.to_string())
-    .bind(document)
+    .bind(json_text(&logic.document, "logic document")?)
     .bind(logic.dialect.map(Dialect::as_str))
     .bind(logic.kind.as_str())
     .bind(now)
@@ -194,12 +90,7 @@ async fn insert_version(
     .bind((logic.kind == VersionKind::Publish).then_some(now))
     .execute(&mut *conn)
     .await?;
-    // One row per distinct (module, pin): the index answers "who calls what", not "how often".
-    let distinct: BTreeSet<(String, Option<u32>)> = logic
-        .calls
-        .iter()
-        .map(|c| (c.module_id.to_ascii_lowercase(), c.version))
-        .collect();
+    let distinct = dependency_rows(logic);
     if distinct.is_empty() {
         return Ok(());
     }
@@ -213,32 +104,10 @@ async fn insert_version(
         row.push_bind(org.clone())
             .push_bind(flow.clone())
             .push_bind(i64::from(n))
-            .push_bind(module)
+            .push_bind(module.to_string())
             .push_bind(pin.map(i64::from));
     });
     qb.build().execute(&mut *conn).await?;
-    Ok(())
-}
-
-/// Runs the reference checks and, for a module that calls modules, the cycle guard.
-async fn check_logic(
-    conn: &mut SqliteConnection,
-    org: Uuid,
-    flow: Uuid,
-    name: &str,
-    flow_type: FlowType,
-    logic: &LogicWrite,
-    guard: &dyn LinkGuard,
-) -> Result<(), StoreError> {
-    check_calls(conn, org, &logic.calls).await?;
-    if flow_type.is_module() && !logic.calls.is_empty() {
-        let edges: Vec<ModuleEdge> = module_edges(conn, org)
-            .await?
-            .into_iter()
-            .filter(|e| e.caller != flow)
-            .collect();
-        guard.check(flow, name, &edges)?;
-    }
     Ok(())
 }
 
@@ -250,8 +119,17 @@ pub async fn create_flow(
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let id = Uuid::new_v4();
     let now = now_ms();
-    check_logic(&mut tx, f.org_id, id, &f.name, f.flow_type, &f.logic, guard).await?;
-    let p = pointers_after(None, f.logic.kind, 1, now);
+    calls::check_logic(
+        &mut *tx,
+        f.org_id,
+        id,
+        &f.name,
+        f.flow_type,
+        &f.logic,
+        guard,
+    )
+    .await?;
+    let p = Pointers::after(None, f.logic.kind, 1, now);
     let res = sqlx::query(
         "INSERT INTO flows (id, org_id, flow_type, name, name_key, description, description_key, \
          version, dialect, active, deleted, locked_client_id, published_version, saved_version, \
@@ -279,9 +157,7 @@ pub async fn create_flow(
     match res {
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => return Err(duplicate(f.flow_type, &f.name)),
-        Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
-            return Err(StoreError::NotFound)
-        }
+        Err(e) if is_foreign_key_violation(&e) => return Err(StoreError::NotFound),
         Err(e) => return Err(e.into()),
     }
     insert_version(&mut tx, f.org_id, id, 1, &f.logic, f.client_id, now).await?;
@@ -320,24 +196,7 @@ fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, org: Uuid, q: &FlowQuery) {
     if let Some(active) = q.active {
         qb.push(" AND active = ").push_bind(i64::from(active));
     }
-    if let Some(name) = &q.name {
-        qb.push(" AND name_key LIKE ")
-            .push_bind(substring_pattern(name))
-            .push(" ESCAPE '\\'");
-    }
-    if let Some(d) = &q.description {
-        qb.push(" AND description_key LIKE ")
-            .push_bind(substring_pattern(d))
-            .push(" ESCAPE '\\'");
-    }
-    if let Some(nd) = &q.name_or_description {
-        let pat = substring_pattern(nd);
-        qb.push(" AND (name_key LIKE ")
-            .push_bind(pat.clone())
-            .push(" ESCAPE '\\' OR description_key LIKE ")
-            .push_bind(pat)
-            .push(" ESCAPE '\\')");
-    }
+    push_text_filters(qb, q);
 }
 
 pub async fn list_flows(
@@ -351,17 +210,7 @@ pub async fn list_flows(
 
     let mut qb = QueryBuilder::<Sqlite>::new(format!("SELECT {FLOW_COLUMNS} FROM flows"));
     push_filters(&mut qb, org, q);
-    let dir = if q.descending { "DESC" } else { "ASC" };
-    // Ties are broken by id so paging is stable.
-    let order = match q.sort {
-        FlowSort::Id => format!(" ORDER BY id {dir}"),
-        FlowSort::Name => format!(" ORDER BY name_key {dir}, id {dir}"),
-        FlowSort::Type => format!(" ORDER BY flow_type {dir}, name_key {dir}, id {dir}"),
-        FlowSort::Description => {
-            format!(" ORDER BY COALESCE(description_key, '') {dir}, id {dir}")
-        }
-    };
-    qb.push(order);
+    qb.push(flow_order(q));
     qb.push(" LIMIT ")
         .push_bind(i64::from(q.page.size))
         .push(" OFFSET ")
@@ -380,107 +229,26 @@ pub async fn update_flow(
 ) -> Result<FlowRecord, StoreError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let cur = fetch_flow(&mut tx, org, id).await?;
-    let checked = check_update(&mut tx, org, &cur, u, guard).await?;
+    let checked = check_update(&mut *tx, org, &cur, &u, guard).await?;
     let rec = write_update(&mut tx, org, &cur, checked).await?;
     tx.commit().await?;
     Ok(rec)
 }
 
-/// An update that passed every check of [`check_update`], ready for [`write_update`].
-pub(super) struct CheckedUpdate {
-    name: String,
-    description: Option<String>,
-    error_handling: Option<String>,
-    /// The logic version to write (already a draft when the writer holds the lock), if any.
-    logic: Option<LogicWrite>,
-    client_id: Option<Uuid>,
-    expected_version: Option<i64>,
-}
-
-/// Every check of update `u` of `cur` (read in this transaction), writing nothing: deleted,
-/// optimistic lock, checkout lock, module references and the cycle guard. An error here
-/// leaves the transaction as it was, so a bulk edit can go on with other flows.
-pub(super) async fn check_update(
-    conn: &mut SqliteConnection,
-    org: Uuid,
-    cur: &FlowRecord,
-    u: FlowUpdate,
-    guard: &dyn LinkGuard,
-) -> Result<CheckedUpdate, StoreError> {
-    if cur.deleted {
-        return Err(StoreError::Gone);
-    }
-    if let Some(expected) = u.expected_version {
-        if expected != cur.version {
-            return Err(StoreError::Conflict(Conflict::StaleVersion {
-                expected,
-                current: cur.version,
-            }));
-        }
-    }
-    if let Some(holder) = cur.locked_client_id {
-        if u.client_id != Some(holder) {
-            return Err(StoreError::Conflict(Conflict::Locked { client_id: holder }));
-        }
-    }
-    let name = u.name.unwrap_or_else(|| cur.name.clone());
-    let logic = match u.logic {
-        Some(logic) => {
-            check_logic(conn, org, cur.id, &name, cur.flow_type, &logic, guard).await?;
-            // The lock holder's logic writes are drafts: nothing live changes until it
-            // publishes.
-            Some(if cur.locked_client_id.is_some() {
-                LogicWrite {
-                    kind: VersionKind::Save,
-                    ..logic
-                }
-            } else {
-                logic
-            })
-        }
-        None => None,
-    };
-    Ok(CheckedUpdate {
-        name,
-        description: u.description.or_else(|| cur.description.clone()),
-        error_handling: u.error_handling.or_else(|| cur.error_handling.clone()),
-        logic,
-        client_id: u.client_id,
-        expected_version: u.expected_version,
-    })
-}
-
 /// Writes a checked update of `cur`: the new logic version and its dependency rows, then the
 /// row itself (conditional on `version` and the lock); answers the flow as written.
-pub(super) async fn write_update(
+async fn write_update(
     conn: &mut SqliteConnection,
     org: Uuid,
     cur: &FlowRecord,
     c: CheckedUpdate,
 ) -> Result<FlowRecord, StoreError> {
     let now = now_ms();
-    let (dialect, latest, p) = match &c.logic {
-        Some(logic) => {
-            let n = cur.latest_version + 1;
-            insert_version(conn, org, cur.id, n, logic, c.client_id, now).await?;
-            (
-                logic.dialect.or(cur.dialect),
-                n,
-                pointers_after(Some(cur), logic.kind, n, now),
-            )
-        }
-        None => (
-            cur.dialect,
-            cur.latest_version,
-            Pointers {
-                published: cur.published_version,
-                saved: cur.saved_version,
-                checked_in: cur.checked_in_version,
-                published_ms: cur.published_ms,
-                active: cur.active,
-            },
-        ),
-    };
+    let after = RowAfter::of(cur, c.logic.as_ref(), now);
+    if let (Some(logic), Some(n)) = (&c.logic, after.new_version) {
+        insert_version(conn, org, cur.id, n, logic, c.client_id, now).await?;
+    }
+    let p = after.pointers;
     // RETURNING answers the row as written: no second read.
     let res = sqlx::query(&format!(
         "UPDATE flows SET name = ?, name_key = ?, description = ?, description_key = ?, \
@@ -494,12 +262,12 @@ pub(super) async fn write_update(
     .bind(&c.description)
     .bind(c.description.as_ref().map(|d| d.to_lowercase()))
     .bind(&c.error_handling)
-    .bind(dialect.map(Dialect::as_str))
+    .bind(after.dialect.map(Dialect::as_str))
     .bind(i64::from(p.active))
     .bind(p.published.map(i64::from))
     .bind(p.saved.map(i64::from))
     .bind(p.checked_in.map(i64::from))
-    .bind(i64::from(latest))
+    .bind(i64::from(after.latest))
     .bind(p.published_ms)
     .bind(now)
     .bind(cur.id.to_string())
@@ -512,10 +280,7 @@ pub(super) async fn write_update(
         Ok(Some(row)) => flow_from_row(&row),
         // Cannot happen on SQLite (the row was read in this IMMEDIATE transaction) but is the
         // lock's last line of defence on backends with weaker isolation.
-        Ok(None) => Err(StoreError::Conflict(Conflict::StaleVersion {
-            expected: c.expected_version.unwrap_or(cur.version),
-            current: cur.version,
-        })),
+        Ok(None) => Err(lost_race(c.expected_version, cur)),
         Err(e) if is_unique_violation(&e) => Err(duplicate(cur.flow_type, &c.name)),
         Err(e) => Err(e.into()),
     }
@@ -532,32 +297,7 @@ pub async fn delete_flow(
 ) -> Result<FlowRecord, StoreError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let cur = fetch_flow(&mut tx, org, id).await?;
-    if cur.deleted {
-        return Err(StoreError::Gone);
-    }
-    if let Some(expected) = expected_version {
-        if expected != cur.version {
-            return Err(StoreError::Conflict(Conflict::StaleVersion {
-                expected,
-                current: cur.version,
-            }));
-        }
-    }
-    if let (Some(holder), Some(me)) = (cur.locked_client_id, client) {
-        if holder != me {
-            return Err(StoreError::Conflict(Conflict::Locked { client_id: holder }));
-        }
-    }
-    if cur.flow_type.is_module() {
-        let consumers: Vec<Consumer> = module_consumers(&mut tx, org, id, ConsumerFilter::Current)
-            .await?
-            .into_iter()
-            .filter(|c| c.flow_id != id)
-            .collect();
-        if !consumers.is_empty() {
-            return Err(StoreError::InUse { consumers });
-        }
-    }
+    check_delete(&mut *tx, org, &cur, expected_version, client).await?;
     sqlx::query(
         "UPDATE flows SET deleted = 1, active = 0, version = version + 1, modified_ms = ? \
          WHERE id = ? AND org_id = ? AND version = ? \
@@ -575,9 +315,6 @@ pub async fn delete_flow(
     tx.commit().await?;
     Ok(rec)
 }
-
-const VERSION_COLUMNS: &str =
-    "flow_id, number, document, dialect, kind, created_ms, created_by_client, published_ms";
 
 pub async fn list_versions(
     pool: &SqlitePool,
@@ -626,17 +363,6 @@ pub async fn get_version(
     version_from_row(&row)
 }
 
-fn version_condition(filter: ConsumerFilter) -> &'static str {
-    match filter {
-        ConsumerFilter::Published => "d.consumer_version = c.published_version",
-        ConsumerFilter::CheckedIn => "d.consumer_version = c.checked_in_version",
-        ConsumerFilter::Current => {
-            "(d.consumer_version = c.published_version OR d.consumer_version = \
-             c.checked_in_version OR d.consumer_version = c.saved_version)"
-        }
-    }
-}
-
 pub async fn module_consumers(
     conn: &mut SqliteConnection,
     org: Uuid,
@@ -655,17 +381,7 @@ pub async fn module_consumers(
     .bind(module.to_string())
     .fetch_all(&mut *conn)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Consumer {
-                flow_id: uuid(row, "id")?,
-                name: row.try_get("name")?,
-                flow_type: flow_type(row, "flow_type")?,
-                version: u32_col(row, "consumer_version")?,
-                pinned_version: opt_u32(row, "module_version")?,
-            })
-        })
-        .collect()
+    rows.iter().map(consumer_from_row).collect()
 }
 
 pub async fn consumed_modules(
@@ -685,13 +401,7 @@ pub async fn consumed_modules(
     .fetch_all(pool)
     .await?;
     rows.iter()
-        .map(|row| {
-            Ok(ModuleRef {
-                node_id: String::new(),
-                module_id: row.try_get("module_id")?,
-                version: opt_u32(row, "module_version")?,
-            })
-        })
+        .map(|row| call_from_row(row, String::new()))
         .collect()
 }
 
@@ -711,14 +421,75 @@ pub async fn module_edges(
     .bind(org.to_string())
     .fetch_all(&mut *conn)
     .await?;
+    rows.iter().map(edge_from_row).collect()
+}
+
+/// The module calls version `n` of a flow makes, from the dependency index.
+async fn version_calls(
+    conn: &mut SqliteConnection,
+    org: Uuid,
+    id: Uuid,
+    n: u32,
+) -> Result<Vec<ModuleRef>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT module_id, module_version FROM flow_dependencies \
+         WHERE org_id = ? AND consumer_id = ? AND consumer_version = ?",
+    )
+    .bind(org.to_string())
+    .bind(id.to_string())
+    .bind(i64::from(n))
+    .fetch_all(&mut *conn)
+    .await?;
     rows.iter()
-        .map(|row| {
-            Ok(ModuleEdge {
-                caller: uuid(row, "caller")?,
-                caller_name: row.try_get("caller_name")?,
-                callee: uuid(row, "callee")?,
-                callee_name: row.try_get("callee_name")?,
-            })
-        })
+        .map(|row| call_from_row(row, format!("version {n}.0")))
         .collect()
+}
+
+/// The statements the rules run inside a SQLite transaction. Every refusal fails one flow
+/// of a batch alone except a backend error (the transaction may be unusable after it).
+#[async_trait]
+impl RuleTx for SqliteConnection {
+    type Error = StoreError;
+
+    async fn call_targets(
+        &mut self,
+        org: Uuid,
+        ids: &BTreeSet<Uuid>,
+    ) -> Result<HashMap<Uuid, Target>, StoreError> {
+        call_targets(self, org, ids).await
+    }
+    async fn module_edges(&mut self, org: Uuid) -> Result<Vec<ModuleEdge>, StoreError> {
+        module_edges(self, org).await
+    }
+    async fn module_consumers(
+        &mut self,
+        org: Uuid,
+        module: Uuid,
+        filter: ConsumerFilter,
+    ) -> Result<Vec<Consumer>, StoreError> {
+        module_consumers(self, org, module, filter).await
+    }
+    async fn version_calls(
+        &mut self,
+        org: Uuid,
+        id: Uuid,
+        n: u32,
+    ) -> Result<Vec<ModuleRef>, StoreError> {
+        version_calls(self, org, id, n).await
+    }
+    async fn write_update(
+        &mut self,
+        org: Uuid,
+        cur: &FlowRecord,
+        checked: CheckedUpdate,
+    ) -> Result<FlowRecord, StoreError> {
+        write_update(self, org, cur, checked).await
+    }
+    fn refusal(e: StoreError) -> Result<StoreError, StoreError> {
+        if crate::rules::batch::fails_flow_alone(&e) {
+            Ok(e)
+        } else {
+            Err(e)
+        }
+    }
 }

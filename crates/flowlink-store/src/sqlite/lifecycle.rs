@@ -4,58 +4,35 @@
 //! Each action is one `BEGIN IMMEDIATE` transaction whose final write is a conditional
 //! `UPDATE flows ... WHERE ... AND (locked_client_id IS NULL OR locked_client_id = ?)`: the lock
 //! lives in the database, not in process memory. When the update matches no row, the row is
-//! read again to say why (absent, deleted, or locked by whom). The dependency index follows the
-//! version pointers through the triggers of migration 0002.
+//! read again and `rules::checks::why_not` says why. What each action checks and which
+//! version it moves to are `crate::rules`' decisions; this module runs the SQL. The
+//! dependency index follows the version pointers through the triggers of migration 0002.
 
 use sqlx::sqlite::{SqliteConnection, SqlitePool};
-use sqlx::Row;
 use uuid::Uuid;
 
-use super::flows::{check_calls, fetch_flow, module_edges};
-use super::rows::{now_ms, opt_u32};
-use crate::error::{Conflict, StoreError};
-use crate::lifecycle::publish_target;
+use super::flows::fetch_flow;
+use crate::error::StoreError;
 use crate::records::*;
+use crate::rows::now_ms;
+use crate::rules::checks::{why_not, writable};
+use crate::rules::lifecycle::{check_publish, checkin as checkin_plan, revert_target};
 use crate::store::LinkGuard;
 
 /// "Nobody else holds the lock": the condition every lifecycle write carries. Binds the
 /// client id once.
 const FREE_OR_MINE: &str = "(locked_client_id IS NULL OR locked_client_id = ?)";
 
-/// Why a conditional lifecycle update matched no row.
-async fn why_not(conn: &mut SqliteConnection, org: Uuid, id: Uuid) -> StoreError {
-    match fetch_flow(conn, org, id).await {
-        Err(e) => e,
-        Ok(cur) if cur.deleted => StoreError::Gone,
-        Ok(FlowRecord {
-            locked_client_id: Some(holder),
-            ..
-        }) => StoreError::Conflict(Conflict::Locked { client_id: holder }),
-        // Unreachable inside an IMMEDIATE transaction; reported as a lost race if it happens.
-        Ok(cur) => StoreError::Conflict(Conflict::StaleVersion {
-            expected: cur.version,
-            current: cur.version,
-        }),
-    }
-}
-
-/// Reads a live flow the caller may change (not deleted, not locked by someone else).
-async fn writable(
+/// Reads a live flow `client` may change (not deleted, not locked by someone else).
+async fn writable_flow(
     conn: &mut SqliteConnection,
     org: Uuid,
     id: Uuid,
-    client: Option<Uuid>,
+    client: Uuid,
 ) -> Result<FlowRecord, StoreError> {
     let cur = fetch_flow(conn, org, id).await?;
-    if cur.deleted {
-        return Err(StoreError::Gone);
-    }
-    match (cur.locked_client_id, client) {
-        (Some(holder), Some(me)) if holder != me => {
-            Err(StoreError::Conflict(Conflict::Locked { client_id: holder }))
-        }
-        _ => Ok(cur),
-    }
+    writable(&cur, Some(client))?;
+    Ok(cur)
 }
 
 /// Runs one conditional `UPDATE flows SET {set} WHERE id, org, not deleted and FREE_OR_MINE`
@@ -82,7 +59,7 @@ async fn update_if_free(
         q = q.bind(c.to_string());
     }
     if q.execute(&mut *conn).await?.rows_affected() == 0 {
-        return Err(why_not(conn, org, id).await);
+        return Err(why_not(fetch_flow(conn, org, id).await));
     }
     fetch_flow(conn, org, id).await
 }
@@ -107,7 +84,7 @@ pub async fn checkout(
         .execute(&mut *tx)
         .await?;
     if done.rows_affected() == 0 {
-        return Err(why_not(&mut tx, org, id).await);
+        return Err(why_not(fetch_flow(&mut tx, org, id).await));
     }
     let rec = fetch_flow(&mut tx, org, id).await?;
     tx.commit().await?;
@@ -142,14 +119,11 @@ pub async fn checkin(
     client: Uuid,
 ) -> Result<FlowRecord, StoreError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let cur = writable(&mut tx, org, id, Some(client)).await?;
-    let checked_in = match cur.saved_version {
-        Some(draft) => {
-            set_kind(&mut tx, id, draft, VersionKind::Checkin, None).await?;
-            Some(draft)
-        }
-        None => cur.checked_in_version,
-    };
+    let cur = writable_flow(&mut tx, org, id, client).await?;
+    let plan = checkin_plan(&cur);
+    if let Some(draft) = plan.relabel {
+        set_kind(&mut tx, id, draft, VersionKind::Checkin, None).await?;
+    }
     let rec = update_if_free(
         &mut tx,
         org,
@@ -157,38 +131,11 @@ pub async fn checkin(
         Some(client),
         "checked_in_version = ?, saved_version = NULL, locked_client_id = NULL, \
          version = version + 1",
-        &[checked_in.map(i64::from)],
+        &[plan.checked_in.map(i64::from)],
     )
     .await?;
     tx.commit().await?;
     Ok(rec)
-}
-
-/// The module calls version `n` of a flow makes, from the dependency index.
-async fn calls_of(
-    conn: &mut SqliteConnection,
-    org: Uuid,
-    id: Uuid,
-    n: u32,
-) -> Result<Vec<ModuleRef>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT module_id, module_version FROM flow_dependencies \
-         WHERE org_id = ? AND consumer_id = ? AND consumer_version = ?",
-    )
-    .bind(org.to_string())
-    .bind(id.to_string())
-    .bind(i64::from(n))
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(ModuleRef {
-                node_id: format!("version {n}.0"),
-                module_id: row.try_get("module_id")?,
-                version: opt_u32(row, "module_version")?,
-            })
-        })
-        .collect()
 }
 
 pub async fn publish(
@@ -200,24 +147,10 @@ pub async fn publish(
     guard: &dyn LinkGuard,
 ) -> Result<FlowRecord, StoreError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let cur = writable(&mut tx, org, id, Some(client)).await?;
-    let target = publish_target(&cur, version)?;
-    // The version may be old: what it calls must still be live, and for a module it must not
-    // close a cycle with today's module graph.
-    let calls = calls_of(&mut tx, org, id, target).await?;
-    check_calls(&mut tx, org, &calls).await?;
-    if cur.flow_type.is_module() && !calls.is_empty() {
-        let edges: Vec<ModuleEdge> = module_edges(&mut tx, org)
-            .await?
-            .into_iter()
-            .filter(|e| e.caller != id)
-            .collect();
-        guard.check(id, &cur.name, &edges)?;
-    }
+    let cur = writable_flow(&mut tx, org, id, client).await?;
+    let p = check_publish(&mut *tx, org, &cur, version, guard).await?;
     let now = now_ms();
-    set_kind(&mut tx, id, target, VersionKind::Publish, Some(now)).await?;
-    // A draft other than the published version survives, unlocked, as `savedVersion`.
-    let saved = cur.saved_version.filter(|s| *s != target);
+    set_kind(&mut tx, id, p.target, VersionKind::Publish, Some(now)).await?;
     let rec = update_if_free(
         &mut tx,
         org,
@@ -228,11 +161,11 @@ pub async fn publish(
          dialect = (SELECT v.dialect FROM flow_versions v WHERE v.flow_id = flows.id \
                     AND v.number = ?), version = version + 1",
         &[
-            Some(i64::from(target)),
-            Some(i64::from(target)),
-            saved.map(i64::from),
+            Some(i64::from(p.target)),
+            Some(i64::from(p.target)),
+            p.saved.map(i64::from),
             Some(now),
-            Some(i64::from(saved.unwrap_or(target))),
+            Some(i64::from(p.dialect_of)),
         ],
     )
     .await?;
@@ -247,12 +180,8 @@ pub async fn revert(
     client: Uuid,
 ) -> Result<FlowRecord, StoreError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let cur = writable(&mut tx, org, id, Some(client)).await?;
-    let back_to = FlowRecord {
-        saved_version: None,
-        ..cur
-    }
-    .current_version();
+    let cur = writable_flow(&mut tx, org, id, client).await?;
+    let back_to = revert_target(&cur);
     let rec = update_if_free(
         &mut tx,
         org,

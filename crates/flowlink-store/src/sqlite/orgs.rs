@@ -1,33 +1,14 @@
 //! Organizations, OAuth clients and access tokens.
 
 use sqlx::sqlite::SqlitePool;
-use sqlx::Row;
 use uuid::Uuid;
 
-use super::rows::{now_ms, scopes_to_text, text_to_scopes, uuid};
+use super::rows::scopes_to_text;
 use crate::error::StoreError;
 use crate::records::*;
-
-fn org_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Organization, StoreError> {
-    Ok(Organization {
-        id: uuid(row, "id")?,
-        name: row.try_get("name")?,
-        created_ms: row.try_get("created_ms")?,
-    })
-}
-
-fn client_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<OAuthClient, StoreError> {
-    let scopes: String = row.try_get("scopes")?;
-    Ok(OAuthClient {
-        id: uuid(row, "id")?,
-        org_id: uuid(row, "org_id")?,
-        name: row.try_get("name")?,
-        secret_hash: row.try_get("secret_hash")?,
-        scopes: text_to_scopes(&scopes),
-        token_lifetime_secs: row.try_get("token_lifetime_secs")?,
-        created_ms: row.try_get("created_ms")?,
-    })
-}
+use crate::rows::{
+    client_from_row, is_foreign_key_violation, now_ms, org_from_row, token_from_row, CLIENT_COLUMNS,
+};
 
 pub async fn create_org(pool: &SqlitePool, name: &str) -> Result<Organization, StoreError> {
     let org = Organization {
@@ -60,19 +41,8 @@ pub async fn list_orgs(pool: &SqlitePool) -> Result<Vec<Organization>, StoreErro
     rows.iter().map(org_from_row).collect()
 }
 
-const CLIENT_COLUMNS: &str =
-    "id, org_id, name, secret_hash, scopes, token_lifetime_secs, created_ms";
-
 pub async fn create_client(pool: &SqlitePool, c: NewClient) -> Result<OAuthClient, StoreError> {
-    let client = OAuthClient {
-        id: Uuid::new_v4(),
-        org_id: c.org_id,
-        name: c.name,
-        secret_hash: c.secret_hash,
-        scopes: c.scopes,
-        token_lifetime_secs: c.token_lifetime_secs,
-        created_ms: now_ms(),
-    };
+    let client = c.into_client(Uuid::new_v4(), now_ms());
     let res = sqlx::query(
         "INSERT INTO oauth_clients (id, org_id, name, secret_hash, scopes, token_lifetime_secs, \
          created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -88,10 +58,7 @@ pub async fn create_client(pool: &SqlitePool, c: NewClient) -> Result<OAuthClien
     .await;
     match res {
         Ok(_) => Ok(client),
-        // The only foreign key is the organization: an unknown one is "not found".
-        Err(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
-            Err(StoreError::NotFound)
-        }
+        Err(e) if is_foreign_key_violation(&e) => Err(StoreError::NotFound),
         Err(e) => Err(e.into()),
     }
 }
@@ -140,14 +107,7 @@ pub async fn get_token(pool: &SqlitePool, hash: &[u8]) -> Result<AccessToken, St
     .bind(hash)
     .fetch_one(pool)
     .await?;
-    let scopes: String = row.try_get("scopes")?;
-    Ok(AccessToken {
-        token_hash: row.try_get("token_hash")?,
-        client_id: uuid(&row, "client_id")?,
-        org_id: uuid(&row, "org_id")?,
-        scopes: text_to_scopes(&scopes),
-        expires_ms: row.try_get("expires_ms")?,
-    })
+    token_from_row(&row)
 }
 
 pub async fn purge_expired_tokens(pool: &SqlitePool, now_ms: i64) -> Result<u64, StoreError> {
