@@ -44,17 +44,27 @@
 // Tests may unwrap: a panic there is a test failure with a message, which is the point.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+// Layers, top down: this file (the router) → `openapi` (the document, built from the route
+// tables) → `routes` (handlers only) → `access`, `logic`, `render`, `flow_query`,
+// `dependency_types`, `vocabulary`, `simulate` (what handlers share) → `auth`, `extract`,
+// `error`, `state`, `context`, ... . Imports point down only; `tests/module_graph.rs` checks.
+pub mod access;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
 pub mod context;
+pub mod dependency_types;
 pub mod error;
 pub mod extract;
+pub mod flow_query;
+pub mod logic;
 pub mod openapi;
 pub mod ratelimit;
+pub mod render;
 pub mod routes;
 pub mod simulate;
 pub mod state;
+pub mod vocabulary;
 
 use std::future::Future;
 use std::time::Duration;
@@ -64,7 +74,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::Request;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::Router;
+use axum::{Extension, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
@@ -78,11 +88,11 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 }
 
 /// The whole HTTP application for `state`. Its routes come from the same tables as the OpenAPI
-/// document ([`openapi::public_routes`], [`routes::api_routes`]); only the `/api/v2` table
+/// document ([`routes::public_routes`], [`routes::api_routes`]); only the `/api/v2` table
 /// gets the bearer-auth middleware (the token endpoint and the document need none).
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
-    let (public, _) = openapi::public_routes().split_for_parts();
+    let (public, _) = routes::public_routes().split_for_parts();
     let (api, _) = routes::api_routes().split_for_parts();
     let api = api.route_layer(middleware::from_fn_with_state(
         state.clone(),
@@ -93,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(Extension(routes::docs::ServedDocument(openapi::document_json())))
         .layer(middleware::from_fn(extract::reject_undecodable_paths))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(CatchPanicLayer::custom(panic_response))

@@ -27,12 +27,11 @@ use flowlink_store::{
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::flows::{load_flow, write_scopes, Family};
-use super::lifecycle::name_holder;
-use super::logic::{plan_update, CycleGuard};
+use crate::access::{load_flow, name_holder, write_scopes, Family};
 use crate::auth::{scopes, Principal};
 use crate::error::ApiError;
 use crate::extract::JsonBody;
+use crate::logic::{plan_update, CycleGuard};
 use crate::state::AppState;
 
 /// Flows per write transaction: one commit (one fsync on SQLite) each. Large enough that the
@@ -224,7 +223,7 @@ fn failure(id: String, name: Option<String>, e: ApiError) -> BulkLinkResult {
     request_body(content = BulkLinkRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "One result per target flow", body = BulkLinkResponse),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Gone, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"])),
     extensions(("x-flowlink-extension" = json!(true)))

@@ -5,96 +5,19 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use flowlink_api::{EntityListing, Flow, FlowType, FlowWrite};
-use flowlink_store::{FlowRecord, FlowUpdate, NewFlow};
-use uuid::Uuid;
+use flowlink_store::{FlowUpdate, NewFlow};
 
-use super::flow_query::flow_query;
-use super::lifecycle::{fill_locked_client, name_holder};
-use super::logic::{plan_create, plan_update, CycleGuard};
-use super::render::render_flow;
-use crate::auth::scopes::{FLOW_DELETE, FLOW_READ, FLOW_WRITE, MODULE_READ, MODULE_WRITE};
+use crate::access::{
+    delete_scopes, load_flow, name_holder, read_scopes, with_document, with_logic, write_scopes,
+    Family,
+};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams};
+use crate::flow_query::flow_query;
+use crate::logic::{plan_create, plan_update, CycleGuard};
+use crate::render::render_flow;
 use crate::state::AppState;
-
-/// Which path family a request came in on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    /// `/api/v2/flows`: any flow type.
-    Flows,
-    /// `/api/v2/flows/flowmodules`: only `commonmodule` flows; others are 404 there.
-    Modules,
-}
-
-impl Family {
-    fn base(self) -> &'static str {
-        match self {
-            Family::Flows => "/api/v2/flows",
-            Family::Modules => "/api/v2/flows/flowmodules",
-        }
-    }
-}
-
-/// Scopes that allow reading flows of type `t` (modules also accept the module family).
-pub fn read_scopes(t: FlowType) -> &'static [&'static str] {
-    if t.is_module() {
-        &[MODULE_READ, FLOW_READ]
-    } else {
-        &[FLOW_READ]
-    }
-}
-
-/// Scopes that allow writing flows of type `t`.
-pub fn write_scopes(t: FlowType) -> &'static [&'static str] {
-    if t.is_module() {
-        &[MODULE_WRITE, FLOW_WRITE]
-    } else {
-        &[FLOW_WRITE]
-    }
-}
-
-/// Scopes that allow deleting flows of type `t`.
-pub fn delete_scopes(t: FlowType) -> &'static [&'static str] {
-    if t.is_module() {
-        &[MODULE_WRITE, FLOW_DELETE]
-    } else {
-        &[FLOW_DELETE]
-    }
-}
-
-/// Loads a flow of the caller's organization by path id. Ids of other organizations, ids that
-/// are not UUIDs and non-modules on the module paths are all 404; deleted flows are 410
-/// unless `allow_deleted`.
-pub async fn load_flow(
-    state: &AppState,
-    who: &Principal,
-    id: &str,
-    family: Family,
-    allow_deleted: bool,
-) -> Result<FlowRecord, ApiError> {
-    let id = Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
-    let rec = state.store.get_flow(who.org_id, id).await?;
-    if family == Family::Modules && !rec.flow_type.is_module() {
-        return Err(ApiError::NotFound);
-    }
-    if rec.deleted && !allow_deleted {
-        return Err(ApiError::FlowDeleted);
-    }
-    Ok(rec)
-}
-
-/// The flow with its current logic document (the draft while checked out) and the name of
-/// the client holding its lock.
-pub async fn with_logic(state: &AppState, rec: &FlowRecord) -> Result<Flow, ApiError> {
-    let v = state
-        .store
-        .get_version(rec.org_id, rec.id, rec.current_version())
-        .await?;
-    let mut flow = render_flow(rec, Some(&v.document));
-    fill_locked_client(state, &mut flow).await;
-    Ok(flow)
-}
 
 /// Names may not hold control characters (no client can show or type them, and PostgreSQL
 /// cannot store NUL); refused alike on every backend.
@@ -270,11 +193,7 @@ async fn update(
         None => (updated.current_version() == current.number).then_some(current.document),
     };
     match document {
-        Some(doc) => {
-            let mut flow = render_flow(&updated, Some(&doc));
-            fill_locked_client(&state, &mut flow).await;
-            Ok(Json(flow))
-        }
+        Some(doc) => Ok(Json(with_document(&state, &updated, &doc).await)),
         None => Ok(Json(with_logic(&state, &updated).await?)),
     }
 }
@@ -314,14 +233,14 @@ async fn delete(
         ("nameOrDescription" = Option<String>, Query, max_length = 1000, description = "Name or description contains"),
         ("deleted" = Option<bool>, Query, description = "Include deleted flows (default false)"),
         ("active" = Option<bool>, Query, description = "Only active (published, not deactivated) or only inactive flows"),
-        ("sortBy" = Option<crate::openapi::SortBy>, Query, description = "Sort key (default id)"),
-        ("sortOrder" = Option<crate::openapi::SortOrder>, Query, description = "Sort order (default asc)"),
+        ("sortBy" = Option<crate::vocabulary::SortBy>, Query, description = "Sort key (default id)"),
+        ("sortOrder" = Option<crate::vocabulary::SortOrder>, Query, description = "Sort order (default asc)"),
         ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
         ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
     ),
     responses(
         (status = 200, description = "A page of flows (without their logic)", body = flowlink_api::FlowEntityListing),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]), ("PureCloud OAuth" = ["flow:flowmodule:read"]))
 )]
@@ -347,14 +266,14 @@ pub async fn list_flows(
         ("nameOrDescription" = Option<String>, Query, max_length = 1000, description = "Name or description contains"),
         ("deleted" = Option<bool>, Query, description = "Include deleted flows (default false)"),
         ("active" = Option<bool>, Query, description = "Only active (published, not deactivated) or only inactive flows"),
-        ("sortBy" = Option<crate::openapi::SortBy>, Query, description = "Sort key (default id)"),
-        ("sortOrder" = Option<crate::openapi::SortOrder>, Query, description = "Sort order (default asc)"),
+        ("sortBy" = Option<crate::vocabulary::SortBy>, Query, description = "Sort key (default id)"),
+        ("sortOrder" = Option<crate::vocabulary::SortOrder>, Query, description = "Sort order (default asc)"),
         ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
         ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
     ),
     responses(
         (status = 200, description = "A page of modules", body = flowlink_api::FlowEntityListing),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flowmodule:read"]), ("PureCloud OAuth" = ["flow:flow:read"]))
 )]
@@ -373,10 +292,10 @@ pub async fn list_modules(
     operation_id = "postFlows",
     tag = "Architect",
     summary = "Create a flow (200, like Genesys)",
-    request_body(content = crate::openapi::NewFlow, description = "The flow: `name` and `type` (the module path forces COMMONMODULE), optionally `description`, `errorHandling` and logic (`definition`, or `actions` + `variables`). Read-only fields are ignored.", content_type = "application/json"),
+    request_body(content = crate::vocabulary::NewFlow, description = "The flow: `name` and `type` (the module path forces COMMONMODULE), optionally `description`, `errorHandling` and logic (`definition`, or `actions` + `variables`). Read-only fields are ignored.", content_type = "application/json"),
     responses(
         (status = 200, description = "The created flow with its logic", body = flowlink_api::Flow),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:write"]))
 )]
@@ -395,10 +314,10 @@ pub async fn create_flow(
     operation_id = "postFlowsFlowmodules",
     tag = "Architect",
     summary = "Create a common module",
-    request_body(content = crate::openapi::NewFlowModule, description = "The flow: `name` and `type` (the module path forces COMMONMODULE), optionally `description`, `errorHandling` and logic (`definition`, or `actions` + `variables`). Read-only fields are ignored.", content_type = "application/json"),
+    request_body(content = crate::vocabulary::NewFlowModule, description = "The flow: `name` and `type` (the module path forces COMMONMODULE), optionally `description`, `errorHandling` and logic (`definition`, or `actions` + `variables`). Read-only fields are ignored.", content_type = "application/json"),
     responses(
         (status = 200, description = "The created module", body = flowlink_api::Flow),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flowmodule:write"]), ("PureCloud OAuth" = ["flow:flow:write"]))
 )]
@@ -423,7 +342,7 @@ pub async fn create_module(
     ),
     responses(
         (status = 200, description = "The flow", body = flowlink_api::Flow),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Gone, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]), ("PureCloud OAuth" = ["flow:flowmodule:read"]))
 )]
@@ -449,7 +368,7 @@ pub async fn get_flow(
     ),
     responses(
         (status = 200, description = "The module", body = flowlink_api::Flow),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Gone, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flowmodule:read"]), ("PureCloud OAuth" = ["flow:flow:read"]))
 )]
@@ -475,7 +394,7 @@ pub async fn get_module(
     request_body(content = flowlink_api::FlowWrite, description = "The changes: `name`, `description`, `errorHandling`, new logic; `version` (optional) must be the current one. Absent or null fields are kept.", content_type = "application/json"),
     responses(
         (status = 200, description = "The updated flow", body = flowlink_api::Flow),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
 )]
@@ -501,7 +420,7 @@ pub async fn put_flow(
     request_body(content = flowlink_api::FlowWrite, description = "The changes: `name`, `description`, `errorHandling`, new logic; `version` (optional) must be the current one. Absent or null fields are kept.", content_type = "application/json"),
     responses(
         (status = 200, description = "The updated module", body = flowlink_api::Flow),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flowmodule:write"]), ("PureCloud OAuth" = ["flow:flow:write"]))
 )]
@@ -526,7 +445,7 @@ pub async fn put_module(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::Authenticated
+        crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:delete"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
 )]
@@ -550,7 +469,7 @@ pub async fn delete_flow(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::Authenticated
+        crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flowmodule:write"]), ("PureCloud OAuth" = ["flow:flow:delete"]))
 )]

@@ -17,13 +17,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::flows::{load_flow, with_logic, write_scopes, Family};
-use super::logic::CycleGuard;
-use super::render::parse_version_id;
+use crate::access::{load_flow, name_holder, with_logic, write_scopes, Family};
 use crate::auth::scopes::ADMIN;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::extract::{OptionalJsonBody, QueryParams};
+use crate::logic::CycleGuard;
+use crate::render::parse_version_id;
 use crate::state::AppState;
 
 /// The six action routes.
@@ -35,40 +35,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(revert))
         .routes(routes!(unlock))
         .routes(routes!(deactivate))
-}
-
-/// Adds the holder's name to a lock conflict (the store only knows the client id).
-pub async fn name_holder(state: &AppState, e: ApiError) -> ApiError {
-    match e {
-        ApiError::Locked {
-            client_id,
-            client_name: None,
-        } => {
-            let client_name = match Uuid::parse_str(&client_id) {
-                Ok(id) => state.store.get_client(id).await.ok().map(|c| c.name),
-                Err(_) => None,
-            };
-            ApiError::Locked {
-                client_id,
-                client_name,
-            }
-        }
-        other => other,
-    }
-}
-
-/// Fills `lockedClient.name` (the record carries only the id).
-pub async fn fill_locked_client(state: &AppState, flow: &mut Flow) {
-    let Some(holder) = flow.locked_client.as_mut() else {
-        return;
-    };
-    let id = holder.id.as_deref().and_then(|i| Uuid::parse_str(i).ok());
-    if let Some(id) = id {
-        // A client deleted since it took the lock keeps showing by id only.
-        if let Ok(c) = state.store.get_client(id).await {
-            holder.name = Some(c.name);
-        }
-    }
 }
 
 /// The flow named by the required `flow` query parameter, with the write scope its type needs.
@@ -112,11 +78,8 @@ async fn answer_flow(
     done: Result<FlowRecord, flowlink_store::StoreError>,
 ) -> Result<Json<Flow>, ApiError> {
     match done {
-        Ok(rec) => {
-            let mut flow = with_logic(state, &rec).await?;
-            fill_locked_client(state, &mut flow).await;
-            Ok(Json(flow))
-        }
+        // with_logic names the lock holder: one read of it, not two.
+        Ok(rec) => Ok(Json(with_logic(state, &rec).await?)),
         Err(e) => Err(name_holder(state, e.into()).await),
     }
 }
@@ -147,7 +110,7 @@ async fn answer_operation(
     request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
     responses(
         (status = 200, description = "The flow", body = flowlink_api::Flow),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
 )]
@@ -179,7 +142,7 @@ pub async fn checkout(
     request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
     responses(
         (status = 200, description = "The completed operation", body = flowlink_api::Operation),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
 )]
@@ -212,7 +175,7 @@ pub async fn checkin(
     request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
     responses(
         (status = 200, description = "The completed operation", body = flowlink_api::Operation),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
 )]
@@ -267,7 +230,7 @@ pub async fn publish(
     request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
     responses(
         (status = 200, description = "The flow", body = flowlink_api::Flow),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
 )]
@@ -299,7 +262,7 @@ pub async fn revert(
     request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
     responses(
         (status = 200, description = "The flow", body = flowlink_api::Flow),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["admin"]))
 )]
@@ -328,7 +291,7 @@ pub async fn unlock(
     request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
     responses(
         (status = 200, description = "The flow", body = flowlink_api::Flow),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
 )]

@@ -7,9 +7,9 @@ use flowlink_api::{EntityListing, FlowVersion};
 use flowlink_store::FlowRecord;
 use serde_json::Value;
 
-use super::flow_query::page;
-use super::flows::{load_flow, read_scopes, Family};
-use super::render::{parse_version_id, render_version};
+use crate::access::{load_flow, read_scopes, Family};
+use crate::flow_query::page;
+use crate::render::{parse_version_id, render_version};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::extract::QueryParams;
@@ -42,7 +42,7 @@ async fn readable(
     ),
     responses(
         (status = 200, description = "A page of versions", body = flowlink_api::FlowVersionEntityListing),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Gone, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]), ("PureCloud OAuth" = ["flow:flowmodule:read"]))
 )]
@@ -90,7 +90,7 @@ async fn version_record(
     ),
     responses(
         (status = 200, description = "The version", body = flowlink_api::FlowVersion),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Gone, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]), ("PureCloud OAuth" = ["flow:flowmodule:read"]))
 )]
@@ -118,7 +118,7 @@ pub async fn get_version(
     ),
     responses(
         (status = 200, description = "The logic document (graph or action-list dialect)", body = Object),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Gone, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]), ("PureCloud OAuth" = ["flow:flowmodule:read"]))
 )]
@@ -146,7 +146,7 @@ pub async fn get_configuration(
     ),
     responses(
         (status = 200, description = "The logic document", body = Object),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Gone, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]), ("PureCloud OAuth" = ["flow:flowmodule:read"]))
 )]
