@@ -9,8 +9,9 @@
 //!    `ININ-Correlation-Id` header on every response, success or error. Every `ErrorBody`
 //!    carries the same value in `contextId`.
 //! 2. **Tracing**: one `request` span (method, path, context id); anything logged while
-//!    answering, including the cause of a 500, lands inside it. Secrets and tokens are never
-//!    logged: tokens are hashed on arrival, client secrets only ever meet argon2.
+//!    answering lands inside it, including the cause of a 500, which
+//!    [`observe::log_internal_causes`] logs from the response's extension. Secrets and tokens
+//!    are never logged: tokens are hashed on arrival, client secrets only ever meet argon2.
 //! 3. **Panic guard**: a panicking handler becomes a 500 `ErrorBody`, not a dropped connection.
 //! 4. **Routing**: `POST /oauth/token` and `GET /api/v2/docs/openapi.json` (no bearer; the
 //!    OpenAPI document of every route, [`openapi`]) or an `/api/v2` route; anything else is a 404
@@ -58,6 +59,7 @@ pub mod error;
 pub mod extract;
 pub mod flow_query;
 pub mod logic;
+pub mod observe;
 pub mod openapi;
 pub mod ratelimit;
 pub mod render;
@@ -107,6 +109,8 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(extract::reject_undecodable_paths))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(CatchPanicLayer::custom(panic_response))
+        // Inside the span, outside everything that can answer a 500 (the panic guard too).
+        .layer(middleware::from_fn(observe::log_internal_causes))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
                 tracing::info_span!(

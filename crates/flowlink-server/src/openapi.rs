@@ -252,3 +252,9 @@ mod tests {
         assert_eq!(served, serde_json::to_value(document()).unwrap());
     }
 }
+#[cfg(test)]
+#[test]
+fn zz_dump_document_tmp() {
+    let path = std::env::var("DUMP_DOC").unwrap_or_else(|_| "/tmp/doc.json".into());
+    std::fs::write(path, serde_json::to_string_pretty(&document()).unwrap()).unwrap();
+}
