@@ -46,7 +46,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 // Layers, top down: this file (the router) → `openapi` (the document, built from the route
-// tables) → `routes` (handlers only) → `access`, `logic`, `render`, `flow_query`,
+// tables) → `routes` (handlers only) → `access`, `logic`, `render`, `query`,
 // `dependency_types`, `vocabulary`, `simulate` (what handlers share) → `auth`, `extract`,
 // `error`, `state`, `context`, ... . Imports point down only; `tests/module_graph.rs` checks.
 pub mod access;
@@ -57,7 +57,7 @@ pub mod context;
 pub mod dependency_types;
 pub mod error;
 pub mod extract;
-pub mod flow_query;
+pub mod query;
 pub mod logic;
 pub mod observe;
 pub mod openapi;

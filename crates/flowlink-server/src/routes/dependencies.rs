@@ -30,7 +30,7 @@ use uuid::Uuid;
 use crate::dependency_types::{
     all_types, object_type, optional_type, parse_object_type, required_type, type_list, BASE,
 };
-use crate::flow_query::page;
+use crate::query::page;
 use crate::render::{flow_uri, parse_version_id, version_id};
 use crate::auth::scopes::{FLOW_READ, FLOW_WRITE};
 use crate::auth::Principal;

@@ -22,7 +22,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::access::{load_flow, Family};
-use crate::flow_query::page;
+use crate::query::page;
 use crate::render::{iso, parse_version_id, render_version, version_id};
 use crate::auth::scopes::FLOW_READ;
 use crate::auth::Principal;

@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use flowlink_api::{EntityListing, Flow, FlowType, FlowWrite};
-use flowlink_store::{FlowUpdate, NewFlow};
+use flowlink_store::{FlowQuery, FlowUpdate, NewFlow};
 
 use crate::access::{
     delete_scopes, load_flow, name_holder, read_scopes, with_document, with_logic, write_scopes,
@@ -13,11 +13,13 @@ use crate::access::{
 };
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::extract::{JsonBody, QueryParams};
-use crate::flow_query::flow_query;
+use crate::extract::{JsonBody, Query};
 use crate::logic::{plan_create, plan_update, CycleGuard};
 use crate::render::render_flow;
 use crate::state::AppState;
+use crate::vocabulary::params::{
+    FlowListParams, FlowPath, GetFlowParams, ModuleListParams, ModulePath,
+};
 
 /// Names may not hold control characters (no client can show or type them, and PostgreSQL
 /// cannot store NUL); refused alike on every backend.
@@ -52,13 +54,9 @@ fn check_error_handling(v: Option<&str>) -> Result<(), ApiError> {
 async fn list(
     state: AppState,
     who: Principal,
-    q: QueryParams,
+    query: FlowQuery,
     family: Family,
 ) -> Result<Json<EntityListing<Flow>>, ApiError> {
-    let mut query = flow_query(&q)?;
-    if family == Family::Modules {
-        query.types = vec![FlowType::CommonModule];
-    }
     let modules_only = !query.types.is_empty() && query.types.iter().all(|t| t.is_module());
     who.require_any(if modules_only {
         read_scopes(FlowType::CommonModule)
@@ -124,10 +122,10 @@ async fn get_one(
     state: AppState,
     who: Principal,
     id: String,
-    q: QueryParams,
+    q: GetFlowParams,
     family: Family,
 ) -> Result<Json<Flow>, ApiError> {
-    let allow_deleted = q.bool("deleted")?.unwrap_or(false);
+    let allow_deleted = q.deleted.unwrap_or(false);
     let rec = load_flow(&state, &who, &id, family, allow_deleted).await?;
     who.require_any(read_scopes(rec.flow_type))?;
     Ok(Json(with_logic(&state, &rec).await?))
@@ -225,19 +223,7 @@ async fn delete(
     operation_id = "getFlows",
     tag = "Architect",
     summary = "Page through flows",
-    params(
-        ("type" = Option<Vec<flowlink_api::FlowType>>, Query, style = Form, explode, description = "Only these flow types (any case, repeated or comma-separated)"),
-        ("id" = Option<Vec<String>>, Query, style = Form, explode, description = "Only these flow IDs (repeated or comma-separated)"),
-        ("name" = Option<String>, Query, max_length = 1000, description = "Name contains (case-insensitive; `*` matches anything)"),
-        ("description" = Option<String>, Query, max_length = 1000, description = "Description contains"),
-        ("nameOrDescription" = Option<String>, Query, max_length = 1000, description = "Name or description contains"),
-        ("deleted" = Option<bool>, Query, description = "Include deleted flows (default false)"),
-        ("active" = Option<bool>, Query, description = "Only active (published, not deactivated) or only inactive flows"),
-        ("sortBy" = Option<crate::vocabulary::SortBy>, Query, description = "Sort key (default id)"),
-        ("sortOrder" = Option<crate::vocabulary::SortOrder>, Query, description = "Sort order (default asc)"),
-        ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
-        ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
-    ),
+    params(FlowListParams),
     responses(
         (status = 200, description = "A page of flows (without their logic)", body = flowlink_api::FlowEntityListing),
         crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::Authenticated
@@ -247,9 +233,9 @@ async fn delete(
 pub async fn list_flows(
     State(s): State<AppState>,
     who: Principal,
-    q: QueryParams,
+    Query(q): Query<FlowListParams>,
 ) -> Result<Json<EntityListing<Flow>>, ApiError> {
-    list(s, who, q, Family::Flows).await
+    list(s, who, q.store_query(), Family::Flows).await
 }
 
 /// `GET /api/v2/flows/flowmodules`.
@@ -259,18 +245,7 @@ pub async fn list_flows(
     operation_id = "getFlowsFlowmodules",
     tag = "Architect",
     summary = "Page through common modules",
-    params(
-        ("id" = Option<Vec<String>>, Query, style = Form, explode, description = "Only these flow IDs (repeated or comma-separated)"),
-        ("name" = Option<String>, Query, max_length = 1000, description = "Name contains (case-insensitive; `*` matches anything)"),
-        ("description" = Option<String>, Query, max_length = 1000, description = "Description contains"),
-        ("nameOrDescription" = Option<String>, Query, max_length = 1000, description = "Name or description contains"),
-        ("deleted" = Option<bool>, Query, description = "Include deleted flows (default false)"),
-        ("active" = Option<bool>, Query, description = "Only active (published, not deactivated) or only inactive flows"),
-        ("sortBy" = Option<crate::vocabulary::SortBy>, Query, description = "Sort key (default id)"),
-        ("sortOrder" = Option<crate::vocabulary::SortOrder>, Query, description = "Sort order (default asc)"),
-        ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
-        ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
-    ),
+    params(ModuleListParams),
     responses(
         (status = 200, description = "A page of modules", body = flowlink_api::FlowEntityListing),
         crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::Authenticated
@@ -280,9 +255,9 @@ pub async fn list_flows(
 pub async fn list_modules(
     State(s): State<AppState>,
     who: Principal,
-    q: QueryParams,
+    Query(q): Query<ModuleListParams>,
 ) -> Result<Json<EntityListing<Flow>>, ApiError> {
-    list(s, who, q, Family::Modules).await
+    list(s, who, q.store_query(vec![FlowType::CommonModule]), Family::Modules).await
 }
 
 /// `POST /api/v2/flows` (200, not 201, like Genesys).
@@ -336,10 +311,7 @@ pub async fn create_module(
     operation_id = "getFlow",
     tag = "Architect",
     summary = "Get a flow with its current logic",
-    params(
-        ("id" = String, Path, description = "Flow ID"),
-        ("deleted" = Option<bool>, Query, description = "Also find a deleted flow (default false)")
-    ),
+    params(FlowPath, GetFlowParams),
     responses(
         (status = 200, description = "The flow", body = flowlink_api::Flow),
         crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Gone, crate::vocabulary::Authenticated
@@ -349,8 +321,8 @@ pub async fn create_module(
 pub async fn get_flow(
     State(s): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
-    q: QueryParams,
+    Path(FlowPath { id }): Path<FlowPath>,
+    Query(q): Query<GetFlowParams>,
 ) -> Result<Json<Flow>, ApiError> {
     get_one(s, who, id, q, Family::Flows).await
 }
@@ -362,10 +334,7 @@ pub async fn get_flow(
     operation_id = "getFlowsFlowmodule",
     tag = "Architect",
     summary = "Get a common module",
-    params(
-        ("id" = String, Path, description = "Module (COMMONMODULE flow) ID"),
-        ("deleted" = Option<bool>, Query, description = "Also find a deleted flow (default false)")
-    ),
+    params(ModulePath, GetFlowParams),
     responses(
         (status = 200, description = "The module", body = flowlink_api::Flow),
         crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Gone, crate::vocabulary::Authenticated
@@ -375,8 +344,8 @@ pub async fn get_flow(
 pub async fn get_module(
     State(s): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
-    q: QueryParams,
+    Path(ModulePath { id }): Path<ModulePath>,
+    Query(q): Query<GetFlowParams>,
 ) -> Result<Json<Flow>, ApiError> {
     get_one(s, who, id, q, Family::Modules).await
 }
@@ -388,9 +357,7 @@ pub async fn get_module(
     operation_id = "putFlow",
     tag = "Architect",
     summary = "Update a flow (a logic change is a new version)",
-    params(
-        ("id" = String, Path, description = "Flow ID")
-    ),
+    params(FlowPath),
     request_body(content = flowlink_api::FlowWrite, description = "The changes: `name`, `description`, `errorHandling`, new logic; `version` (optional) must be the current one. Absent or null fields are kept.", content_type = "application/json"),
     responses(
         (status = 200, description = "The updated flow", body = flowlink_api::Flow),
@@ -401,7 +368,7 @@ pub async fn get_module(
 pub async fn put_flow(
     State(s): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    Path(FlowPath { id }): Path<FlowPath>,
     JsonBody(body): JsonBody<FlowWrite>,
 ) -> Result<Json<Flow>, ApiError> {
     update(s, who, id, body, Family::Flows).await
@@ -414,9 +381,7 @@ pub async fn put_flow(
     operation_id = "putFlowsFlowmodule",
     tag = "Architect",
     summary = "Update a common module",
-    params(
-        ("id" = String, Path, description = "Module (COMMONMODULE flow) ID")
-    ),
+    params(ModulePath),
     request_body(content = flowlink_api::FlowWrite, description = "The changes: `name`, `description`, `errorHandling`, new logic; `version` (optional) must be the current one. Absent or null fields are kept.", content_type = "application/json"),
     responses(
         (status = 200, description = "The updated module", body = flowlink_api::Flow),
@@ -427,7 +392,7 @@ pub async fn put_flow(
 pub async fn put_module(
     State(s): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    Path(ModulePath { id }): Path<ModulePath>,
     JsonBody(body): JsonBody<FlowWrite>,
 ) -> Result<Json<Flow>, ApiError> {
     update(s, who, id, body, Family::Modules).await
@@ -440,9 +405,7 @@ pub async fn put_module(
     operation_id = "deleteFlow",
     tag = "Architect",
     summary = "Delete a flow",
-    params(
-        ("id" = String, Path, description = "Flow ID")
-    ),
+    params(FlowPath),
     responses(
         (status = 204, description = "Deleted"),
         crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::Authenticated
@@ -452,7 +415,7 @@ pub async fn put_module(
 pub async fn delete_flow(
     State(s): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    Path(FlowPath { id }): Path<FlowPath>,
 ) -> Result<StatusCode, ApiError> {
     delete(s, who, id, Family::Flows).await
 }
@@ -464,9 +427,7 @@ pub async fn delete_flow(
     operation_id = "deleteFlowsFlowmodule",
     tag = "Architect",
     summary = "Delete a common module (409 while called)",
-    params(
-        ("id" = String, Path, description = "Module (COMMONMODULE flow) ID")
-    ),
+    params(ModulePath),
     responses(
         (status = 204, description = "Deleted"),
         crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::Authenticated
@@ -476,7 +437,7 @@ pub async fn delete_flow(
 pub async fn delete_module(
     State(s): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    Path(ModulePath { id }): Path<ModulePath>,
 ) -> Result<StatusCode, ApiError> {
     delete(s, who, id, Family::Modules).await
 }

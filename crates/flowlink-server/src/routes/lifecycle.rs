@@ -21,10 +21,11 @@ use crate::access::{load_flow, name_holder, with_logic, write_scopes, Family};
 use crate::auth::scopes::ADMIN;
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::extract::{OptionalJsonBody, QueryParams};
+use crate::extract::{OptionalJsonBody, Query};
 use crate::logic::CycleGuard;
 use crate::render::parse_version_id;
 use crate::state::AppState;
+use crate::vocabulary::params::{FlowActionParams, PublishParams};
 
 /// The six action routes.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -41,13 +42,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 async fn target(
     state: &AppState,
     who: &Principal,
-    q: &QueryParams,
+    flow: &str,
     scopes: &[&str],
 ) -> Result<FlowRecord, ApiError> {
-    let id = q
-        .get("flow")
-        .ok_or_else(|| ApiError::bad_request("query parameter flow (the flow id) is required"))?;
-    let rec = load_flow(state, who, id.trim(), Family::Flows, false).await?;
+    let rec = load_flow(state, who, flow, Family::Flows, false).await?;
     if scopes.is_empty() {
         who.require_any(write_scopes(rec.flow_type))?;
     } else {
@@ -104,9 +102,7 @@ async fn answer_operation(
     operation_id = "postFlowsActionsCheckout",
     tag = "Architect",
     summary = "Check a flow out (lock it to the calling client)",
-    params(
-        ("flow" = String, Query, description = "Flow ID")
-    ),
+    params(FlowActionParams),
     request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
     responses(
         (status = 200, description = "The flow", body = flowlink_api::Flow),
@@ -117,10 +113,10 @@ async fn answer_operation(
 pub async fn checkout(
     State(state): State<AppState>,
     who: Principal,
-    q: QueryParams,
+    Query(q): Query<FlowActionParams>,
     OptionalJsonBody(_): OptionalJsonBody<Value>,
 ) -> Result<Json<Flow>, ApiError> {
-    let rec = target(&state, &who, &q, &[]).await?;
+    let rec = target(&state, &who, &q.flow, &[]).await?;
     let done = state
         .store
         .checkout_flow(who.org_id, rec.id, who.client_id)
@@ -136,9 +132,7 @@ pub async fn checkout(
     operation_id = "postFlowsActionsCheckin",
     tag = "Architect",
     summary = "Check the draft in and release the lock",
-    params(
-        ("flow" = String, Query, description = "Flow ID")
-    ),
+    params(FlowActionParams),
     request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
     responses(
         (status = 200, description = "The completed operation", body = flowlink_api::Operation),
@@ -149,10 +143,10 @@ pub async fn checkout(
 pub async fn checkin(
     State(state): State<AppState>,
     who: Principal,
-    q: QueryParams,
+    Query(q): Query<FlowActionParams>,
     OptionalJsonBody(_): OptionalJsonBody<Value>,
 ) -> Result<Json<Operation>, ApiError> {
-    let rec = target(&state, &who, &q, &[]).await?;
+    let rec = target(&state, &who, &q.flow, &[]).await?;
     let done = state
         .store
         .checkin_flow(who.org_id, rec.id, who.client_id)
@@ -168,10 +162,7 @@ pub async fn checkin(
     operation_id = "postFlowsActionsPublish",
     tag = "Architect",
     summary = "Publish the draft (or the version named)",
-    params(
-        ("flow" = String, Query, description = "Flow ID"),
-        ("version" = Option<String>, Query, description = "Version to publish (`2.0` or `2`; default: the current one)")
-    ),
+    params(PublishParams),
     request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
     responses(
         (status = 200, description = "The completed operation", body = flowlink_api::Operation),
@@ -182,11 +173,11 @@ pub async fn checkin(
 pub async fn publish(
     State(state): State<AppState>,
     who: Principal,
-    q: QueryParams,
+    Query(q): Query<PublishParams>,
     OptionalJsonBody(_): OptionalJsonBody<Value>,
 ) -> Result<Json<Operation>, ApiError> {
-    let rec = target(&state, &who, &q, &[]).await?;
-    let version = match q.get("version") {
+    let rec = target(&state, &who, &q.flow, &[]).await?;
+    let version = match q.version.as_deref() {
         Some(v) => parse_version_id(v).ok_or_else(|| {
             ApiError::bad_request(format!(
                 "query parameter version must be a version id like \"2.0\" or \"2\", not \"{v}\""
@@ -224,9 +215,7 @@ pub async fn publish(
     operation_id = "postFlowsActionsRevert",
     tag = "Architect",
     summary = "Discard the draft and release the lock",
-    params(
-        ("flow" = String, Query, description = "Flow ID")
-    ),
+    params(FlowActionParams),
     request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
     responses(
         (status = 200, description = "The flow", body = flowlink_api::Flow),
@@ -237,10 +226,10 @@ pub async fn publish(
 pub async fn revert(
     State(state): State<AppState>,
     who: Principal,
-    q: QueryParams,
+    Query(q): Query<FlowActionParams>,
     OptionalJsonBody(_): OptionalJsonBody<Value>,
 ) -> Result<Json<Flow>, ApiError> {
-    let rec = target(&state, &who, &q, &[]).await?;
+    let rec = target(&state, &who, &q.flow, &[]).await?;
     let done = state
         .store
         .revert_flow(who.org_id, rec.id, who.client_id)
@@ -256,9 +245,7 @@ pub async fn revert(
     operation_id = "postFlowsActionsUnlock",
     tag = "Architect",
     summary = "Force-release a lock (admin)",
-    params(
-        ("flow" = String, Query, description = "Flow ID")
-    ),
+    params(FlowActionParams),
     request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
     responses(
         (status = 200, description = "The flow", body = flowlink_api::Flow),
@@ -269,10 +256,10 @@ pub async fn revert(
 pub async fn unlock(
     State(state): State<AppState>,
     who: Principal,
-    q: QueryParams,
+    Query(q): Query<FlowActionParams>,
     OptionalJsonBody(_): OptionalJsonBody<Value>,
 ) -> Result<Json<Flow>, ApiError> {
-    let rec = target(&state, &who, &q, &[ADMIN]).await?;
+    let rec = target(&state, &who, &q.flow, &[ADMIN]).await?;
     let done = state.store.unlock_flow(who.org_id, rec.id).await;
     answer_flow(&state, done).await
 }
@@ -285,9 +272,7 @@ pub async fn unlock(
     operation_id = "postFlowsActionsDeactivate",
     tag = "Architect",
     summary = "Deactivate a flow",
-    params(
-        ("flow" = String, Query, description = "Flow ID")
-    ),
+    params(FlowActionParams),
     request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
     responses(
         (status = 200, description = "The flow", body = flowlink_api::Flow),
@@ -298,10 +283,10 @@ pub async fn unlock(
 pub async fn deactivate(
     State(state): State<AppState>,
     who: Principal,
-    q: QueryParams,
+    Query(q): Query<FlowActionParams>,
     OptionalJsonBody(_): OptionalJsonBody<Value>,
 ) -> Result<Json<Flow>, ApiError> {
-    let rec = target(&state, &who, &q, &[]).await?;
+    let rec = target(&state, &who, &q.flow, &[]).await?;
     let done = state
         .store
         .deactivate_flow(who.org_id, rec.id, who.client_id)

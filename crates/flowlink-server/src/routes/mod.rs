@@ -4,7 +4,7 @@
 //! annotation is its entry in the OpenAPI document.
 //!
 //! Only handlers live here, and no handler file imports another: what several share sits
-//! below them ([`crate::access`], [`crate::logic`], [`crate::render`], [`crate::flow_query`],
+//! below them ([`crate::access`], [`crate::logic`], [`crate::render`], [`crate::query`],
 //! [`crate::vocabulary`]); the document built from these tables sits above
 //! ([`crate::openapi`]).
 
