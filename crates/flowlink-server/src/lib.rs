@@ -57,10 +57,10 @@ pub mod context;
 pub mod dependency_types;
 pub mod error;
 pub mod extract;
-pub mod query;
 pub mod logic;
 pub mod observe;
 pub mod openapi;
+pub mod query;
 pub mod ratelimit;
 pub mod render;
 pub mod routes;
@@ -105,7 +105,9 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .layer(Extension(routes::docs::ServedDocument(openapi::document_json())))
+        .layer(Extension(routes::docs::ServedDocument(
+            openapi::document_json(),
+        )))
         .layer(middleware::from_fn(extract::reject_undecodable_paths))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(CatchPanicLayer::custom(panic_response))

@@ -65,9 +65,11 @@ mod tests {
             )
             .route("/fine", get(|| async { "ok" }))
             .layer(middleware::from_fn(log_internal_causes))
-            .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(
-                |_: &axum::http::Request<Body>| tracing::info_span!("request", marker = "r1"),
-            ));
+            .layer(
+                tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                    |_: &axum::http::Request<Body>| tracing::info_span!("request", marker = "r1"),
+                ),
+            );
 
         let resp = app
             .clone()

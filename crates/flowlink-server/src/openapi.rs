@@ -21,8 +21,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::scopes;
-pub use crate::vocabulary::{DOC_PATH, EXTENSION, SECURITY_SCHEME};
 use crate::vocabulary::{FlowFilter, SortBy, SortOrder, EXTENSION_PREFIX};
+pub use crate::vocabulary::{DOC_PATH, EXTENSION, SECURITY_SCHEME};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -251,10 +251,4 @@ mod tests {
         let served: serde_json::Value = serde_json::from_slice(&document_json().unwrap()).unwrap();
         assert_eq!(served, serde_json::to_value(document()).unwrap());
     }
-}
-#[cfg(test)]
-#[test]
-fn zz_dump_document_tmp() {
-    let path = std::env::var("DUMP_DOC").unwrap_or_else(|_| "/tmp/doc.json".into());
-    std::fs::write(path, serde_json::to_string_pretty(&document()).unwrap()).unwrap();
 }

@@ -15,11 +15,18 @@ type Module = Vec<String>;
 /// Every `.rs` file under `src/` with its module path (`routes/mod.rs` → `[routes]`).
 fn modules(src: &Path) -> BTreeMap<Module, PathBuf> {
     fn walk(dir: &Path, prefix: &[String], out: &mut BTreeMap<Module, PathBuf>) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().collect();
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .expect("src/ is readable")
+            .flatten()
+            .collect();
         entries.sort_by_key(|e| e.path());
         for e in entries {
             let path = e.path();
-            let name = path.file_stem().unwrap().to_string_lossy().to_string();
+            let name = path
+                .file_stem()
+                .expect("a file name")
+                .to_string_lossy()
+                .to_string();
             let mut module = prefix.to_vec();
             if path.is_dir() {
                 module.push(name);
@@ -66,8 +73,7 @@ fn paths_after(code: &str, head: &str) -> Vec<Vec<String>> {
     while let Some(i) = code[from..].find(&pattern) {
         let start = from + i;
         from = start + pattern.len();
-        if code[..start].chars().next_back().is_some_and(is_ident)
-            || code[..start].ends_with("::")
+        if code[..start].chars().next_back().is_some_and(is_ident) || code[..start].ends_with("::")
         {
             continue;
         }
@@ -127,8 +133,10 @@ fn graph(src: &Path) -> BTreeMap<Module, BTreeSet<Module>> {
     let known = modules(src);
     let mut edges = BTreeMap::new();
     for (module, file) in &known {
-        let code = code(&std::fs::read_to_string(file).unwrap());
-        let is_dir_module = file.file_name().is_some_and(|n| n == "mod.rs" || n == "lib.rs");
+        let code = code(&std::fs::read_to_string(file).expect("source is UTF-8"));
+        let is_dir_module = file
+            .file_name()
+            .is_some_and(|n| n == "mod.rs" || n == "lib.rs");
         // In a `mod.rs`/`lib.rs`, `self` is the module; in `a/b.rs` too, and `super` is `a`.
         let parent = module[..module.len().saturating_sub(1)].to_vec();
         let mut named = Vec::new();
@@ -266,21 +274,21 @@ fn handlers_import_no_handler_and_only_the_top_imports_the_routes() {
 #[test]
 fn the_checker_sees_a_circle_when_there_is_one() {
     // A file pair that imports each other, in the shapes the server uses.
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temp dir");
     let src = dir.path();
-    std::fs::create_dir(src.join("routes")).unwrap();
-    std::fs::write(src.join("lib.rs"), "pub mod access;\npub mod routes;\n").unwrap();
-    std::fs::write(src.join("routes/mod.rs"), "pub mod flows;\n").unwrap();
+    std::fs::create_dir(src.join("routes")).expect("writes");
+    std::fs::write(src.join("lib.rs"), "pub mod access;\npub mod routes;\n").expect("writes");
+    std::fs::write(src.join("routes/mod.rs"), "pub mod flows;\n").expect("writes");
     std::fs::write(
         src.join("routes/flows.rs"),
         "use crate::{access::{load_flow, Family}, error};\n",
     )
-    .unwrap();
+    .expect("writes");
     std::fs::write(
         src.join("access.rs"),
         "// crate::routes in a comment is no import\nfn f() { super::routes::flows::x(); }\n",
     )
-    .unwrap();
+    .expect("writes");
     let edges = graph(src);
     let cycle = find_cycle(&edges).expect("a circle");
     let shown: Vec<String> = cycle.iter().map(show).collect();

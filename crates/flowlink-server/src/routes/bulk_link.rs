@@ -17,7 +17,7 @@ use axum::extract::{Path, State};
 use axum::Json;
 use flowlink_api::{
     BulkLinkError, BulkLinkRequest, BulkLinkResponse, BulkLinkResult, BulkLinkStatus, FlowType,
-    FlowWrite, BULK_LINK_MAX_FLOWS,
+    BULK_LINK_MAX_FLOWS,
 };
 use flowlink_model::link::{link_module, unlink_module, LinkOutcome, WireLogic};
 use flowlink_store::{
@@ -70,20 +70,6 @@ fn wire_logic(dialect: Option<Dialect>, document: &Value) -> Result<WireLogic, S
     }
 }
 
-/// The body a client would PUT to carry `logic` (its dialect's side only).
-fn write_body(logic: WireLogic) -> FlowWrite {
-    match logic {
-        WireLogic::Graph(def) => FlowWrite {
-            definition: Some(def),
-            ..Default::default()
-        },
-        WireLogic::Actions(a) => FlowWrite {
-            actions: Some(Value::Array(a)),
-            ..Default::default()
-        },
-    }
-}
-
 /// A refusal of the logic (a 400 of a PUT) as the store's error.
 fn invalid(e: ApiError) -> StoreError {
     match e {
@@ -130,7 +116,8 @@ impl FlowEdit for LinkEdit<'_> {
         let LinkOutcome::Changed(new) = outcome else {
             return Ok(None);
         };
-        let Some(write) = plan_update(&write_body(new), flow.dialect, document).map_err(invalid)?
+        let Some(write) =
+            plan_update(&new.into_write(), flow.dialect, document).map_err(invalid)?
         else {
             return Ok(None);
         };

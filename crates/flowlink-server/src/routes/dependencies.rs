@@ -27,15 +27,15 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use crate::auth::scopes::{FLOW_READ, FLOW_WRITE};
+use crate::auth::Principal;
 use crate::dependency_types::{
     all_types, object_type, optional_type, parse_object_type, required_type, type_list, BASE,
 };
-use crate::query::page;
-use crate::render::{flow_uri, parse_version_id, version_id};
-use crate::auth::scopes::{FLOW_READ, FLOW_WRITE};
-use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::extract::QueryParams;
+use crate::query::page;
+use crate::render::{flow_uri, parse_version_id, version_id};
 use crate::state::AppState;
 
 /// Consumers fetched per store call when a whole list is wanted (`object`, the base path).

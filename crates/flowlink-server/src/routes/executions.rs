@@ -22,14 +22,15 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::access::{load_flow, Family};
-use crate::query::page;
-use crate::render::{iso, parse_version_id, render_version, version_id};
 use crate::auth::scopes::FLOW_READ;
 use crate::auth::Principal;
 use crate::context::context_id;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams};
-use crate::simulate::{completion_reason, error_handling, prefetch, trace_document};
+use crate::logic::stored_error_handling;
+use crate::query::page;
+use crate::render::{iso, parse_version_id, render_version, version_id};
+use crate::simulate::{completion_reason, prefetch, trace_document};
 use crate::state::AppState;
 
 /// Scopes that allow launching and reading executions.
@@ -142,7 +143,7 @@ pub async fn launch(
         name: rec.name.clone(),
         version: number,
         logic,
-        error_handling: error_handling(rec.error_handling.as_deref()),
+        error_handling: stored_error_handling(&rec),
     };
     let launched_ms = chrono::Utc::now().timestamp_millis();
     // The engine takes its inputs by value onto the blocking pool; the trace needs them after.

@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use flowlink_api::{EntityListing, Flow, FlowType, FlowWrite};
+use flowlink_engine::ErrorHandling;
 use flowlink_store::{FlowQuery, FlowUpdate, NewFlow};
 
 use crate::access::{
@@ -42,13 +43,17 @@ fn check_description(description: Option<&str>) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn check_error_handling(v: Option<&str>) -> Result<(), ApiError> {
-    match v {
-        None | Some("disconnect") | Some("continue") => Ok(()),
-        Some(other) => Err(ApiError::bad_request(format!(
-            "errorHandling must be 'disconnect' or 'continue', not '{other}'"
-        ))),
-    }
+/// `errorHandling` of a write body, parsed here, at the API edge, into the engine's enum; the
+/// store keeps its spelling ([`ErrorHandling::as_str`]).
+fn error_handling(v: Option<&str>) -> Result<Option<ErrorHandling>, ApiError> {
+    v.map(|s| {
+        ErrorHandling::parse(s).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "errorHandling must be 'disconnect' or 'continue', not '{s}'"
+            ))
+        })
+    })
+    .transpose()
 }
 
 async fn list(
@@ -97,7 +102,7 @@ async fn create(
         .to_string();
     check_name(&name)?;
     check_description(body.description.as_deref())?;
-    check_error_handling(body.error_handling.as_deref())?;
+    let error_handling = error_handling(body.error_handling.as_deref())?;
     let logic = plan_create(&body)?;
     let guard = CycleGuard::for_write(&logic);
     let rec = state
@@ -108,7 +113,7 @@ async fn create(
                 flow_type,
                 name,
                 description: body.description.clone(),
-                error_handling: body.error_handling.clone(),
+                error_handling: error_handling.map(|e| e.as_str().to_string()),
                 logic,
                 client_id: Some(who.client_id),
             },
@@ -154,7 +159,7 @@ async fn update(
         check_name(name)?;
     }
     check_description(body.description.as_deref())?;
-    check_error_handling(body.error_handling.as_deref())?;
+    let error_handling = error_handling(body.error_handling.as_deref())?;
     let current = state
         .store
         .get_version(who.org_id, rec.id, rec.current_version())
@@ -171,7 +176,7 @@ async fn update(
         expected_version: body.version,
         name,
         description: body.description.clone(),
-        error_handling: body.error_handling.clone(),
+        error_handling: error_handling.map(|e| e.as_str().to_string()),
         logic,
         client_id: Some(who.client_id),
     };
@@ -257,7 +262,13 @@ pub async fn list_modules(
     who: Principal,
     Query(q): Query<ModuleListParams>,
 ) -> Result<Json<EntityListing<Flow>>, ApiError> {
-    list(s, who, q.store_query(vec![FlowType::CommonModule]), Family::Modules).await
+    list(
+        s,
+        who,
+        q.store_query(vec![FlowType::CommonModule]),
+        Family::Modules,
+    )
+    .await
 }
 
 /// `POST /api/v2/flows` (200, not 201, like Genesys).

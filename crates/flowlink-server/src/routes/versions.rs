@@ -8,11 +8,11 @@ use flowlink_store::FlowRecord;
 use serde_json::Value;
 
 use crate::access::{load_flow, read_scopes, Family};
-use crate::query::page;
-use crate::render::{parse_version_id, render_version};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::extract::QueryParams;
+use crate::query::page;
+use crate::render::{parse_version_id, render_version};
 use crate::state::AppState;
 
 async fn readable(

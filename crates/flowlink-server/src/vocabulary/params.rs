@@ -290,7 +290,11 @@ mod tests {
             assert!(read, "{} is documented but not parsed", p.name);
         }
         for (name, _) in &required {
-            let without: Vec<_> = required.iter().filter(|(n, _)| n != name).cloned().collect();
+            let without: Vec<_> = required
+                .iter()
+                .filter(|(n, _)| n != name)
+                .cloned()
+                .collect();
             assert!(T::from_query(&QueryParams(without)).is_err(), "{name}");
         }
     }
