@@ -31,6 +31,16 @@ pub struct ModulePath {
     pub id: String,
 }
 
+/// The flow and version path segments of `/api/v2/flows/{id}/versions/{v}`.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct FlowVersionPath {
+    /// Flow ID
+    pub id: String,
+    /// Version ID (`2.0` or `2`)
+    pub v: String,
+}
+
 /// `GET` of one flow or module: whether a deleted one is found too.
 #[derive(Debug, Clone, PartialEq, IntoParams)]
 #[into_params(parameter_in = Query)]
