@@ -53,6 +53,28 @@ pub enum FlowVersionType {
     Save,
 }
 
+impl FlowVersionType {
+    /// The wire and storage spelling (`SAVE`, `CHECKIN`, `PUBLISH`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowVersionType::Save => "SAVE",
+            FlowVersionType::Checkin => "CHECKIN",
+            FlowVersionType::Publish => "PUBLISH",
+        }
+    }
+
+    /// Parses [`FlowVersionType::as_str`]'s spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            FlowVersionType::Save,
+            FlowVersionType::Checkin,
+            FlowVersionType::Publish,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
 /// A Genesys `FlowVersion`: one immutable logic version of a flow, id `"N.0"`.
 ///
 /// `dateCreated`, `dateCheckedIn` and `dateSaved` are int64 epoch milliseconds while

@@ -19,8 +19,10 @@ pub mod execution;
 pub mod flow;
 pub mod flow_type;
 pub mod listing;
+pub mod logic;
 pub mod oauth;
 pub mod org;
+pub mod trace;
 
 pub use bulk_link::{
     BulkLinkError, BulkLinkFilter, BulkLinkRequest, BulkLinkResponse, BulkLinkResult,
@@ -37,5 +39,7 @@ pub use flow::{
 };
 pub use flow_type::{FlowType, ParseFlowTypeError};
 pub use listing::{EntityListing, FlowEntityListing, FlowVersionEntityListing};
+pub use logic::{Dialect, WireLogic};
 pub use oauth::{OAuthErrorBody, TokenResponse};
 pub use org::Organization;
+pub use trace::ExecutionTrace;

@@ -32,7 +32,7 @@ pub use client::{Client, StatsSnapshot};
 pub use error::ClientError;
 pub use flows::Collection;
 pub use lifecycle::{FlowFilter, PublishImpact};
-pub use logic::{wire_logic, write_logic, LogicDoc};
+pub use logic::{wire_logic, LogicDoc};
 pub use ops::{
     BulkReport, FlowResult, FlowStatus, LinkOptions, Progress, Targets, DEFAULT_CONCURRENCY,
 };

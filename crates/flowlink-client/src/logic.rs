@@ -1,9 +1,10 @@
 //! Flow logic documents in either seed dialect: reading them from JSON or YAML text, writing
-//! them into a PUT/POST body, and taking a flow's current logic apart for the link transforms.
+//! them into a PUT/POST body, and taking a flow's current logic apart for the link transforms
+//! (whose result becomes a body through `WireLogic::into_write`, the one such function).
 
 use serde_json::Value;
 
-use flowlink_api::{Flow, FlowWrite};
+use flowlink_api::{Dialect, Flow, FlowWrite};
 use flowlink_model::link::WireLogic;
 
 use crate::error::ClientError;
@@ -79,11 +80,11 @@ impl LogicDoc {
         }
     }
 
-    /// Which dialect, as a word for messages (`graph` / `actions`).
-    pub fn dialect(&self) -> &'static str {
+    /// Which dialect (its `Display` is the word for messages: `graph` / `actions`).
+    pub fn dialect(&self) -> Dialect {
         match self {
-            LogicDoc::Graph(_) => "graph",
-            LogicDoc::Actions { .. } => "actions",
+            LogicDoc::Graph(_) => Dialect::Graph,
+            LogicDoc::Actions { .. } => Dialect::Actions,
         }
     }
 
@@ -145,20 +146,6 @@ pub fn wire_logic(flow: &Flow) -> Result<WireLogic, ClientError> {
     }
 }
 
-/// A write body carrying `logic` in its dialect (and nothing else).
-pub fn write_logic(logic: WireLogic) -> FlowWrite {
-    match logic {
-        WireLogic::Graph(def) => FlowWrite {
-            definition: Some(def),
-            ..Default::default()
-        },
-        WireLogic::Actions(a) => FlowWrite {
-            actions: Some(Value::Array(a)),
-            ..Default::default()
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,7 +156,7 @@ mod tests {
         let g = LogicDoc::parse(r#"{"definition":{"nodes":[],"edges":[]}}"#).unwrap();
         assert_eq!(g, LogicDoc::Graph(json!({"nodes":[],"edges":[]})));
         let bare = LogicDoc::parse("nodes: []\nedges: []\nentry: {nodeId: a}\n").unwrap();
-        assert_eq!(bare.dialect(), "graph");
+        assert_eq!(bare.dialect(), Dialect::Graph);
         let a = LogicDoc::parse(
             "actions:\n  - type: tagInteraction\n    name: Tag\n    tags: [x]\nvariables: []\n",
         )
@@ -182,7 +169,7 @@ mod tests {
             }
         );
         let list = LogicDoc::parse(r#"[{"type":"disconnect","name":"Bye"}]"#).unwrap();
-        assert_eq!(list.dialect(), "actions");
+        assert_eq!(list.dialect(), Dialect::Actions);
     }
 
     #[test]

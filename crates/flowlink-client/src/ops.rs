@@ -15,7 +15,7 @@ use flowlink_model::link::{self, LinkOutcome};
 use crate::bulk_link::BulkAsk;
 use crate::client::Client;
 use crate::error::ClientError;
-use crate::logic::{wire_logic, write_logic, LogicDoc};
+use crate::logic::{wire_logic, LogicDoc};
 use crate::query::FlowQuery;
 use crate::update::{Update, UpdateOutcome};
 
@@ -361,7 +361,7 @@ impl Client {
                     Op::Unlink => link::unlink_module(&logic, module_id)?,
                 };
                 Ok(match outcome {
-                    LinkOutcome::Changed(l) => Some(write_logic(l)),
+                    LinkOutcome::Changed(l) => Some(l.into_write()),
                     LinkOutcome::Unchanged => None,
                 })
             })

@@ -38,6 +38,24 @@ pub enum ErrorHandling {
     Continue,
 }
 
+impl ErrorHandling {
+    /// Every choice, for parsing and messages.
+    pub const ALL: [ErrorHandling; 2] = [ErrorHandling::Disconnect, ErrorHandling::Continue];
+
+    /// The spelling on the wire (`errorHandling`) and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorHandling::Disconnect => "disconnect",
+            ErrorHandling::Continue => "continue",
+        }
+    }
+
+    /// Parses [`ErrorHandling::as_str`]'s spelling (exactly; no other case is accepted).
+    pub fn parse(s: &str) -> Option<Self> {
+        ErrorHandling::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+}
+
 /// How much of the run to record. `Off` is the fast path for bulk runs and benchmarks: the
 /// outcome, data, tags and action count are the same, the trace is empty.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -45,4 +63,21 @@ pub enum TraceLevel {
     #[default]
     Full,
     Off,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_handling_spells_as_it_serializes_and_parses_back() {
+        for e in ErrorHandling::ALL {
+            assert_eq!(
+                serde_json::to_value(e).ok(),
+                Some(serde_json::Value::String(e.as_str().into()))
+            );
+            assert_eq!(ErrorHandling::parse(e.as_str()), Some(e));
+        }
+        assert_eq!(ErrorHandling::parse("Continue"), None);
+    }
 }

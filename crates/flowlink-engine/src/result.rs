@@ -3,19 +3,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::trace::Trace;
+pub use flowlink_api::trace::FinalOutcome;
 
-/// How the simulated call ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
-pub enum FinalOutcome {
-    /// A `disconnect` node ran or the flow ran out of nodes.
-    Disconnected,
-    /// A `transferToAcd` node ran (in the flow or any module).
-    Transferred { queue: String },
-    /// Error handling ended the call; `reason` says which node failed and why.
-    Failed { reason: String },
-}
+use crate::trace::Trace;
 
 /// The result of [`crate::run`]; always produced, whatever the flow does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

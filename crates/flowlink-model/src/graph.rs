@@ -3,14 +3,9 @@
 use crate::expr::Expr;
 use crate::expr::VarRef;
 
-/// Which wire dialect a flow was last written in; GET answers in the same one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Dialect {
-    /// Seed 000: `definition: {nodes, edges, entry, variables}`.
-    Graph,
-    /// Seed 001: `actions: [...]`, run top to bottom.
-    Actions,
-}
+/// Which wire dialect a flow was written in: the one type of `flowlink-api`, shared with the
+/// store and the client.
+pub use flowlink_api::Dialect;
 
 /// A flow's validated logic: the canonical graph plus its declared variables.
 #[derive(Debug, Clone, PartialEq)]

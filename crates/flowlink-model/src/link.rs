@@ -13,23 +13,15 @@ use crate::graph::{FlowLogic, Outcome};
 use crate::graph_dialect::{parse_definition, START};
 use crate::node_kind::{family, module_ref, Family, ModuleRef};
 
-/// A flow's logic as it travels on the wire.
-#[derive(Debug, Clone, PartialEq)]
-pub enum WireLogic {
-    /// The graph dialect `definition` object.
-    Graph(Value),
-    /// The action-list dialect `actions` array.
-    Actions(Vec<Value>),
-}
+/// A flow's logic as it travels on the wire (the type of `flowlink-api`).
+pub use flowlink_api::WireLogic;
 
-impl WireLogic {
-    /// Parses and validates this logic (action-list variables are not part of the wire logic,
-    /// so none are declared).
-    pub fn parse(&self) -> Result<FlowLogic, ModelError> {
-        match self {
-            WireLogic::Graph(definition) => parse_definition(definition),
-            WireLogic::Actions(actions) => parse_actions(&Value::Array(actions.clone()), None),
-        }
+/// Parses and validates wire logic (action-list variables are not part of the wire logic, so
+/// none are declared).
+pub fn parse_wire(logic: &WireLogic) -> Result<FlowLogic, ModelError> {
+    match logic {
+        WireLogic::Graph(definition) => parse_definition(definition),
+        WireLogic::Actions(actions) => parse_actions(&Value::Array(actions.clone()), None),
     }
 }
 
@@ -55,7 +47,7 @@ pub fn link_module(
     call_name: &str,
 ) -> Result<LinkOutcome, ModelError> {
     let module_id = checked_module_id(module_id)?;
-    let parsed = logic.parse()?;
+    let parsed = parse_wire(logic)?;
     let existing: Vec<Option<u32>> = parsed
         .module_calls()
         .filter(|(_, c)| c.module_id == module_id)
@@ -106,7 +98,7 @@ pub fn link_module(
 /// dropped from their lists (with any branches they carried). `Unchanged` if there was no call.
 pub fn unlink_module(logic: &WireLogic, module_id: &str) -> Result<LinkOutcome, ModelError> {
     let module_id = checked_module_id(module_id)?;
-    let parsed = logic.parse()?;
+    let parsed = parse_wire(logic)?;
     if !parsed.module_calls().any(|(_, c)| c.module_id == module_id) {
         return Ok(LinkOutcome::Unchanged);
     }
@@ -137,7 +129,7 @@ fn checked_module_id(module_id: &str) -> Result<&str, ModelError> {
 
 /// Re-validates the rewritten logic so a link can never produce a document the server refuses.
 fn finish(changed: WireLogic) -> Result<LinkOutcome, ModelError> {
-    changed.parse()?;
+    parse_wire(&changed)?;
     Ok(LinkOutcome::Changed(changed))
 }
 

@@ -28,7 +28,7 @@ fn actions(logic: &WireLogic) -> &Vec<Value> {
 
 /// The entry node's id and module id if it is a module call.
 fn entry_call(logic: &WireLogic) -> Option<(String, String, Option<u32>)> {
-    let parsed = logic.parse().expect("valid");
+    let parsed = parse_wire(logic).expect("valid");
     let node = &parsed.graph.nodes[parsed.graph.entry?];
     match &node.kind {
         NodeKind::CallModule(call) => Some((node.id.clone(), call.module_id.clone(), call.version)),
@@ -37,8 +37,7 @@ fn entry_call(logic: &WireLogic) -> Option<(String, String, Option<u32>)> {
 }
 
 fn calls(logic: &WireLogic) -> Vec<(String, Option<u32>)> {
-    logic
-        .parse()
+    parse_wire(logic)
         .expect("valid")
         .module_calls()
         .map(|(_, c)| (c.module_id.clone(), c.version))
@@ -139,7 +138,7 @@ fn graph_link_into_empty_and_entry_only_definitions() {
         json!({"nodes": [{"id": "bye", "type": "disconnect"}], "entry": {"nodeId": "bye"}}),
     );
     let linked = changed(link_module(&entry_only, "m1", None, "Call"));
-    let parsed = linked.parse().expect("valid");
+    let parsed = parse_wire(&linked).expect("valid");
     let entry = parsed.graph.entry.expect("entry");
     assert_eq!(parsed.graph.nodes[entry].next, vec![(Outcome::Default, 0)]);
 }
@@ -176,7 +175,7 @@ fn graph_unlink_restores_the_original_logic() {
     let original = seed_flow();
     let linked = changed(link_module(&original, "m1", None, "Auth"));
     let unlinked = changed(unlink_module(&linked, "m1"));
-    assert_eq!(unlinked.parse(), original.parse());
+    assert_eq!(parse_wire(&unlinked), parse_wire(&original));
     assert_eq!(unlink_module(&unlinked, "m1"), Ok(LinkOutcome::Unchanged));
 }
 
@@ -231,7 +230,7 @@ fn graph_unlink_of_the_only_node_leaves_empty_logic() {
         graph(&unlinked),
         &json!({"nodes": [], "edges": [], "entry": {"nodeId": null}})
     );
-    assert_eq!(unlinked.parse().map(|l| l.graph.entry), Ok(None));
+    assert_eq!(parse_wire(&unlinked).map(|l| l.graph.entry), Ok(None));
 }
 
 #[test]
@@ -315,7 +314,7 @@ fn other_modules_are_left_alone() {
     assert_eq!(entry_call(&both).map(|c| c.1), Some("m2".into()));
     let only_m2 = changed(unlink_module(&both, "m1"));
     assert_eq!(calls(&only_m2), vec![("m2".into(), Some(1))]);
-    let parsed = only_m2.parse().expect("valid");
+    let parsed = parse_wire(&only_m2).expect("valid");
     let entry = parsed.graph.entry.expect("entry");
     assert_eq!(
         parsed.graph.nodes[parsed.graph.nodes[entry].next[0].1].id,

@@ -1,7 +1,7 @@
 //! Property tests: the parsers never panic on any input, and linking is idempotent and undone
 //! by unlinking.
 
-use flowlink_model::link::{link_module, unlink_module, LinkOutcome, WireLogic};
+use flowlink_model::link::{link_module, parse_wire, unlink_module, LinkOutcome, WireLogic};
 use flowlink_model::{parse_actions, parse_definition, parse_expression, KNOWN_NODE_TYPES};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
@@ -196,9 +196,8 @@ fn arb_logic() -> impl Strategy<Value = WireLogic> {
 }
 
 fn calls(logic: &WireLogic) -> Vec<(String, Option<u32>)> {
-    let parsed = logic
-        .parse()
-        .unwrap_or_else(|e| panic!("generated logic must be valid: {e:?}"));
+    let parsed =
+        parse_wire(logic).unwrap_or_else(|e| panic!("generated logic must be valid: {e:?}"));
     let mut calls: Vec<_> = parsed
         .module_calls()
         .map(|(_, c)| (c.module_id.clone(), c.version))
@@ -240,7 +239,7 @@ proptest! {
 
     #[test]
     fn generated_logic_is_valid(logic in arb_logic()) {
-        prop_assert!(logic.parse().is_ok(), "{:?}", logic.parse());
+        prop_assert!(parse_wire(&logic).is_ok(), "{:?}", parse_wire(&logic));
     }
 
     #[test]
@@ -263,8 +262,8 @@ proptest! {
         prop_assert_eq!(calls(&unlinked), expected);
         if !already {
             // A fresh link is fully undone: the same canonical graph as before.
-            prop_assert_eq!(unlinked.parse(), logic.parse());
-            let parsed = linked.parse().expect("valid");
+            prop_assert_eq!(parse_wire(&unlinked), parse_wire(&logic));
+            let parsed = parse_wire(&linked).expect("valid");
             let entry = parsed.graph.entry.map(|i| &parsed.graph.nodes[i].kind);
             prop_assert!(matches!(entry, Some(flowlink_model::NodeKind::CallModule(c)) if c.module_id == module));
         }

@@ -3,8 +3,9 @@
 //! Every failure a request can meet becomes an [`ApiError`]; [`ApiError::into_response`] is a
 //! single exhaustive `match` (no `_` arm), so a new variant does not compile until someone
 //! decides its status, code and message. Storage errors are converted in one place
-//! (`From<StoreError>`). Internal causes are logged here, inside the request's span, and never
-//! sent to the client.
+//! (`From<StoreError>`). Internal causes are never sent to the client: the response carries
+//! them in an [`InternalCause`] extension, and [`crate::observe::log_internal_causes`] logs them
+//! inside the request's span (the axum examples' way: the conversion does no logging).
 
 use std::collections::BTreeMap;
 
@@ -365,9 +366,9 @@ impl ApiError {
                 StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
                 Err(OAuthErrorBody::new(error, &description)),
             ),
-            ApiError::Internal(cause) => {
-                // Logged inside the request span; the client only learns the context id.
-                tracing::error!(%cause, "internal server error");
+            ApiError::Internal(_) => {
+                // The cause travels in an extension to the logging middleware; the client
+                // only learns the context id.
                 let s = StatusCode::INTERNAL_SERVER_ERROR;
                 let m = "The server encountered an unexpected condition which prevented it \
                          from fulfilling the request.";
@@ -378,8 +379,16 @@ impl ApiError {
     }
 }
 
+/// The cause of a 500, attached to its response for the logging middleware (never serialized).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InternalCause(pub String);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let cause = match &self {
+            ApiError::Internal(cause) => Some(InternalCause(cause.clone())),
+            _ => None,
+        };
         let (status, payload, retry_after) = self.parts();
         let mut resp = match payload {
             Ok(b) => (status, Json(b)).into_response(),
@@ -389,6 +398,9 @@ impl IntoResponse for ApiError {
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 resp.headers_mut().insert(header::RETRY_AFTER, v);
             }
+        }
+        if let Some(cause) = cause {
+            resp.extensions_mut().insert(cause);
         }
         resp
     }

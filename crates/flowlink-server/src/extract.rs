@@ -204,6 +204,28 @@ impl QueryParams {
     }
 }
 
+/// A parameter struct read from the query string by [`QueryParams`]' rules (repeated keys,
+/// comma lists, the same 400 messages). Each such struct also derives `utoipa::IntoParams`
+/// and the handler's annotation names it, so the parameters documented are the ones parsed
+/// ([`crate::vocabulary::params`] tests that every documented one is read).
+pub trait FromQuery: Sized {
+    /// Parses and validates the parameters (a 400 `bad.request` naming the parameter).
+    fn from_query(q: &QueryParams) -> Result<Self, ApiError>;
+}
+
+/// Extractor of a [`FromQuery`] parameter struct.
+#[derive(Debug, Clone)]
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: FromQuery> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let q = QueryParams::from_request_parts(parts, state).await?;
+        T::from_query(&q).map(Query)
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
     type Rejection = ApiError;
 

@@ -9,8 +9,9 @@
 //!    `ININ-Correlation-Id` header on every response, success or error. Every `ErrorBody`
 //!    carries the same value in `contextId`.
 //! 2. **Tracing**: one `request` span (method, path, context id); anything logged while
-//!    answering, including the cause of a 500, lands inside it. Secrets and tokens are never
-//!    logged: tokens are hashed on arrival, client secrets only ever meet argon2.
+//!    answering lands inside it, including the cause of a 500, which
+//!    [`observe::log_internal_causes`] logs from the response's extension. Secrets and tokens
+//!    are never logged: tokens are hashed on arrival, client secrets only ever meet argon2.
 //! 3. **Panic guard**: a panicking handler becomes a 500 `ErrorBody`, not a dropped connection.
 //! 4. **Routing**: `POST /oauth/token` and `GET /api/v2/docs/openapi.json` (no bearer; the
 //!    OpenAPI document of every route, [`openapi`]) or an `/api/v2` route; anything else is a 404
@@ -44,19 +45,30 @@
 // Tests may unwrap: a panic there is a test failure with a message, which is the point.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+// Layers, top down: this file (the router) → `openapi` (the document, built from the route
+// tables) → `routes` (handlers only) → `access`, `logic`, `render`, `query`,
+// `dependency_types`, `vocabulary`, `simulate` (what handlers share) → `auth`, `extract`,
+// `error`, `state`, `context`, ... . Imports point down only; the tidy test (`crates/xtask-tidy`) checks.
+pub mod access;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
 pub mod context;
+pub mod dependency_types;
 pub mod error;
 pub mod extract;
+pub mod logic;
+pub mod observe;
 pub mod openapi;
+pub mod query;
 pub mod ratelimit;
+pub mod render;
 pub mod routes;
 pub mod simulate;
 pub mod state;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod vocabulary;
 
 use std::future::Future;
 use std::time::Duration;
@@ -66,7 +78,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::Request;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::Router;
+use axum::{Extension, Router};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
@@ -80,11 +92,11 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 }
 
 /// The whole HTTP application for `state`. Its routes come from the same tables as the OpenAPI
-/// document ([`openapi::public_routes`], [`routes::api_routes`]); only the `/api/v2` table
+/// document ([`routes::public_routes`], [`routes::api_routes`]); only the `/api/v2` table
 /// gets the bearer-auth middleware (the token endpoint and the document need none).
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
-    let (public, _) = openapi::public_routes().split_for_parts();
+    let (public, _) = routes::public_routes().split_for_parts();
     let (api, _) = routes::api_routes().split_for_parts();
     let api = api.route_layer(middleware::from_fn_with_state(
         state.clone(),
@@ -95,9 +107,14 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(Extension(routes::docs::ServedDocument(
+            openapi::document_json(),
+        )))
         .layer(middleware::from_fn(extract::reject_undecodable_paths))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(CatchPanicLayer::custom(panic_response))
+        // Inside the span, outside everything that can answer a 500 (the panic guard too).
+        .layer(middleware::from_fn(observe::log_internal_causes))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
                 tracing::info_span!(

@@ -1,47 +1,28 @@
-//! The OpenAPI 3 document of every route the server serves, generated from the code so it
-//! cannot drift: handlers carry `#[utoipa::path]` (method, path, parameters, bodies, responses,
-//! scopes), the wire types of `flowlink-api` derive `ToSchema` under their Genesys names, and
-//! the router and the document are built from the same `OpenApiRouter`s
-//! ([`public_routes`] and [`crate::routes::api_routes`]): registering a route through them is
-//! what documents it. [`document`] assembles it; [`openapi_json`] serves it (no auth) at
-//! [`DOC_PATH`], serialized once per process.
+//! The OpenAPI 3 document of every route the server serves, assembled from the same route
+//! tables as the router ([`crate::routes::public_routes`] and [`crate::routes::api_routes`]), so
+//! registering a route is what documents it and the two cannot drift: handlers carry
+//! `#[utoipa::path]` (method, path, parameters, bodies, responses, scopes), the wire types of
+//! `flowlink-api` derive `ToSchema` under their Genesys names. [`document`] assembles it;
+//! [`document_json`] serializes it once per process for the `GET` handler
+//! ([`crate::routes::docs`], which gets the bytes from the router, not from here).
 //!
-//! flowlink's additions to the Genesys API are marked: fields whose description starts with
-//! "flowlink extension" and extension-only operations carry `x-flowlink-extension: true`.
+//! This module sits above the routes: it imports their tables; no handler imports it.
 
-use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use axum::body::Bytes;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
-use flowlink_api::{ErrorBody, FlowType, FlowWrite};
-use serde::Deserialize;
+use flowlink_api::{ErrorBody, FlowType};
 use utoipa::openapi::extensions::ExtensionsBuilder;
-use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::Schema;
 use utoipa::openapi::security::{ClientCredentials, Flow, OAuth2, Scopes, SecurityScheme};
-use utoipa::openapi::{Content, Ref, RefOr};
-use utoipa::{IntoResponses, Modify, OpenApi, PartialSchema, ToSchema};
+use utoipa::openapi::RefOr;
+use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::auth::scopes;
-use crate::error::ApiError;
-use crate::state::AppState;
-
-/// Where the document is served.
-pub const DOC_PATH: &str = "/api/v2/docs/openapi.json";
-
-/// Name of the OAuth 2 security scheme (the one the Genesys document uses).
-pub const SECURITY_SCHEME: &str = "PureCloud OAuth";
-
-/// The vendor extension that marks flowlink's additions to the Genesys API.
-pub const EXTENSION: &str = "x-flowlink-extension";
-
-/// Descriptions of flowlink's additions start with this (the marker [`document`] looks for).
-const EXTENSION_PREFIX: &str = "flowlink extension";
+use crate::vocabulary::{FlowFilter, SortBy, SortOrder, EXTENSION_PREFIX};
+pub use crate::vocabulary::{DOC_PATH, EXTENSION, SECURITY_SCHEME};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -108,251 +89,12 @@ impl Modify for OAuthScheme {
     }
 }
 
-// ---- responses shared by many operations ------------------------------------------------------
-
-fn error_response(
-    status: u16,
-    description: &str,
-) -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
-    let response = ResponseBuilder::new()
-        .description(description)
-        .content(
-            "application/json",
-            Content::new(Some(Ref::from_schema_name(ErrorBody::name()))),
-        )
-        .build();
-    BTreeMap::from([(status.to_string(), RefOr::T(response))])
-}
-
-/// One error status answered with an `ErrorBody`, usable in `responses(...)`.
-macro_rules! error_status {
-    ($(#[$doc:meta])* $name:ident, $status:literal, $description:literal) => {
-        $(#[$doc])*
-        pub struct $name;
-
-        impl IntoResponses for $name {
-            fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
-                error_response($status, $description)
-            }
-        }
-    };
-}
-
-error_status!(
-    /// 400 `bad.request`.
-    BadRequest,
-    400,
-    "`bad.request`: a malformed or invalid body, query parameter or flow logic; `details` \
-     name the fields or nodes"
-);
-error_status!(
-    /// 403 `missing.any.permissions`.
-    Forbidden,
-    403,
-    "`missing.any.permissions`: the token holds none of the scopes that would allow this"
-);
-error_status!(
-    /// 404 `not.found`.
-    NotFound,
-    404,
-    "`not.found`: no such object in the caller's organization"
-);
-error_status!(
-    /// 409: stale `version`, duplicate name, lock held by another client, module in use.
-    Conflict,
-    409,
-    "`general.conflict` (stale `version`), `general.resource.conflict` (duplicate name), \
-     `architect.flow.locked` (checked out by another client) or `architect.flow.in.use` \
-     (a module still called)"
-);
-error_status!(
-    /// 410 `architect.flow.deleted`.
-    Gone,
-    410,
-    "`architect.flow.deleted`: the flow was deleted"
-);
-error_status!(
-    /// 413 `request.entity.too.large`.
-    TooLarge,
-    413,
-    "`request.entity.too.large`: the body is over the server's limit"
-);
-error_status!(
-    /// 415 `unsupported.media.type`.
-    NotJson,
-    415,
-    "`unsupported.media.type`: a body that is not `application/json`"
-);
-error_status!(
-    /// 500 `internal.server.error`.
-    Internal,
-    500,
-    "`internal.server.error`: an unexpected failure (the cause is logged under the \
-     `contextId`)"
-);
-
-/// The statuses every authenticated operation can answer: 401, 429, 500.
-pub struct Authenticated;
-
-impl IntoResponses for Authenticated {
-    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
-        let mut all = error_response(
-            401,
-            "`authentication.required` (no bearer token), `bad.credentials` (unknown token) \
-             or `credentials.expired`",
-        );
-        all.extend(error_response(
-            429,
-            "`too.many.requests.retry.after`: the token's per-minute budget is spent; see \
-             `Retry-After`",
-        ));
-        all.extend(Internal::responses());
-        all
-    }
-}
-
-// ---- query parameter vocabularies -------------------------------------------------------------
-
-/// `sortBy` of flow listings.
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum SortBy {
-    Id,
-    Name,
-    Type,
-    Description,
-}
-
-/// `sortOrder` of flow listings (`ascending`/`descending` are accepted too).
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum SortOrder {
-    Asc,
-    Desc,
-}
-
-/// `flowFilter` of dependency queries: which consumer versions count (absent: every current
-/// version: published, checked in or draft).
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub enum FlowFilter {
-    Published,
-    CheckedIn,
-}
-
-/// A dependency-tracking object type (a flow type's `<TYPE>FLOW`, or `WORKFLOW`). Any case
-/// is accepted; the document lists the canonical names.
-pub struct ObjectType;
-
-impl PartialSchema for ObjectType {
-    fn schema() -> RefOr<Schema> {
-        let names: Vec<String> = crate::routes::dependency_types::all_types()
-            .into_iter()
-            .filter_map(|t| t.id)
-            .collect();
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .enum_values(Some(names))
-            .description(Some("A tracked object type (flows only)"))
-            .into()
-    }
-}
-
-impl ToSchema for ObjectType {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("ObjectType")
-    }
-}
-
-/// `grant_type` of the token request: the client-credentials grant only.
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum GrantType {
-    ClientCredentials,
-}
-
-/// The body of `POST /api/v2/flows`: a `FlowWrite` with `name` and `type` required.
-pub struct NewFlow;
-
-/// The body of `POST /api/v2/flows/flowmodules`: a `FlowWrite` with `name` required (the
-/// type is COMMONMODULE whatever is sent).
-pub struct NewFlowModule;
-
-/// `FlowWrite`'s schema with `required` added.
-fn flow_write_requiring(required: &[&str], description: &str) -> RefOr<Schema> {
-    let mut schema = FlowWrite::schema();
-    if let RefOr::T(Schema::Object(o)) = &mut schema {
-        o.required.extend(required.iter().map(|r| r.to_string()));
-        o.description = Some(description.to_string());
-    }
-    schema
-}
-
-impl PartialSchema for NewFlow {
-    fn schema() -> RefOr<Schema> {
-        flow_write_requiring(
-            &["name", "type"],
-            "A new flow: `FlowWrite` with `name` and `type` required. A whole `Flow` is \
-             accepted too; its read-only fields are ignored.",
-        )
-    }
-}
-
-impl ToSchema for NewFlow {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("NewFlow")
-    }
-
-    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-        schemas.push((FlowWrite::name().into_owned(), FlowWrite::schema()));
-        FlowWrite::schemas(schemas);
-    }
-}
-
-impl PartialSchema for NewFlowModule {
-    fn schema() -> RefOr<Schema> {
-        flow_write_requiring(
-            &["name"],
-            "A new common module: `FlowWrite` with `name` required (`type` is COMMONMODULE \
-             whatever is sent).",
-        )
-    }
-}
-
-impl ToSchema for NewFlowModule {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("NewFlowModule")
-    }
-
-    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-        NewFlow::schemas(schemas);
-    }
-}
-
-/// The form body of `POST /oauth/token`. Credentials go in HTTP Basic (what the SDKs send) or
-/// in `client_id`/`client_secret`.
-#[derive(Deserialize, ToSchema)]
-pub struct TokenRequest {
-    pub grant_type: GrantType,
-    pub client_id: Option<String>,
-    pub client_secret: Option<String>,
-    /// Space- or comma-separated subset of the client's scopes.
-    pub scope: Option<String>,
-}
-
 // ---- the document ---------------------------------------------------------------------------
-
-/// The routes outside `/api/v2` authentication: the token endpoint and this document.
-pub fn public_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(crate::auth::token::token))
-        .routes(routes!(openapi_json))
-}
 
 /// The whole document, built from the same route tables as the router.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(public_routes())
+        .merge(crate::routes::public_routes())
         .merge(crate::routes::api_routes())
         .into_openapi();
     let genesys = schemas_of_genesys_operations(&doc);
@@ -475,8 +217,8 @@ fn merge_flag(extensions: &mut Option<utoipa::openapi::extensions::Extensions>) 
     }
 }
 
-/// The document as served, serialized on first use.
-fn document_json() -> Result<Bytes, String> {
+/// The document as served, serialized on first use (an error names why it does not serialize).
+pub fn document_json() -> Result<Bytes, String> {
     static JSON: OnceLock<Result<Bytes, String>> = OnceLock::new();
     JSON.get_or_init(|| {
         serde_json::to_vec(&document())
@@ -484,48 +226,6 @@ fn document_json() -> Result<Bytes, String> {
             .map_err(|e| e.to_string())
     })
     .clone()
-}
-
-/// `GET /api/v2/docs/openapi.json`: this document (no authentication).
-#[utoipa::path(
-    get,
-    path = "/api/v2/docs/openapi.json",
-    operation_id = "getDocsOpenapi",
-    tag = "Docs",
-    responses(
-        (status = 200, description = "The OpenAPI document of every route flowlink serves",
-         content_type = "application/json", body = Object),
-        Internal
-    ),
-    extensions(("x-flowlink-extension" = json!(true)))
-)]
-pub async fn openapi_json() -> Response {
-    match document_json() {
-        Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
-        Err(e) => ApiError::Internal(format!("the OpenAPI document does not serialize: {e}"))
-            .into_response(),
-    }
-}
-
-/// `ConsumedResourcesEntityListing`: the same page of `Dependency`s as
-/// `ConsumingResourcesEntityListing` (`EntityListing<Dependency>`), under the name Genesys
-/// gives the answer of `consumedresources`.
-pub struct ConsumedResourcesEntityListing;
-
-impl PartialSchema for ConsumedResourcesEntityListing {
-    fn schema() -> RefOr<Schema> {
-        flowlink_api::listing::listing_schema::<flowlink_api::Dependency>()
-    }
-}
-
-impl ToSchema for ConsumedResourcesEntityListing {
-    fn name() -> std::borrow::Cow<'static, str> {
-        std::borrow::Cow::Borrowed("ConsumedResourcesEntityListing")
-    }
-
-    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-        <flowlink_api::listing::EntityListing<flowlink_api::Dependency>>::schemas(schemas);
-    }
 }
 
 #[cfg(test)]

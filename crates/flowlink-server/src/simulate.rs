@@ -17,6 +17,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use flowlink_api::trace::{ExecutionTrace, TraceFlow, TraceSimulation};
 use flowlink_engine::{
     run, ErrorHandling, Event, ExecutionResult, FinalOutcome, FlowToRun, Limits, ModuleResolver,
     ModuleUnavailable, ResolvedModule, Simulation, TraceStep,
@@ -28,6 +29,7 @@ use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::logic::stored_error_handling;
 
 /// Parsed logic versions kept by default.
 pub const DEFAULT_CACHE_CAPACITY: usize = 1024;
@@ -224,14 +226,6 @@ impl Simulator {
     }
 }
 
-/// A flow's `errorHandling` as stored (`None` → `disconnect`).
-pub fn error_handling(stored: Option<&str>) -> ErrorHandling {
-    match stored {
-        Some("continue") => ErrorHandling::Continue,
-        _ => ErrorHandling::Disconnect,
-    }
-}
-
 /// Why a module (as stored) cannot run at all, whatever version is asked for.
 pub fn module_unavailability(rec: &FlowRecord) -> Option<String> {
     let who = format!("module '{}' ({})", rec.name, rec.id);
@@ -347,11 +341,12 @@ async fn module_slot(store: &dyn Store, org: Uuid, id: &str) -> Result<ModuleSlo
     if let Some(reason) = module_unavailability(&rec) {
         return Ok(ModuleSlot::Unavailable(reason));
     }
+    let error_handling = stored_error_handling(&rec);
     Ok(ModuleSlot::Available(AvailableModule {
         id: rec.id.to_string(),
         name: rec.name,
         published: rec.published_version,
-        error_handling: error_handling(rec.error_handling.as_deref()),
+        error_handling,
         versions: HashMap::new(),
     }))
 }
@@ -442,23 +437,31 @@ fn kept_steps(steps: &[TraceStep]) -> (Vec<&TraceStep>, usize) {
 
 /// The `trace` extension: which flow ran, the simulated inputs, how the call ended, the action
 /// count, tags, participant data and every step (`stepsOmitted` counts the middle steps left
-/// out of very long runs, see [`MAX_TRACE_STEPS`]).
+/// out of very long runs, see [`MAX_TRACE_STEPS`]). Built typed ([`ExecutionTrace`], the type
+/// the client reads back) and kept as the JSON value the execution record stores.
 pub fn trace_document(flow: &FlowToRun, sim: &Simulation, result: &ExecutionResult) -> Value {
     let (steps, omitted) = kept_steps(&result.trace.steps);
-    let mut doc = json!({
-        "flow": {"id": flow.id, "name": flow.name, "version": flow.version},
-        "simulation": {"ani": sim.ani, "dnis": sim.dnis, "digits": sim.digits},
-        "outcome": result.outcome,
-        "actionCount": result.action_count,
-        "tags": result.tags,
-        "participantData": result.participant_data,
-        "outputData": result.output_data,
-        "steps": steps,
-    });
-    if omitted > 0 {
-        doc["stepsOmitted"] = json!(omitted);
-    }
-    doc
+    let trace = ExecutionTrace {
+        flow: TraceFlow {
+            id: flow.id.clone(),
+            name: flow.name.clone(),
+            version: flow.version,
+        },
+        simulation: TraceSimulation {
+            ani: sim.ani.clone(),
+            dnis: sim.dnis.clone(),
+            digits: sim.digits.clone(),
+        },
+        outcome: result.outcome.clone(),
+        action_count: result.action_count,
+        tags: result.tags.clone(),
+        participant_data: result.participant_data.clone(),
+        output_data: result.output_data.clone(),
+        steps: steps.into_iter().cloned().collect(),
+        steps_omitted: (omitted > 0).then_some(omitted),
+    };
+    // Serializing plain data with string keys cannot fail; the fallback keeps this total.
+    serde_json::to_value(&trace).unwrap_or_else(|e| json!({ "error": e.to_string() }))
 }
 
 #[cfg(test)]

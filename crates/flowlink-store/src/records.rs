@@ -73,62 +73,14 @@ pub struct AccessToken {
     pub expires_ms: i64,
 }
 
-/// The wire dialect a flow's logic was written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Dialect {
-    /// `definition: {nodes, edges, entry, variables}`.
-    Graph,
-    /// `actions: [...]` (+ `variables`).
-    Actions,
-}
+/// The dialect a flow's logic was written in: the one type of `flowlink-api` (stored as
+/// [`Dialect::as_str`]).
+pub use flowlink_api::Dialect;
 
-impl Dialect {
-    /// Storage spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Dialect::Graph => "graph",
-            Dialect::Actions => "actions",
-        }
-    }
-
-    /// Parses the storage spelling.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "graph" => Some(Dialect::Graph),
-            "actions" => Some(Dialect::Actions),
-            _ => None,
-        }
-    }
-}
-
-/// How a logic version came to be: a draft save, a check-in, or a publish.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum VersionKind {
-    Save,
-    Checkin,
-    Publish,
-}
-
-impl VersionKind {
-    /// Storage and wire spelling (`SAVE`, `CHECKIN`, `PUBLISH`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VersionKind::Save => "SAVE",
-            VersionKind::Checkin => "CHECKIN",
-            VersionKind::Publish => "PUBLISH",
-        }
-    }
-
-    /// Parses the storage spelling.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "SAVE" => Some(VersionKind::Save),
-            "CHECKIN" => Some(VersionKind::Checkin),
-            "PUBLISH" => Some(VersionKind::Publish),
-            _ => None,
-        }
-    }
-}
+/// How a logic version came to be (a draft save, a check-in, a publish): the Genesys
+/// `FlowVersionType` of `flowlink-api`, stored as its wire spelling
+/// ([`VersionKind::as_str`]). One type; the store calls it by the role it plays here.
+pub use flowlink_api::FlowVersionType as VersionKind;
 
 /// One module call found in a logic document.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

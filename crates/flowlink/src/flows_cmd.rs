@@ -5,9 +5,8 @@ use std::path::Path;
 use anyhow::Context;
 use serde_json::{json, Value};
 
-use flowlink_client::api::{Flow, FlowType, FlowWrite};
+use flowlink_client::api::{Dialect, Flow, FlowType, FlowWrite};
 use flowlink_client::{Client, FlowQuery, LogicDoc, UpdateOutcome};
-use flowlink_model::link::WireLogic;
 
 use crate::cli::{FlowsCommand, ListArgs, ModuleCommand, Output};
 use crate::output::{print, print_json, Table};
@@ -37,13 +36,14 @@ fn opt(s: &Option<String>) -> String {
 /// The flow's logic in its dialect, as a value to show.
 fn logic_of(f: &Flow) -> (&'static str, Value) {
     match flowlink_client::wire_logic(f) {
-        Ok(WireLogic::Graph(d)) => ("graph", json!({ "definition": d })),
-        Ok(WireLogic::Actions(a)) => {
-            let mut v = json!({ "actions": a });
-            if let Some(vars) = &f.variables {
+        Ok(logic) => {
+            let dialect = logic.dialect();
+            // The write body's logic side is what shows: `{definition}` or `{actions}`.
+            let mut v = serde_json::to_value(logic.into_write()).unwrap_or(Value::Null);
+            if let (Dialect::Actions, Some(vars)) = (dialect, &f.variables) {
                 v["variables"] = vars.clone();
             }
-            ("actions", v)
+            (dialect.as_str(), v)
         }
         Err(_) => ("unknown", Value::Null),
     }

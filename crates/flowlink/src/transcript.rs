@@ -1,13 +1,13 @@
 //! Turns an execution (`FlowRuntimeExecution` + trace) into a transcript people can read:
-//! prompts, tags, data, module frames (indented) and how the call ended.
+//! prompts, tags, data, module frames (indented) and how the call ended. The trace is read as
+//! the typed wire trace of `flowlink-api` (the types the engine emits), not by string keys.
+
+use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
+use flowlink_client::api::trace::{Event, ExecutionTrace, FinalOutcome, PromptPlayed, TraceStep};
 use flowlink_client::api::FlowRuntimeExecution;
-
-fn s<'a>(v: &'a Value, k: &str) -> &'a str {
-    v.get(k).and_then(Value::as_str).unwrap_or("")
-}
 
 fn short(v: &Value) -> String {
     match v {
@@ -16,187 +16,140 @@ fn short(v: &Value) -> String {
     }
 }
 
-fn kv(m: Option<&Map<String, Value>>) -> String {
-    m.map(|m| {
-        m.iter()
-            .map(|(k, v)| format!("{k}={}", short(v)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    })
-    .unwrap_or_default()
+fn kv(m: &Map<String, Value>) -> String {
+    m.iter()
+        .map(|(k, v)| format!("{k}={}", short(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-fn prompt(p: Option<&Value>) -> String {
-    let Some(p) = p else { return String::new() };
-    if let Some(t) = p.get("text").and_then(Value::as_str) {
-        let locale = p
-            .get("locale")
-            .and_then(Value::as_str)
-            .map(|l| format!(" ({l})"));
-        format!("\"{t}\"{}", locale.unwrap_or_default())
+fn with(what: &str, m: &Map<String, Value>) -> String {
+    if m.is_empty() {
+        String::new()
     } else {
-        format!("prompt {}", s(p, "promptId"))
+        format!(" {what} {}", kv(m))
     }
 }
 
-/// One line for a trace step, without indentation.
-fn step_line(step: &Value, module_names: &mut Map<String, Value>) -> Option<String> {
-    let ev = step.get("event")?;
-    let node = s(step, "nodeName");
-    Some(match s(ev, "type") {
-        "setData" => {
-            let writes: Vec<String> = ev
-                .get("data")
-                .and_then(Value::as_array)
-                .map(|d| {
-                    d.iter()
-                        .map(|w| {
-                            format!(
-                                "{} = {}",
-                                s(w, "key"),
-                                short(w.get("value").unwrap_or(&Value::Null))
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
+fn prompt(p: &PromptPlayed) -> String {
+    match &p.text {
+        Some(t) => {
+            let locale = p.locale.as_ref().map(|l| format!(" ({l})"));
+            format!("\"{t}\"{}", locale.unwrap_or_default())
+        }
+        None => format!("prompt {}", p.prompt_id.as_deref().unwrap_or("")),
+    }
+}
+
+/// One line for a trace step, without indentation. `module_names` remembers the names of
+/// modules entered (an exit carries only the id).
+fn step_line(step: &TraceStep, module_names: &mut HashMap<String, String>) -> String {
+    let node = &step.node_name;
+    match &step.event {
+        Event::SetData { data } => {
+            let writes: Vec<String> = data
+                .iter()
+                .map(|w| format!("{} = {}", w.key, short(&w.value)))
+                .collect();
             format!("set {}", writes.join(", "))
         }
-        "tagsAdded" => {
-            let tags: Vec<&str> = ev
-                .get("tags")
-                .and_then(Value::as_array)
-                .map(|t| t.iter().filter_map(Value::as_str).collect())
+        Event::TagsAdded { tags } => format!("tag {}", tags.join(", ")),
+        Event::PromptPlayed { prompt: p } => format!("play {}", prompt(p)),
+        Event::InputCollected { prompt: p, digits } => {
+            let p = p
+                .as_ref()
+                .map(|p| format!("after {}, ", prompt(p)))
                 .unwrap_or_default();
-            format!("tag {}", tags.join(", "))
-        }
-        "promptPlayed" => format!("play {}", prompt(ev.get("prompt"))),
-        "inputCollected" => {
-            let p = ev
-                .get("prompt")
-                .map(|p| format!("after {}, ", prompt(Some(p))))
-                .unwrap_or_default();
-            match ev.get("digits").and_then(Value::as_str) {
+            match digits {
                 Some(d) => format!("input: {p}caller pressed {d}"),
                 None => format!("input: {p}no digits (timeout)"),
             }
         }
-        "dataAction" => format!(
-            "data action {} -> {}",
-            s(ev, "name"),
-            kv(ev.get("outputs").and_then(Value::as_object))
-        ),
-        "decision" => format!(
-            "decide {} -> {}",
-            s(ev, "expression"),
-            ev.get("value").map(Value::to_string).unwrap_or_default()
-        ),
-        "moduleEnter" => {
-            let name = s(ev, "moduleName");
-            module_names.insert(
-                s(ev, "moduleId").to_string(),
-                Value::String(name.to_string()),
-            );
-            let inputs = kv(ev.get("inputs").and_then(Value::as_object));
-            let inputs = if inputs.is_empty() {
-                String::new()
-            } else {
-                format!(" with {inputs}")
-            };
+        Event::DataAction { name, outputs, .. } => {
+            format!("data action {name} -> {}", kv(outputs))
+        }
+        Event::Decision { expression, value } => format!("decide {expression} -> {value}"),
+        Event::ModuleEnter {
+            module_id,
+            module_name,
+            version,
+            inputs,
+        } => {
+            module_names.insert(module_id.clone(), module_name.clone());
             format!(
-                "> enter module '{name}' version {}{inputs}",
-                ev.get("version").map(Value::to_string).unwrap_or_default()
+                "> enter module '{module_name}' version {version}{}",
+                with("with", inputs)
             )
         }
-        "moduleExit" => {
-            let id = s(ev, "moduleId");
-            let name = module_names
-                .get(id)
-                .and_then(Value::as_str)
-                .unwrap_or(id)
-                .to_string();
-            let outputs = kv(ev.get("outputs").and_then(Value::as_object));
-            let outputs = if outputs.is_empty() {
-                String::new()
-            } else {
-                format!(" with {outputs}")
-            };
-            format!("< leave module '{name}'{outputs}")
+        Event::ModuleExit {
+            module_id, outputs, ..
+        } => {
+            let name = module_names.get(module_id).unwrap_or(module_id);
+            format!("< leave module '{name}'{}", with("with", outputs))
         }
-        "moduleCallFailed" => format!(
-            "! module call {} failed: {} ({})",
-            node,
-            s(ev, "reason"),
-            s(ev, "handling")
+        Event::ModuleCallFailed {
+            reason, handling, ..
+        } => format!(
+            "! module call {node} failed: {reason} ({})",
+            handling.as_str()
         ),
-        "transfer" => format!("transfer to queue {}", s(ev, "queue")),
-        "disconnect" => "disconnect".to_string(),
-        "error" => format!(
-            "! error at {node}: {} ({})",
-            s(ev, "reason"),
-            s(ev, "handling")
-        ),
-        "actionLimit" => format!("! action limit reached ({})", s(ev, "handling")),
-        other => format!("{other} at {node}"),
-    })
-}
-
-fn outcome_line(o: &Value) -> String {
-    match s(o, "type") {
-        "disconnected" => "disconnected".into(),
-        "transferred" => format!("transferred to queue {}", s(o, "queue")),
-        "failed" => format!("failed: {}", s(o, "reason")),
-        "" => o
-            .as_str()
-            .map(str::to_string)
-            .unwrap_or_else(|| o.to_string()),
-        other => other.to_string(),
+        Event::Transfer { queue } => format!("transfer to queue {queue}"),
+        Event::Disconnect => "disconnect".to_string(),
+        Event::Error { reason, handling } => {
+            format!("! error at {node}: {reason} ({})", handling.as_str())
+        }
+        Event::ActionLimit { handling, .. } => {
+            format!("! action limit reached ({})", handling.as_str())
+        }
     }
 }
 
-/// The transcript, each line prefixed by `indent`.
+fn outcome_line(o: &FinalOutcome) -> String {
+    match o {
+        FinalOutcome::Disconnected => "disconnected".into(),
+        FinalOutcome::Transferred { queue } => format!("transferred to queue {queue}"),
+        FinalOutcome::Failed { reason } => format!("failed: {reason}"),
+    }
+}
+
+/// The transcript, each line prefixed by `indent`. Without a trace (or with one this client
+/// cannot read) only the outcome line is written, from the execution's status.
 pub fn render(exec: &FlowRuntimeExecution, indent: &str) -> String {
-    let null = Value::Null;
-    let trace = exec.trace.as_ref().unwrap_or(&null);
-    let steps = trace
-        .get("steps")
-        .and_then(Value::as_array)
-        .or_else(|| trace.as_array())
-        .cloned()
-        .unwrap_or_default();
+    let trace = exec
+        .trace
+        .as_ref()
+        .and_then(|t| ExecutionTrace::from_value(t).ok());
     let mut out = String::new();
-    let mut names = Map::new();
-    for step in &steps {
-        let depth = step.get("depth").and_then(Value::as_u64).unwrap_or(0) as usize;
-        if let Some(line) = step_line(step, &mut names) {
-            // Module steps are indented under their call (depth = module nesting).
-            out.push_str(&format!("{indent}{}{line}\n", "  ".repeat(depth)));
-        }
+    let Some(trace) = trace else {
+        let outcome = exec
+            .completion_reason
+            .clone()
+            .or_else(|| exec.status.clone())
+            .unwrap_or_else(|| "unknown".into());
+        out.push_str(&format!("{indent}outcome: {outcome}\n"));
+        return out;
+    };
+    let mut names = HashMap::new();
+    for step in &trace.steps {
+        let line = step_line(step, &mut names);
+        // Module steps are indented under their call (depth = module nesting).
+        let depth = step.depth as usize;
+        out.push_str(&format!("{indent}{}{line}\n", "  ".repeat(depth)));
     }
-    let pd = trace.get("participantData").and_then(Value::as_object);
-    if let Some(pd) = pd.filter(|m| !m.is_empty()) {
-        out.push_str(&format!("{indent}participant data: {}\n", kv(Some(pd))));
+    if !trace.participant_data.is_empty() {
+        out.push_str(&format!(
+            "{indent}participant data: {}\n",
+            kv(&trace.participant_data)
+        ));
     }
-    if let Some(tags) = trace
-        .get("tags")
-        .and_then(Value::as_array)
-        .filter(|t| !t.is_empty())
-    {
-        let t: Vec<&str> = tags.iter().filter_map(Value::as_str).collect();
-        out.push_str(&format!("{indent}tags: {}\n", t.join(", ")));
+    if !trace.tags.is_empty() {
+        out.push_str(&format!("{indent}tags: {}\n", trace.tags.join(", ")));
     }
-    let outcome = trace
-        .get("outcome")
-        .map(outcome_line)
-        .or_else(|| exec.completion_reason.clone())
-        .or_else(|| exec.status.clone())
-        .unwrap_or_else(|| "unknown".into());
-    let actions = trace
-        .get("actionCount")
-        .and_then(Value::as_u64)
-        .map(|n| format!(" after {n} actions"))
-        .unwrap_or_default();
-    out.push_str(&format!("{indent}outcome: {outcome}{actions}\n"));
+    out.push_str(&format!(
+        "{indent}outcome: {} after {} actions\n",
+        outcome_line(&trace.outcome),
+        trace.action_count
+    ));
     out
 }
 
@@ -209,17 +162,21 @@ mod tests {
     fn renders_steps_frames_data_and_outcome() {
         let exec = FlowRuntimeExecution {
             status: Some("COMPLETED".into()),
+            // A trace exactly as the server writes it (every field of the wire type).
             trace: Some(json!({
+                "flow": {"id": "f", "name": "Main", "version": 1},
+                "simulation": {"ani": "tel:+1", "dnis": "tel:+2", "digits": []},
                 "steps": [
-                    {"depth":0,"nodeName":"Call Auth","event":{"type":"moduleEnter","moduleId":"m","moduleName":"Auth","version":2,"inputs":{}}},
-                    {"depth":1,"nodeName":"Init","event":{"type":"setData","data":[{"key":"auth_status","value":"pending"}]}},
-                    {"depth":1,"nodeName":"Tag","event":{"type":"tagsAdded","tags":["common-module-executed"]}},
-                    {"depth":1,"nodeName":"Say","event":{"type":"promptPlayed","prompt":{"text":"Hi","locale":"en-US"}}},
-                    {"depth":0,"nodeName":"Call Auth","event":{"type":"moduleExit","moduleId":"m","version":2,"outputs":{}}},
-                    {"depth":0,"nodeName":"Bye","event":{"type":"disconnect"}}
+                    {"flowId":"f","flowVersion":1,"depth":0,"nodeId":"c","nodeName":"Call Auth","nodeType":"flowModule","event":{"type":"moduleEnter","moduleId":"m","moduleName":"Auth","version":2,"inputs":{}}},
+                    {"flowId":"m","flowVersion":2,"depth":1,"nodeId":"i","nodeName":"Init","nodeType":"setData","event":{"type":"setData","data":[{"key":"auth_status","value":"pending"}]},"outcome":"default","edge":"default","next":"t"},
+                    {"flowId":"m","flowVersion":2,"depth":1,"nodeId":"t","nodeName":"Tag","nodeType":"addTags","event":{"type":"tagsAdded","tags":["common-module-executed"]},"outcome":"default","edge":"default","next":"s"},
+                    {"flowId":"m","flowVersion":2,"depth":1,"nodeId":"s","nodeName":"Say","nodeType":"playPrompt","event":{"type":"promptPlayed","prompt":{"text":"Hi","locale":"en-US"}},"outcome":"default"},
+                    {"flowId":"f","flowVersion":1,"depth":0,"nodeId":"c","nodeName":"Call Auth","nodeType":"flowModule","event":{"type":"moduleExit","moduleId":"m","version":2,"outputs":{}},"outcome":"default","edge":"default","next":"b"},
+                    {"flowId":"f","flowVersion":1,"depth":0,"nodeId":"b","nodeName":"Bye","nodeType":"disconnect","event":{"type":"disconnect"}}
                 ],
                 "outcome": {"type":"disconnected"},
                 "participantData": {"auth_status":"pending"},
+                "outputData": {},
                 "tags": ["common-module-executed"],
                 "actionCount": 5
             })),

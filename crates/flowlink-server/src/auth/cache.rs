@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::Principal;
+use super::principal::Principal;
 
 /// Longest time an entry answers without asking the store again.
 pub const MAX_AGE_MS: i64 = 60_000;

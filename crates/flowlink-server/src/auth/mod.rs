@@ -2,57 +2,22 @@
 //! per-token rate limit right after it) and the scope checks handlers call.
 
 pub mod cache;
+pub mod principal;
 pub mod scopes;
 pub mod secrets;
 pub mod token;
 
-use axum::extract::{FromRequestParts, Request, State};
-use axum::http::request::Parts;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap};
 use axum::middleware::Next;
 use axum::response::Response;
 use flowlink_store::StoreError;
-use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 use cache::Cached;
+pub use principal::Principal;
 use scopes::ScopeSet;
-
-/// Who is calling: the token's organization, client and (implication-closed) scopes.
-#[derive(Debug, Clone)]
-pub struct Principal {
-    pub org_id: Uuid,
-    pub client_id: Uuid,
-    pub scopes: ScopeSet,
-}
-
-impl Principal {
-    /// Passes if any of `needed` is held; else 403 naming every scope that would do.
-    pub fn require_any(&self, needed: &[&str]) -> Result<(), ApiError> {
-        if self.scopes.any(needed) {
-            Ok(())
-        } else {
-            Err(ApiError::MissingPermissions {
-                scopes: scopes::satisfying(needed),
-            })
-        }
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Principal {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        // Present on every /api/v2 route (the auth middleware put it there); absence is a bug
-        // in the route table, not the caller's fault.
-        parts
-            .extensions
-            .get::<Principal>()
-            .cloned()
-            .ok_or_else(|| ApiError::Internal("route is missing the auth middleware".into()))
-    }
-}
 
 fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
     let value = headers

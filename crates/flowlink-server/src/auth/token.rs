@@ -1,4 +1,5 @@
-//! `POST /oauth/token`: the client-credentials grant (SPEC §7, reference §1).
+//! The client-credentials grant behind `POST /oauth/token` (SPEC §7, reference §1; the
+//! handler is [`crate::routes::oauth`]).
 //!
 //! Credentials come from HTTP Basic (what the SDKs send) or the form fields `client_id` /
 //! `client_secret` (seed 000). An optional `scope` narrows the token to a subset of what the
@@ -6,10 +7,7 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
-use axum::extract::State;
 use axum::http::{header, HeaderMap};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use flowlink_api::TokenResponse;
@@ -49,34 +47,13 @@ fn oauth(status: u16, error: &'static str, description: impl Into<String>) -> Ap
     }
 }
 
-/// The token endpoint handler.
-#[utoipa::path(
-    post,
-    path = "/oauth/token",
-    operation_id = "postOauthToken",
-    tag = "OAuth",
-    summary = "Get an access token (client-credentials grant)",
-    request_body(
-        content = crate::openapi::TokenRequest,
-        description = "`grant_type=client_credentials`; credentials in HTTP Basic or the form",
-        content_type = "application/x-www-form-urlencoded"
-    ),
-    responses(
-        (status = 200, description = "A bearer token", body = flowlink_api::TokenResponse),
-        (status = 400, description = "`invalid_request`, `unsupported_grant_type` or \
-                                      `invalid_scope`", body = flowlink_api::OAuthErrorBody),
-        (status = 401, description = "`invalid_client`: unknown client or wrong secret",
-         body = flowlink_api::OAuthErrorBody),
-        crate::openapi::TooLarge,
-        crate::openapi::Internal
-    ),
-    security(())
-)]
-pub async fn token(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+/// Checks a token request (the raw form body and the headers that may carry HTTP Basic
+/// credentials) and issues a token. Errors use the OAuth body shape where OAuth defines one.
+pub async fn issue(
+    state: &AppState,
+    headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<TokenResponse, ApiError> {
     let body = body.map_err(|e| match e {
         BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
             ApiError::PayloadTooLarge {
@@ -103,7 +80,7 @@ pub async fn token(
         }
         None => return Err(oauth(400, "invalid_request", "grant_type is required")),
     }
-    let creds = basic(&headers)
+    let creds = basic(headers)
         .or_else(|| {
             Some(Credentials {
                 id: field("client_id")?.to_string(),
@@ -164,10 +141,9 @@ pub async fn token(
             expires_ms: chrono::Utc::now().timestamp_millis() + expires_in * 1000,
         })
         .await?;
-    let body = TokenResponse {
+    Ok(TokenResponse {
         access_token: token,
         token_type: "bearer".into(),
         expires_in,
-    };
-    Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
+    })
 }

@@ -16,7 +16,7 @@ use axum::extract::{Path, State};
 use axum::Json;
 use flowlink_api::{
     BulkLinkError, BulkLinkRequest, BulkLinkResponse, BulkLinkResult, BulkLinkStatus, Detail,
-    FlowType, FlowWrite, BULK_LINK_MAX_FLOWS,
+    FlowType, BULK_LINK_MAX_FLOWS,
 };
 use flowlink_model::link::{link_module, unlink_module, LinkOutcome, WireLogic};
 use flowlink_store::{
@@ -26,12 +26,11 @@ use flowlink_store::{
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::flows::{load_flow, write_scopes, Family};
-use super::lifecycle::name_holder;
-use super::logic::{plan_update, CycleGuard};
+use crate::access::{load_flow, name_holder, write_scopes, Family};
 use crate::auth::{scopes, Principal};
 use crate::error::ApiError;
 use crate::extract::JsonBody;
+use crate::logic::{plan_update, CycleGuard};
 use crate::state::AppState;
 
 /// Flows per write transaction: one commit (one fsync on SQLite) each. Large enough that the
@@ -64,20 +63,6 @@ fn wire_logic(dialect: Option<Dialect>, document: &Value) -> WireLogic {
                 .cloned()
                 .unwrap_or_default(),
         ),
-    }
-}
-
-/// The body a client would PUT to carry `logic` (its dialect's side only).
-fn write_body(logic: WireLogic) -> FlowWrite {
-    match logic {
-        WireLogic::Graph(def) => FlowWrite {
-            definition: Some(def),
-            ..Default::default()
-        },
-        WireLogic::Actions(a) => FlowWrite {
-            actions: Some(Value::Array(a)),
-            ..Default::default()
-        },
     }
 }
 
@@ -114,7 +99,7 @@ impl LinkEdit<'_> {
         let LinkOutcome::Changed(new) = outcome else {
             return Ok(None);
         };
-        let Some(write) = plan_update(&write_body(new), flow.dialect, document)? else {
+        let Some(write) = plan_update(&new.into_write(), flow.dialect, document)? else {
             return Ok(None);
         };
         let guard = CycleGuard::for_write(&write);
@@ -216,7 +201,7 @@ fn failure(id: String, name: Option<String>, e: ApiError) -> BulkLinkResult {
     request_body(content = BulkLinkRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "One result per target flow", body = BulkLinkResponse),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Gone, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"])),
     extensions(("x-flowlink-extension" = json!(true)))

@@ -27,15 +27,15 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::dependency_types::{
-    all_types, object_type, optional_type, parse_object_type, required_type, type_list, BASE,
-};
-use super::flow_query::page;
-use super::render::{flow_uri, parse_version_id, version_id};
 use crate::auth::scopes::{FLOW_READ, FLOW_WRITE};
 use crate::auth::Principal;
+use crate::dependency_types::{
+    all_types, object_type, optional_type, parse_object_type, required_type, type_list, BASE,
+};
 use crate::error::ApiError;
 use crate::extract::QueryParams;
+use crate::query::page;
+use crate::render::{flow_uri, parse_version_id, version_id};
 use crate::state::AppState;
 
 /// Consumers fetched per store call when a whole list is wanted (`object`, the base path).
@@ -344,17 +344,17 @@ async fn with_lists(
     summary = "Flows whose name matches, as dependency objects",
     params(
         ("name" = String, Query, description = "Name contains (`*` matches anything)"),
-        ("objectType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode, description = "Only these object types (e.g. INBOUNDCALLFLOW)"),
+        ("objectType" = inline(Option<Vec<crate::vocabulary::ObjectType>>), Query, style = Form, explode, description = "Only these object types (e.g. INBOUNDCALLFLOW)"),
         ("consumedResources" = Option<bool>, Query, description = "Include what each consumes"),
         ("consumingResources" = Option<bool>, Query, description = "Include who consumes each"),
-        ("consumedResourceType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode),
-        ("consumingResourceType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode),
+        ("consumedResourceType" = inline(Option<Vec<crate::vocabulary::ObjectType>>), Query, style = Form, explode),
+        ("consumingResourceType" = inline(Option<Vec<crate::vocabulary::ObjectType>>), Query, style = Form, explode),
         ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
         ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
     ),
     responses(
         (status = 200, description = "A page of dependency objects", body = flowlink_api::listing::DependencyObjectEntityListing),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]))
 )]
@@ -392,16 +392,16 @@ pub async fn search(
     summary = "Who calls a module",
     params(
         ("id" = String, Query, description = "Object (module) ID"),
-        ("objectType" = inline(crate::openapi::ObjectType), Query, description = "Its object type, e.g. COMMONMODULEFLOW"),
-        ("resourceType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode, description = "Only consumers of these object types"),
+        ("objectType" = inline(crate::vocabulary::ObjectType), Query, description = "Its object type, e.g. COMMONMODULEFLOW"),
+        ("resourceType" = inline(Option<Vec<crate::vocabulary::ObjectType>>), Query, style = Form, explode, description = "Only consumers of these object types"),
         ("version" = Option<String>, Query, description = "Only calls to this module version"),
-        ("flowFilter" = Option<crate::openapi::FlowFilter>, Query, description = "Which consumer versions count"),
+        ("flowFilter" = Option<crate::vocabulary::FlowFilter>, Query, description = "Which consumer versions count"),
         ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
         ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
     ),
     responses(
         (status = 200, description = "A page of consuming resources", body = flowlink_api::listing::ConsumingResourcesEntityListing),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]))
 )]
@@ -447,14 +447,14 @@ pub async fn consuming(
     params(
         ("id" = String, Query, description = "Flow ID"),
         ("version" = String, Query, description = "Version (`2.0` or `2`)"),
-        ("objectType" = inline(crate::openapi::ObjectType), Query, description = "The flow's object type, e.g. INBOUNDCALLFLOW"),
-        ("resourceType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode, description = "Only resources of these object types"),
+        ("objectType" = inline(crate::vocabulary::ObjectType), Query, description = "The flow's object type, e.g. INBOUNDCALLFLOW"),
+        ("resourceType" = inline(Option<Vec<crate::vocabulary::ObjectType>>), Query, style = Form, explode, description = "Only resources of these object types"),
         ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
         ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
     ),
     responses(
-        (status = 200, description = "A page of consumed resources", body = crate::openapi::ConsumedResourcesEntityListing),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Authenticated
+        (status = 200, description = "A page of consumed resources", body = crate::vocabulary::ConsumedResourcesEntityListing),
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]))
 )]
@@ -491,16 +491,16 @@ pub async fn consumed(
     summary = "One flow as a dependency object",
     params(
         ("id" = String, Query, description = "Flow ID"),
-        ("objectType" = inline(Option<crate::openapi::ObjectType>), Query, description = "Its object type"),
+        ("objectType" = inline(Option<crate::vocabulary::ObjectType>), Query, description = "Its object type"),
         ("version" = Option<String>, Query, description = "Version (default: published, else current)"),
         ("consumedResources" = Option<bool>, Query),
         ("consumingResources" = Option<bool>, Query),
-        ("consumedResourceType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode),
-        ("consumingResourceType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode)
+        ("consumedResourceType" = inline(Option<Vec<crate::vocabulary::ObjectType>>), Query, style = Form, explode),
+        ("consumingResourceType" = inline(Option<Vec<crate::vocabulary::ObjectType>>), Query, style = Form, explode)
     ),
     responses(
         (status = 200, description = "The dependency object", body = flowlink_api::DependencyObject),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]))
 )]
@@ -533,7 +533,7 @@ pub async fn object(
     ),
     responses(
         (status = 200, description = "A page of types", body = flowlink_api::listing::DependencyTypeEntityListing),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]))
 )]
@@ -559,7 +559,7 @@ pub async fn types(
     ),
     responses(
         (status = 200, description = "The type", body = flowlink_api::DependencyType),
-        crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Authenticated
+        crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]))
 )]
@@ -569,7 +569,7 @@ pub async fn one_type(
 ) -> Result<Json<DependencyType>, ApiError> {
     read(&who)?;
     let t = parse_object_type(&type_id).ok_or(ApiError::NotFound)?;
-    Ok(Json(super::dependency_types::dependency_type(t)))
+    Ok(Json(crate::dependency_types::dependency_type(t)))
 }
 
 /// Groups stale calls by consumer version, in index order.
@@ -665,15 +665,15 @@ async fn stale_listing(
     summary = "Flow versions pinned to an older module version than the published one",
     params(
         ("name" = Option<String>, Query, description = "Consumer name contains (`*` matches anything)"),
-        ("objectType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode, description = "Only these object types (e.g. INBOUNDCALLFLOW)"),
+        ("objectType" = inline(Option<Vec<crate::vocabulary::ObjectType>>), Query, style = Form, explode, description = "Only these object types (e.g. INBOUNDCALLFLOW)"),
         ("consumedResources" = Option<bool>, Query, description = "Include the stale calls"),
-        ("consumedResourceType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode),
+        ("consumedResourceType" = inline(Option<Vec<crate::vocabulary::ObjectType>>), Query, style = Form, explode),
         ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
         ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
     ),
     responses(
         (status = 200, description = "A page of dependency objects", body = flowlink_api::listing::DependencyObjectEntityListing),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]))
 )]
@@ -700,16 +700,16 @@ pub async fn updated(
     summary = "Flow versions calling a deleted module",
     params(
         ("name" = Option<String>, Query, description = "Consumer name contains (`*` matches anything)"),
-        ("objectType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode, description = "Only these object types (e.g. INBOUNDCALLFLOW)"),
+        ("objectType" = inline(Option<Vec<crate::vocabulary::ObjectType>>), Query, style = Form, explode, description = "Only these object types (e.g. INBOUNDCALLFLOW)"),
         ("consumedResources" = Option<bool>, Query, description = "Include the stale calls"),
-        ("consumedResourceType" = inline(Option<Vec<crate::openapi::ObjectType>>), Query, style = Form, explode),
-        ("flowFilter" = Option<crate::openapi::FlowFilter>, Query),
+        ("consumedResourceType" = inline(Option<Vec<crate::vocabulary::ObjectType>>), Query, style = Form, explode),
+        ("flowFilter" = Option<crate::vocabulary::FlowFilter>, Query),
         ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
         ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
     ),
     responses(
         (status = 200, description = "A page of dependency objects", body = flowlink_api::listing::DependencyObjectEntityListing),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]))
 )]
@@ -734,7 +734,7 @@ pub async fn deleted(
     summary = "State of the dependency index (always OPERATIONAL)",
     responses(
         (status = 200, description = "The index state", body = flowlink_api::DependencyStatus),
-        crate::openapi::Forbidden, crate::openapi::Authenticated
+        crate::vocabulary::Forbidden, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]))
 )]
@@ -758,7 +758,7 @@ pub async fn build_status(who: Principal) -> Result<Json<DependencyStatus>, ApiE
     summary = "Rebuild the index (nothing to do; accepted)",
     responses(
         (status = 202, description = "Accepted"),
-        crate::openapi::Forbidden, crate::openapi::Authenticated
+        crate::vocabulary::Forbidden, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:write"]))
 )]

@@ -21,15 +21,16 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::flow_query::page;
-use super::flows::{load_flow, Family};
-use super::render::{iso, parse_version_id, render_version, version_id};
+use crate::access::{load_flow, Family};
 use crate::auth::scopes::FLOW_READ;
 use crate::auth::Principal;
 use crate::context::context_id;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams};
-use crate::simulate::{completion_reason, error_handling, prefetch, trace_document};
+use crate::logic::stored_error_handling;
+use crate::query::page;
+use crate::render::{iso, parse_version_id, render_version, version_id};
+use crate::simulate::{completion_reason, prefetch, trace_document};
 use crate::state::AppState;
 
 /// Scopes that allow launching and reading executions.
@@ -95,7 +96,7 @@ fn simulation(req: &FlowExecutionLaunchRequest) -> Result<Simulation, ApiError> 
     request_body(content = flowlink_api::FlowExecutionLaunchRequest, description = "The flow (and version; default: published), inputs and the flowlink `simulation` extension", content_type = "application/json"),
     responses(
         (status = 200, description = "The stored execution", body = flowlink_api::FlowExecutionLaunchResponse),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Gone, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]))
 )]
@@ -142,7 +143,7 @@ pub async fn launch(
         name: rec.name.clone(),
         version: number,
         logic,
-        error_handling: error_handling(rec.error_handling.as_deref()),
+        error_handling: stored_error_handling(&rec),
     };
     let launched_ms = chrono::Utc::now().timestamp_millis();
     // The engine takes its inputs by value onto the blocking pool; the trace needs them after.
@@ -256,7 +257,7 @@ fn render_execution(
     ),
     responses(
         (status = 200, description = "The execution", body = flowlink_api::FlowRuntimeExecution),
-        crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Authenticated
+        crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]))
 )]
@@ -296,7 +297,7 @@ pub async fn get_execution(
     ),
     responses(
         (status = 200, description = "A page of executions", body = flowlink_api::listing::FlowRuntimeExecutionEntityListing),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Gone, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"])),
     extensions(("x-flowlink-extension" = json!(true)))

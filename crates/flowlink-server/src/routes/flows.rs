@@ -5,96 +5,22 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use flowlink_api::{EntityListing, Flow, FlowType, FlowWrite};
-use flowlink_store::{FlowRecord, FlowUpdate, NewFlow};
-use uuid::Uuid;
+use flowlink_engine::ErrorHandling;
+use flowlink_store::{FlowQuery, FlowUpdate, NewFlow};
 
-use super::flow_query::flow_query;
-use super::lifecycle::{fill_locked_client, name_holder};
-use super::logic::{plan_create, plan_update, CycleGuard};
-use super::render::render_flow;
-use crate::auth::scopes::{FLOW_DELETE, FLOW_READ, FLOW_WRITE, MODULE_READ, MODULE_WRITE};
+use crate::access::{
+    delete_scopes, load_flow, name_holder, read_scopes, with_document, with_logic, write_scopes,
+    Family,
+};
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::extract::{JsonBody, QueryParams};
+use crate::extract::{JsonBody, Query};
+use crate::logic::{plan_create, plan_update, CycleGuard};
+use crate::render::render_flow;
 use crate::state::AppState;
-
-/// Which path family a request came in on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    /// `/api/v2/flows`: any flow type.
-    Flows,
-    /// `/api/v2/flows/flowmodules`: only `commonmodule` flows; others are 404 there.
-    Modules,
-}
-
-impl Family {
-    fn base(self) -> &'static str {
-        match self {
-            Family::Flows => "/api/v2/flows",
-            Family::Modules => "/api/v2/flows/flowmodules",
-        }
-    }
-}
-
-/// Scopes that allow reading flows of type `t` (modules also accept the module family).
-pub fn read_scopes(t: FlowType) -> &'static [&'static str] {
-    if t.is_module() {
-        &[MODULE_READ, FLOW_READ]
-    } else {
-        &[FLOW_READ]
-    }
-}
-
-/// Scopes that allow writing flows of type `t`.
-pub fn write_scopes(t: FlowType) -> &'static [&'static str] {
-    if t.is_module() {
-        &[MODULE_WRITE, FLOW_WRITE]
-    } else {
-        &[FLOW_WRITE]
-    }
-}
-
-/// Scopes that allow deleting flows of type `t`.
-pub fn delete_scopes(t: FlowType) -> &'static [&'static str] {
-    if t.is_module() {
-        &[MODULE_WRITE, FLOW_DELETE]
-    } else {
-        &[FLOW_DELETE]
-    }
-}
-
-/// Loads a flow of the caller's organization by path id. Ids of other organizations, ids that
-/// are not UUIDs and non-modules on the module paths are all 404; deleted flows are 410
-/// unless `allow_deleted`.
-pub async fn load_flow(
-    state: &AppState,
-    who: &Principal,
-    id: &str,
-    family: Family,
-    allow_deleted: bool,
-) -> Result<FlowRecord, ApiError> {
-    let id = Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
-    let rec = state.store.get_flow(who.org_id, id).await?;
-    if family == Family::Modules && !rec.flow_type.is_module() {
-        return Err(ApiError::NotFound);
-    }
-    if rec.deleted && !allow_deleted {
-        return Err(ApiError::FlowDeleted);
-    }
-    Ok(rec)
-}
-
-/// The flow with its current logic document (the draft while checked out) and the name of
-/// the client holding its lock.
-pub async fn with_logic(state: &AppState, rec: &FlowRecord) -> Result<Flow, ApiError> {
-    let v = state
-        .store
-        .get_version(rec.org_id, rec.id, rec.current_version())
-        .await?;
-    let mut flow = render_flow(rec, Some(&v.document));
-    fill_locked_client(state, &mut flow).await;
-    Ok(flow)
-}
+use crate::vocabulary::params::{
+    FlowListParams, FlowPath, GetFlowParams, ModuleListParams, ModulePath,
+};
 
 /// Names may not hold control characters (no client can show or type them, and PostgreSQL
 /// cannot store NUL); refused alike on every backend.
@@ -117,25 +43,25 @@ fn check_description(description: Option<&str>) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn check_error_handling(v: Option<&str>) -> Result<(), ApiError> {
-    match v {
-        None | Some("disconnect") | Some("continue") => Ok(()),
-        Some(other) => Err(ApiError::bad_request(format!(
-            "errorHandling must be 'disconnect' or 'continue', not '{other}'"
-        ))),
-    }
+/// `errorHandling` of a write body, parsed here, at the API edge, into the engine's enum; the
+/// store keeps its spelling ([`ErrorHandling::as_str`]).
+fn error_handling(v: Option<&str>) -> Result<Option<ErrorHandling>, ApiError> {
+    v.map(|s| {
+        ErrorHandling::parse(s).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "errorHandling must be 'disconnect' or 'continue', not '{s}'"
+            ))
+        })
+    })
+    .transpose()
 }
 
 async fn list(
     state: AppState,
     who: Principal,
-    q: QueryParams,
+    query: FlowQuery,
     family: Family,
 ) -> Result<Json<EntityListing<Flow>>, ApiError> {
-    let mut query = flow_query(&q)?;
-    if family == Family::Modules {
-        query.types = vec![FlowType::CommonModule];
-    }
     let modules_only = !query.types.is_empty() && query.types.iter().all(|t| t.is_module());
     who.require_any(if modules_only {
         read_scopes(FlowType::CommonModule)
@@ -176,7 +102,7 @@ async fn create(
         .to_string();
     check_name(&name)?;
     check_description(body.description.as_deref())?;
-    check_error_handling(body.error_handling.as_deref())?;
+    let error_handling = error_handling(body.error_handling.as_deref())?;
     let logic = plan_create(&body)?;
     let guard = CycleGuard::for_write(&logic);
     let rec = state
@@ -187,7 +113,7 @@ async fn create(
                 flow_type,
                 name,
                 description: body.description.clone(),
-                error_handling: body.error_handling.clone(),
+                error_handling: error_handling.map(|e| e.as_str().to_string()),
                 logic,
                 client_id: Some(who.client_id),
             },
@@ -201,10 +127,10 @@ async fn get_one(
     state: AppState,
     who: Principal,
     id: String,
-    q: QueryParams,
+    q: GetFlowParams,
     family: Family,
 ) -> Result<Json<Flow>, ApiError> {
-    let allow_deleted = q.bool("deleted")?.unwrap_or(false);
+    let allow_deleted = q.deleted.unwrap_or(false);
     let rec = load_flow(&state, &who, &id, family, allow_deleted).await?;
     who.require_any(read_scopes(rec.flow_type))?;
     Ok(Json(with_logic(&state, &rec).await?))
@@ -233,7 +159,7 @@ async fn update(
         check_name(name)?;
     }
     check_description(body.description.as_deref())?;
-    check_error_handling(body.error_handling.as_deref())?;
+    let error_handling = error_handling(body.error_handling.as_deref())?;
     let current = state
         .store
         .get_version(who.org_id, rec.id, rec.current_version())
@@ -250,7 +176,7 @@ async fn update(
         expected_version: body.version,
         name,
         description: body.description.clone(),
-        error_handling: body.error_handling.clone(),
+        error_handling: error_handling.map(|e| e.as_str().to_string()),
         logic,
         client_id: Some(who.client_id),
     };
@@ -270,11 +196,7 @@ async fn update(
         None => (updated.current_version() == current.number).then_some(current.document),
     };
     match document {
-        Some(doc) => {
-            let mut flow = render_flow(&updated, Some(&doc));
-            fill_locked_client(&state, &mut flow).await;
-            Ok(Json(flow))
-        }
+        Some(doc) => Ok(Json(with_document(&state, &updated, &doc).await)),
         None => Ok(Json(with_logic(&state, &updated).await?)),
     }
 }
@@ -306,31 +228,19 @@ async fn delete(
     operation_id = "getFlows",
     tag = "Architect",
     summary = "Page through flows",
-    params(
-        ("type" = Option<Vec<flowlink_api::FlowType>>, Query, style = Form, explode, description = "Only these flow types (any case, repeated or comma-separated)"),
-        ("id" = Option<Vec<String>>, Query, style = Form, explode, description = "Only these flow IDs (repeated or comma-separated)"),
-        ("name" = Option<String>, Query, max_length = 1000, description = "Name contains (case-insensitive; `*` matches anything)"),
-        ("description" = Option<String>, Query, max_length = 1000, description = "Description contains"),
-        ("nameOrDescription" = Option<String>, Query, max_length = 1000, description = "Name or description contains"),
-        ("deleted" = Option<bool>, Query, description = "Include deleted flows (default false)"),
-        ("active" = Option<bool>, Query, description = "Only active (published, not deactivated) or only inactive flows"),
-        ("sortBy" = Option<crate::openapi::SortBy>, Query, description = "Sort key (default id)"),
-        ("sortOrder" = Option<crate::openapi::SortOrder>, Query, description = "Sort order (default asc)"),
-        ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
-        ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
-    ),
+    params(FlowListParams),
     responses(
         (status = 200, description = "A page of flows (without their logic)", body = flowlink_api::FlowEntityListing),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]), ("PureCloud OAuth" = ["flow:flowmodule:read"]))
 )]
 pub async fn list_flows(
     State(s): State<AppState>,
     who: Principal,
-    q: QueryParams,
+    Query(q): Query<FlowListParams>,
 ) -> Result<Json<EntityListing<Flow>>, ApiError> {
-    list(s, who, q, Family::Flows).await
+    list(s, who, q.store_query(), Family::Flows).await
 }
 
 /// `GET /api/v2/flows/flowmodules`.
@@ -340,30 +250,25 @@ pub async fn list_flows(
     operation_id = "getFlowsFlowmodules",
     tag = "Architect",
     summary = "Page through common modules",
-    params(
-        ("id" = Option<Vec<String>>, Query, style = Form, explode, description = "Only these flow IDs (repeated or comma-separated)"),
-        ("name" = Option<String>, Query, max_length = 1000, description = "Name contains (case-insensitive; `*` matches anything)"),
-        ("description" = Option<String>, Query, max_length = 1000, description = "Description contains"),
-        ("nameOrDescription" = Option<String>, Query, max_length = 1000, description = "Name or description contains"),
-        ("deleted" = Option<bool>, Query, description = "Include deleted flows (default false)"),
-        ("active" = Option<bool>, Query, description = "Only active (published, not deactivated) or only inactive flows"),
-        ("sortBy" = Option<crate::openapi::SortBy>, Query, description = "Sort key (default id)"),
-        ("sortOrder" = Option<crate::openapi::SortOrder>, Query, description = "Sort order (default asc)"),
-        ("pageSize" = Option<u32>, Query, minimum = 1, maximum = 500, description = "Page size, 1 to 500 (default 25)"),
-        ("pageNumber" = Option<u32>, Query, minimum = 1, maximum = 8589934, description = "Page number, from 1 (default 1)")
-    ),
+    params(ModuleListParams),
     responses(
         (status = 200, description = "A page of modules", body = flowlink_api::FlowEntityListing),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flowmodule:read"]), ("PureCloud OAuth" = ["flow:flow:read"]))
 )]
 pub async fn list_modules(
     State(s): State<AppState>,
     who: Principal,
-    q: QueryParams,
+    Query(q): Query<ModuleListParams>,
 ) -> Result<Json<EntityListing<Flow>>, ApiError> {
-    list(s, who, q, Family::Modules).await
+    list(
+        s,
+        who,
+        q.store_query(vec![FlowType::CommonModule]),
+        Family::Modules,
+    )
+    .await
 }
 
 /// `POST /api/v2/flows` (200, not 201, like Genesys).
@@ -373,10 +278,10 @@ pub async fn list_modules(
     operation_id = "postFlows",
     tag = "Architect",
     summary = "Create a flow (200, like Genesys)",
-    request_body(content = crate::openapi::NewFlow, description = "The flow: `name` and `type` (the module path forces COMMONMODULE), optionally `description`, `errorHandling` and logic (`definition`, or `actions` + `variables`). Read-only fields are ignored.", content_type = "application/json"),
+    request_body(content = crate::vocabulary::NewFlow, description = "The flow: `name` and `type` (the module path forces COMMONMODULE), optionally `description`, `errorHandling` and logic (`definition`, or `actions` + `variables`). Read-only fields are ignored.", content_type = "application/json"),
     responses(
         (status = 200, description = "The created flow with its logic", body = flowlink_api::Flow),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
 )]
@@ -395,10 +300,10 @@ pub async fn create_flow(
     operation_id = "postFlowsFlowmodules",
     tag = "Architect",
     summary = "Create a common module",
-    request_body(content = crate::openapi::NewFlowModule, description = "The flow: `name` and `type` (the module path forces COMMONMODULE), optionally `description`, `errorHandling` and logic (`definition`, or `actions` + `variables`). Read-only fields are ignored.", content_type = "application/json"),
+    request_body(content = crate::vocabulary::NewFlowModule, description = "The flow: `name` and `type` (the module path forces COMMONMODULE), optionally `description`, `errorHandling` and logic (`definition`, or `actions` + `variables`). Read-only fields are ignored.", content_type = "application/json"),
     responses(
         (status = 200, description = "The created module", body = flowlink_api::Flow),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flowmodule:write"]), ("PureCloud OAuth" = ["flow:flow:write"]))
 )]
@@ -417,21 +322,18 @@ pub async fn create_module(
     operation_id = "getFlow",
     tag = "Architect",
     summary = "Get a flow with its current logic",
-    params(
-        ("id" = String, Path, description = "Flow ID"),
-        ("deleted" = Option<bool>, Query, description = "Also find a deleted flow (default false)")
-    ),
+    params(FlowPath, GetFlowParams),
     responses(
         (status = 200, description = "The flow", body = flowlink_api::Flow),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Gone, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]), ("PureCloud OAuth" = ["flow:flowmodule:read"]))
 )]
 pub async fn get_flow(
     State(s): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
-    q: QueryParams,
+    Path(FlowPath { id }): Path<FlowPath>,
+    Query(q): Query<GetFlowParams>,
 ) -> Result<Json<Flow>, ApiError> {
     get_one(s, who, id, q, Family::Flows).await
 }
@@ -443,21 +345,18 @@ pub async fn get_flow(
     operation_id = "getFlowsFlowmodule",
     tag = "Architect",
     summary = "Get a common module",
-    params(
-        ("id" = String, Path, description = "Module (COMMONMODULE flow) ID"),
-        ("deleted" = Option<bool>, Query, description = "Also find a deleted flow (default false)")
-    ),
+    params(ModulePath, GetFlowParams),
     responses(
         (status = 200, description = "The module", body = flowlink_api::Flow),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Gone, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flowmodule:read"]), ("PureCloud OAuth" = ["flow:flow:read"]))
 )]
 pub async fn get_module(
     State(s): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
-    q: QueryParams,
+    Path(ModulePath { id }): Path<ModulePath>,
+    Query(q): Query<GetFlowParams>,
 ) -> Result<Json<Flow>, ApiError> {
     get_one(s, who, id, q, Family::Modules).await
 }
@@ -469,20 +368,18 @@ pub async fn get_module(
     operation_id = "putFlow",
     tag = "Architect",
     summary = "Update a flow (a logic change is a new version)",
-    params(
-        ("id" = String, Path, description = "Flow ID")
-    ),
+    params(FlowPath),
     request_body(content = flowlink_api::FlowWrite, description = "The changes: `name`, `description`, `errorHandling`, new logic; `version` (optional) must be the current one. Absent or null fields are kept.", content_type = "application/json"),
     responses(
         (status = 200, description = "The updated flow", body = flowlink_api::Flow),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
 )]
 pub async fn put_flow(
     State(s): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    Path(FlowPath { id }): Path<FlowPath>,
     JsonBody(body): JsonBody<FlowWrite>,
 ) -> Result<Json<Flow>, ApiError> {
     update(s, who, id, body, Family::Flows).await
@@ -495,20 +392,18 @@ pub async fn put_flow(
     operation_id = "putFlowsFlowmodule",
     tag = "Architect",
     summary = "Update a common module",
-    params(
-        ("id" = String, Path, description = "Module (COMMONMODULE flow) ID")
-    ),
+    params(ModulePath),
     request_body(content = flowlink_api::FlowWrite, description = "The changes: `name`, `description`, `errorHandling`, new logic; `version` (optional) must be the current one. Absent or null fields are kept.", content_type = "application/json"),
     responses(
         (status = 200, description = "The updated module", body = flowlink_api::Flow),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flowmodule:write"]), ("PureCloud OAuth" = ["flow:flow:write"]))
 )]
 pub async fn put_module(
     State(s): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    Path(ModulePath { id }): Path<ModulePath>,
     JsonBody(body): JsonBody<FlowWrite>,
 ) -> Result<Json<Flow>, ApiError> {
     update(s, who, id, body, Family::Modules).await
@@ -521,19 +416,17 @@ pub async fn put_module(
     operation_id = "deleteFlow",
     tag = "Architect",
     summary = "Delete a flow",
-    params(
-        ("id" = String, Path, description = "Flow ID")
-    ),
+    params(FlowPath),
     responses(
         (status = 204, description = "Deleted"),
-        crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::Authenticated
+        crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:delete"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
 )]
 pub async fn delete_flow(
     State(s): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    Path(FlowPath { id }): Path<FlowPath>,
 ) -> Result<StatusCode, ApiError> {
     delete(s, who, id, Family::Flows).await
 }
@@ -545,19 +438,17 @@ pub async fn delete_flow(
     operation_id = "deleteFlowsFlowmodule",
     tag = "Architect",
     summary = "Delete a common module (409 while called)",
-    params(
-        ("id" = String, Path, description = "Module (COMMONMODULE flow) ID")
-    ),
+    params(ModulePath),
     responses(
         (status = 204, description = "Deleted"),
-        crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::Authenticated
+        crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flowmodule:write"]), ("PureCloud OAuth" = ["flow:flow:delete"]))
 )]
 pub async fn delete_module(
     State(s): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
+    Path(ModulePath { id }): Path<ModulePath>,
 ) -> Result<StatusCode, ApiError> {
     delete(s, who, id, Family::Modules).await
 }

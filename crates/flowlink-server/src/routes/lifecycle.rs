@@ -17,14 +17,15 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::flows::{load_flow, with_logic, write_scopes, Family};
-use super::logic::CycleGuard;
-use super::render::parse_version_id;
+use crate::access::{load_flow, name_holder, with_logic, write_scopes, Family};
 use crate::auth::scopes::ADMIN;
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::extract::{OptionalJsonBody, QueryParams};
+use crate::extract::{OptionalJsonBody, Query};
+use crate::logic::CycleGuard;
+use crate::render::parse_version_id;
 use crate::state::AppState;
+use crate::vocabulary::params::{FlowActionParams, PublishParams};
 
 /// The six action routes.
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -37,51 +38,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(deactivate))
 }
 
-/// Adds the holder's name to a lock conflict (the store only knows the client id).
-pub async fn name_holder(state: &AppState, e: ApiError) -> ApiError {
-    match e {
-        ApiError::Locked {
-            client_id,
-            client_name: None,
-        } => {
-            let client_name = match Uuid::parse_str(&client_id) {
-                Ok(id) => state.store.get_client(id).await.ok().map(|c| c.name),
-                Err(_) => None,
-            };
-            ApiError::Locked {
-                client_id,
-                client_name,
-            }
-        }
-        other => other,
-    }
-}
-
-/// Fills `lockedClient.name` (the record carries only the id).
-pub async fn fill_locked_client(state: &AppState, flow: &mut Flow) {
-    let Some(holder) = flow.locked_client.as_mut() else {
-        return;
-    };
-    let id = holder.id.as_deref().and_then(|i| Uuid::parse_str(i).ok());
-    if let Some(id) = id {
-        // A client deleted since it took the lock keeps showing by id only.
-        if let Ok(c) = state.store.get_client(id).await {
-            holder.name = Some(c.name);
-        }
-    }
-}
-
 /// The flow named by the required `flow` query parameter, with the write scope its type needs.
 async fn target(
     state: &AppState,
     who: &Principal,
-    q: &QueryParams,
+    flow: &str,
     scopes: &[&str],
 ) -> Result<FlowRecord, ApiError> {
-    let id = q
-        .get("flow")
-        .ok_or_else(|| ApiError::bad_request("query parameter flow (the flow id) is required"))?;
-    let rec = load_flow(state, who, id.trim(), Family::Flows, false).await?;
+    let rec = load_flow(state, who, flow, Family::Flows, false).await?;
     if scopes.is_empty() {
         who.require_any(write_scopes(rec.flow_type))?;
     } else {
@@ -112,11 +76,8 @@ async fn answer_flow(
     done: Result<FlowRecord, flowlink_store::StoreError>,
 ) -> Result<Json<Flow>, ApiError> {
     match done {
-        Ok(rec) => {
-            let mut flow = with_logic(state, &rec).await?;
-            fill_locked_client(state, &mut flow).await;
-            Ok(Json(flow))
-        }
+        // with_logic names the lock holder: one read of it, not two.
+        Ok(rec) => Ok(Json(with_logic(state, &rec).await?)),
         Err(e) => Err(name_holder(state, e.into()).await),
     }
 }
@@ -141,23 +102,21 @@ async fn answer_operation(
     operation_id = "postFlowsActionsCheckout",
     tag = "Architect",
     summary = "Check a flow out (lock it to the calling client)",
-    params(
-        ("flow" = String, Query, description = "Flow ID")
-    ),
+    params(FlowActionParams),
     request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
     responses(
         (status = 200, description = "The flow", body = flowlink_api::Flow),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
 )]
 pub async fn checkout(
     State(state): State<AppState>,
     who: Principal,
-    q: QueryParams,
+    Query(q): Query<FlowActionParams>,
     OptionalJsonBody(_): OptionalJsonBody<Value>,
 ) -> Result<Json<Flow>, ApiError> {
-    let rec = target(&state, &who, &q, &[]).await?;
+    let rec = target(&state, &who, &q.flow, &[]).await?;
     let done = state
         .store
         .checkout_flow(who.org_id, rec.id, who.client_id)
@@ -173,23 +132,21 @@ pub async fn checkout(
     operation_id = "postFlowsActionsCheckin",
     tag = "Architect",
     summary = "Check the draft in and release the lock",
-    params(
-        ("flow" = String, Query, description = "Flow ID")
-    ),
+    params(FlowActionParams),
     request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
     responses(
         (status = 200, description = "The completed operation", body = flowlink_api::Operation),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
 )]
 pub async fn checkin(
     State(state): State<AppState>,
     who: Principal,
-    q: QueryParams,
+    Query(q): Query<FlowActionParams>,
     OptionalJsonBody(_): OptionalJsonBody<Value>,
 ) -> Result<Json<Operation>, ApiError> {
-    let rec = target(&state, &who, &q, &[]).await?;
+    let rec = target(&state, &who, &q.flow, &[]).await?;
     let done = state
         .store
         .checkin_flow(who.org_id, rec.id, who.client_id)
@@ -205,25 +162,22 @@ pub async fn checkin(
     operation_id = "postFlowsActionsPublish",
     tag = "Architect",
     summary = "Publish the draft (or the version named)",
-    params(
-        ("flow" = String, Query, description = "Flow ID"),
-        ("version" = Option<String>, Query, description = "Version to publish (`2.0` or `2`; default: the current one)")
-    ),
+    params(PublishParams),
     request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
     responses(
         (status = 200, description = "The completed operation", body = flowlink_api::Operation),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
 )]
 pub async fn publish(
     State(state): State<AppState>,
     who: Principal,
-    q: QueryParams,
+    Query(q): Query<PublishParams>,
     OptionalJsonBody(_): OptionalJsonBody<Value>,
 ) -> Result<Json<Operation>, ApiError> {
-    let rec = target(&state, &who, &q, &[]).await?;
-    let version = match q.get("version") {
+    let rec = target(&state, &who, &q.flow, &[]).await?;
+    let version = match q.version.as_deref() {
         Some(v) => parse_version_id(v).ok_or_else(|| {
             ApiError::bad_request(format!(
                 "query parameter version must be a version id like \"2.0\" or \"2\", not \"{v}\""
@@ -261,23 +215,21 @@ pub async fn publish(
     operation_id = "postFlowsActionsRevert",
     tag = "Architect",
     summary = "Discard the draft and release the lock",
-    params(
-        ("flow" = String, Query, description = "Flow ID")
-    ),
+    params(FlowActionParams),
     request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
     responses(
         (status = 200, description = "The flow", body = flowlink_api::Flow),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
 )]
 pub async fn revert(
     State(state): State<AppState>,
     who: Principal,
-    q: QueryParams,
+    Query(q): Query<FlowActionParams>,
     OptionalJsonBody(_): OptionalJsonBody<Value>,
 ) -> Result<Json<Flow>, ApiError> {
-    let rec = target(&state, &who, &q, &[]).await?;
+    let rec = target(&state, &who, &q.flow, &[]).await?;
     let done = state
         .store
         .revert_flow(who.org_id, rec.id, who.client_id)
@@ -293,23 +245,21 @@ pub async fn revert(
     operation_id = "postFlowsActionsUnlock",
     tag = "Architect",
     summary = "Force-release a lock (admin)",
-    params(
-        ("flow" = String, Query, description = "Flow ID")
-    ),
+    params(FlowActionParams),
     request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
     responses(
         (status = 200, description = "The flow", body = flowlink_api::Flow),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["admin"]))
 )]
 pub async fn unlock(
     State(state): State<AppState>,
     who: Principal,
-    q: QueryParams,
+    Query(q): Query<FlowActionParams>,
     OptionalJsonBody(_): OptionalJsonBody<Value>,
 ) -> Result<Json<Flow>, ApiError> {
-    let rec = target(&state, &who, &q, &[ADMIN]).await?;
+    let rec = target(&state, &who, &q.flow, &[ADMIN]).await?;
     let done = state.store.unlock_flow(who.org_id, rec.id).await;
     answer_flow(&state, done).await
 }
@@ -322,23 +272,21 @@ pub async fn unlock(
     operation_id = "postFlowsActionsDeactivate",
     tag = "Architect",
     summary = "Deactivate a flow",
-    params(
-        ("flow" = String, Query, description = "Flow ID")
-    ),
+    params(FlowActionParams),
     request_body(content = Option<serde_json::Value>, description = "Ignored; the SDKs send `null` or nothing", content_type = "application/json"),
     responses(
         (status = 200, description = "The flow", body = flowlink_api::Flow),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Conflict, crate::openapi::Gone, crate::openapi::TooLarge, crate::openapi::NotJson, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Conflict, crate::vocabulary::Gone, crate::vocabulary::TooLarge, crate::vocabulary::NotJson, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:write"]), ("PureCloud OAuth" = ["flow:flowmodule:write"]))
 )]
 pub async fn deactivate(
     State(state): State<AppState>,
     who: Principal,
-    q: QueryParams,
+    Query(q): Query<FlowActionParams>,
     OptionalJsonBody(_): OptionalJsonBody<Value>,
 ) -> Result<Json<Flow>, ApiError> {
-    let rec = target(&state, &who, &q, &[]).await?;
+    let rec = target(&state, &who, &q.flow, &[]).await?;
     let done = state
         .store
         .deactivate_flow(who.org_id, rec.id, who.client_id)

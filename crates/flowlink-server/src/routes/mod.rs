@@ -1,17 +1,21 @@
-//! The `/api/v2` route table. Every route here sits behind bearer authentication and the
-//! per-token rate limit; handlers check scopes themselves (they depend on the flow's type).
-//! Each handler's `#[utoipa::path]` annotation is its entry in the OpenAPI document.
+//! The handlers and their route tables: [`public_routes`] (no bearer) and [`api_routes`]
+//! (`/api/v2`, behind bearer authentication and the per-token rate limit; handlers check
+//! scopes themselves, as they depend on the flow's type). Each handler's `#[utoipa::path]`
+//! annotation is its entry in the OpenAPI document.
+//!
+//! Only handlers live here, and no handler file imports another: what several share sits
+//! below them ([`crate::access`], [`crate::logic`], [`crate::render`], [`crate::query`],
+//! [`crate::vocabulary`]); the document built from these tables sits above
+//! ([`crate::openapi`]).
 
 pub mod bulk_link;
 pub mod dependencies;
-pub mod dependency_types;
+pub mod docs;
 pub mod executions;
-pub mod flow_query;
 pub mod flows;
 pub mod lifecycle;
-pub mod logic;
+pub mod oauth;
 pub mod orgs;
-pub mod render;
 pub mod versions;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -19,10 +23,17 @@ use utoipa_axum::routes;
 
 use crate::state::AppState;
 
+/// The routes outside `/api/v2` authentication: the token endpoint and the OpenAPI document.
+pub fn public_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(oauth::token))
+        .routes(routes!(docs::openapi_json))
+}
+
 /// All authenticated API routes, each registered with its `#[utoipa::path]` documentation
 /// (the path comes from the annotation, so serving and documenting are one step). The router
 /// puts the bearer-auth middleware on them ([`crate::router`]); the OpenAPI document is
-/// assembled from the same table ([`crate::openapi::document`]).
+/// assembled from the same table ([`crate::vocabulary::document`]).
 ///
 /// A route added with a bare `.route(...)` would be served but not documented; the `openapi`
 /// test compares the built router's route list with the document and fails on it.

@@ -18,7 +18,7 @@ use crate::state::AppState;
     summary = "The caller's organization",
     responses(
         (status = 200, description = "The organization", body = flowlink_api::Organization),
-        crate::openapi::Forbidden, crate::openapi::Authenticated
+        crate::vocabulary::Forbidden, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["organization:read"]))
 )]

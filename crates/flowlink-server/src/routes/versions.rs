@@ -7,21 +7,22 @@ use flowlink_api::{EntityListing, FlowVersion};
 use flowlink_store::FlowRecord;
 use serde_json::Value;
 
-use super::flow_query::page;
-use super::flows::{load_flow, read_scopes, Family};
-use super::render::{parse_version_id, render_version};
+use crate::access::{load_flow, read_scopes, Family};
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::extract::QueryParams;
+use crate::extract::{Query, QueryParams};
+use crate::query::page;
+use crate::render::{parse_version_id, render_version};
 use crate::state::AppState;
+use crate::vocabulary::params::{FlowPath, FlowVersionPath, GetFlowParams};
 
 async fn readable(
     state: &AppState,
     who: &Principal,
     id: &str,
-    q: &QueryParams,
+    deleted: Option<bool>,
 ) -> Result<FlowRecord, ApiError> {
-    let allow_deleted = q.bool("deleted")?.unwrap_or(false);
+    let allow_deleted = deleted.unwrap_or(false);
     let rec = load_flow(state, who, id, Family::Flows, allow_deleted).await?;
     who.require_any(read_scopes(rec.flow_type))?;
     Ok(rec)
@@ -42,7 +43,7 @@ async fn readable(
     ),
     responses(
         (status = 200, description = "A page of versions", body = flowlink_api::FlowVersionEntityListing),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Gone, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]), ("PureCloud OAuth" = ["flow:flowmodule:read"]))
 )]
@@ -52,7 +53,8 @@ pub async fn list_versions(
     Path(id): Path<String>,
     q: QueryParams,
 ) -> Result<Json<EntityListing<FlowVersion>>, ApiError> {
-    let rec = readable(&state, &who, &id, &q).await?;
+    // `deleted` before the flow, the page after it (a bad page of a missing flow is a 404).
+    let rec = readable(&state, &who, &id, q.bool("deleted")?).await?;
     let page = page(&q)?;
     let found = state.store.list_versions(who.org_id, rec.id, page).await?;
     Ok(Json(EntityListing::new(
@@ -69,9 +71,9 @@ async fn version_record(
     who: &Principal,
     id: &str,
     v: &str,
-    q: &QueryParams,
+    q: &GetFlowParams,
 ) -> Result<flowlink_store::FlowVersionRecord, ApiError> {
-    let rec = readable(state, who, id, q).await?;
+    let rec = readable(state, who, id, q.deleted).await?;
     let n = parse_version_id(v).ok_or(ApiError::NotFound)?;
     Ok(state.store.get_version(who.org_id, rec.id, n).await?)
 }
@@ -83,22 +85,18 @@ async fn version_record(
     operation_id = "getFlowVersion",
     tag = "Architect",
     summary = "Get one version of a flow",
-    params(
-        ("id" = String, Path, description = "Flow ID"),
-        ("v" = String, Path, description = "Version ID (`2.0` or `2`)"),
-        ("deleted" = Option<bool>, Query, description = "Also find a deleted flow (default false)")
-    ),
+    params(FlowVersionPath, GetFlowParams),
     responses(
         (status = 200, description = "The version", body = flowlink_api::FlowVersion),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Gone, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]), ("PureCloud OAuth" = ["flow:flowmodule:read"]))
 )]
 pub async fn get_version(
     State(state): State<AppState>,
     who: Principal,
-    Path((id, v)): Path<(String, String)>,
-    q: QueryParams,
+    Path(FlowVersionPath { id, v }): Path<FlowVersionPath>,
+    Query(q): Query<GetFlowParams>,
 ) -> Result<Json<FlowVersion>, ApiError> {
     let rec = version_record(&state, &who, &id, &v, &q).await?;
     Ok(Json(render_version(&rec)))
@@ -111,22 +109,18 @@ pub async fn get_version(
     operation_id = "getFlowVersionConfiguration",
     tag = "Architect",
     summary = "The logic document of one version, as written",
-    params(
-        ("id" = String, Path, description = "Flow ID"),
-        ("v" = String, Path, description = "Version ID (`2.0` or `2`)"),
-        ("deleted" = Option<bool>, Query, description = "Also find a deleted flow (default false)")
-    ),
+    params(FlowVersionPath, GetFlowParams),
     responses(
         (status = 200, description = "The logic document (graph or action-list dialect)", body = Object),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Gone, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]), ("PureCloud OAuth" = ["flow:flowmodule:read"]))
 )]
 pub async fn get_configuration(
     State(state): State<AppState>,
     who: Principal,
-    Path((id, v)): Path<(String, String)>,
-    q: QueryParams,
+    Path(FlowVersionPath { id, v }): Path<FlowVersionPath>,
+    Query(q): Query<GetFlowParams>,
 ) -> Result<Json<Value>, ApiError> {
     let rec = version_record(&state, &who, &id, &v, &q).await?;
     Ok(Json(rec.document))
@@ -140,23 +134,20 @@ pub async fn get_configuration(
     operation_id = "getFlowLatestconfiguration",
     tag = "Architect",
     summary = "The logic document of the current version (the draft while checked out)",
-    params(
-        ("id" = String, Path, description = "Flow ID"),
-        ("deleted" = Option<bool>, Query, description = "Also find a deleted flow (default false)")
-    ),
+    params(FlowPath, GetFlowParams),
     responses(
         (status = 200, description = "The logic document", body = Object),
-        crate::openapi::BadRequest, crate::openapi::Forbidden, crate::openapi::NotFound, crate::openapi::Gone, crate::openapi::Authenticated
+        crate::vocabulary::BadRequest, crate::vocabulary::Forbidden, crate::vocabulary::NotFound, crate::vocabulary::Gone, crate::vocabulary::Authenticated
     ),
     security(("PureCloud OAuth" = ["flow:flow:read"]), ("PureCloud OAuth" = ["flow:flowmodule:read"]))
 )]
 pub async fn latest_configuration(
     State(state): State<AppState>,
     who: Principal,
-    Path(id): Path<String>,
-    q: QueryParams,
+    Path(FlowPath { id }): Path<FlowPath>,
+    Query(q): Query<GetFlowParams>,
 ) -> Result<Json<Value>, ApiError> {
-    let rec = readable(&state, &who, &id, &q).await?;
+    let rec = readable(&state, &who, &id, q.deleted).await?;
     let v = state
         .store
         .get_version(who.org_id, rec.id, rec.current_version())

@@ -28,8 +28,7 @@ async fn link(s: &TestServer, token: &str, flow: &str, module: &str, version: Op
         _ => WireLogic::Graph(current["definition"].clone()),
     };
     let body = match link_module(&logic, module, version, "Call shared module").expect("links") {
-        LinkOutcome::Changed(WireLogic::Graph(definition)) => json!({"definition": definition}),
-        LinkOutcome::Changed(WireLogic::Actions(actions)) => json!({"actions": actions}),
+        LinkOutcome::Changed(logic) => serde_json::to_value(logic.into_write()).expect("a body"),
         LinkOutcome::Unchanged => panic!("flow {flow} already called {module}"),
     };
     support::put_flow(s, token, flow, body).await;

@@ -1,9 +1,11 @@
 //! Store records → wire objects: `Flow`, `FlowVersion`, version ids and dates.
 
 use chrono::{DateTime, SecondsFormat};
-use flowlink_api::{DomainEntityRef, Flow, FlowVersion, FlowVersionType, WritableDivision};
+use flowlink_api::{DomainEntityRef, Flow, FlowVersion, WritableDivision};
 use flowlink_store::{Dialect, FlowRecord, FlowVersionRecord, VersionKind};
 use serde_json::{json, Value};
+
+use crate::logic::stored_error_handling;
 use uuid::Uuid;
 
 /// `"N.0"`, the id Genesys shows for flow version N.
@@ -34,20 +36,12 @@ fn version_uri(flow: Uuid, n: u32) -> String {
     format!("/api/v2/flows/{flow}/versions/{}", version_id(n))
 }
 
-fn kind_type(kind: VersionKind) -> FlowVersionType {
-    match kind {
-        VersionKind::Publish => FlowVersionType::Publish,
-        VersionKind::Checkin => FlowVersionType::Checkin,
-        VersionKind::Save => FlowVersionType::Save,
-    }
-}
-
 /// The short version reference a `Flow` carries in `publishedVersion` & co.
 fn version_ref(flow: Uuid, n: u32, kind: VersionKind, published_ms: Option<i64>) -> FlowVersion {
     FlowVersion {
         id: Some(version_id(n)),
         name: Some(version_id(n)),
-        version_type: Some(kind_type(kind)),
+        version_type: Some(kind),
         secure: Some(false),
         debug: Some(false),
         configuration_uri: Some(format!("{}/configuration", version_uri(flow, n))),
@@ -65,7 +59,7 @@ pub fn render_version(v: &FlowVersionRecord) -> FlowVersion {
         name: Some(version_id(n)),
         commit_version: Some(version_id(n)),
         configuration_version: Some(version_id(n)),
-        version_type: Some(kind_type(v.kind)),
+        version_type: Some(v.kind),
         secure: Some(false),
         debug: Some(false),
         created_by_client: v.created_by_client.map(|c| DomainEntityRef {
@@ -120,11 +114,7 @@ pub fn render_flow(rec: &FlowRecord, logic: Option<&Value>) -> Flow {
             .map(|n| version_ref(rec.id, n, VersionKind::Checkin, None)),
         self_uri: Some(flow_uri(rec.id)),
         version: Some(rec.version),
-        error_handling: Some(
-            rec.error_handling
-                .clone()
-                .unwrap_or_else(|| "disconnect".into()),
-        ),
+        error_handling: Some(stored_error_handling(rec).as_str().to_string()),
         ..Default::default()
     };
     if let Some(doc) = logic {

@@ -6,14 +6,25 @@
 use std::collections::HashMap;
 
 use flowlink_api::FlowWrite;
+use flowlink_engine::ErrorHandling;
 use flowlink_model::{find_module_cycle, parse_actions, parse_definition, FlowLogic};
 use flowlink_store::{
-    Dialect, InvalidDetail, LinkGuard, LogicWrite, ModuleEdge, ModuleRef, StoreError, VersionKind,
+    Dialect, FlowRecord, InvalidDetail, LinkGuard, LogicWrite, ModuleEdge, ModuleRef, StoreError,
+    VersionKind,
 };
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use crate::error::ApiError;
+
+/// A flow's error handling as stored: the spelling the API edge wrote
+/// ([`ErrorHandling::as_str`]); none → the default, `disconnect`.
+pub fn stored_error_handling(rec: &FlowRecord) -> ErrorHandling {
+    rec.error_handling
+        .as_deref()
+        .and_then(ErrorHandling::parse)
+        .unwrap_or_default()
+}
 
 fn is_empty_definition(v: &Value) -> bool {
     let empty = |k: &str| match v.get(k) {
