@@ -44,6 +44,8 @@
 // Tests may unwrap: a panic there is a test failure with a message, which is the point.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod archy_names;
+pub mod archy_write;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;

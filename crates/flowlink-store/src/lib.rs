@@ -15,6 +15,7 @@
 
 pub mod bulk;
 pub mod error;
+pub mod jobs;
 pub mod lifecycle;
 pub mod like;
 pub mod open;
@@ -26,6 +27,7 @@ mod store;
 pub mod testing;
 
 pub use bulk::{EditOutcome, EditResult, EditedLogic, FlowEdit};
+pub use jobs::{JobKind, JobRecord, JobStatus, JobStore};
 pub use error::{Conflict, Consumer, InvalidDetail, StoreError};
 pub use lifecycle::{ConsumerQuery, StaleDependency, StaleKind};
 pub use open::{open_store, StoreLocation};

@@ -65,6 +65,8 @@ pub enum Dialect {
     Graph,
     /// `actions: [...]` (+ `variables`).
     Actions,
+    /// Archy YAML, stored as written: `{"archy": "<text>"}`.
+    Archy,
 }
 
 impl Dialect {
@@ -73,6 +75,7 @@ impl Dialect {
         match self {
             Dialect::Graph => "graph",
             Dialect::Actions => "actions",
+            Dialect::Archy => "archy",
         }
     }
 
@@ -81,6 +84,7 @@ impl Dialect {
         match s {
             "graph" => Some(Dialect::Graph),
             "actions" => Some(Dialect::Actions),
+            "archy" => Some(Dialect::Archy),
             _ => None,
         }
     }

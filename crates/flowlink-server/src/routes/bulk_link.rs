@@ -30,6 +30,8 @@ use uuid::Uuid;
 use super::flows::{load_flow, write_scopes, Family};
 use super::lifecycle::name_holder;
 use super::logic::{plan_update, CycleGuard};
+use crate::archy_names::ModuleNames;
+use crate::archy_write::relink;
 use crate::auth::{scopes, Principal};
 use crate::error::ApiError;
 use crate::extract::JsonBody;
@@ -49,6 +51,9 @@ struct LinkEdit<'a> {
     version: Option<u32>,
     call_name: String,
     unlink: bool,
+    /// The module's name and the organization's modules, for Archy flows (calls by name).
+    module_name: String,
+    names: ModuleNames,
     /// Flows refused for lack of a write scope, with their type (the store's error type has
     /// no 403, so the answer is looked up here).
     forbidden: Mutex<HashMap<Uuid, FlowType>>,
@@ -60,6 +65,9 @@ fn wire_logic(dialect: Option<Dialect>, document: &Value) -> Result<WireLogic, S
     match dialect {
         Some(Dialect::Graph) => Ok(WireLogic::Graph(
             document.get("definition").cloned().unwrap_or(Value::Null),
+        )),
+        Some(Dialect::Archy) => Err(StoreError::Backend(
+            "Archy logic takes the text edit, not the JSON transforms".into(),
         )),
         Some(Dialect::Actions) | None => Ok(WireLogic::Actions(
             document
@@ -119,6 +127,19 @@ impl FlowEdit for LinkEdit<'_> {
                 entity_id: Some(self.module_id.clone()),
                 message: "a module cannot call itself".into(),
                 ..Default::default()
+            }));
+        }
+        if flow.dialect == Some(Dialect::Archy) {
+            let write = relink(
+                document,
+                &self.module_name,
+                self.version,
+                self.unlink,
+                &self.names,
+            )?;
+            return Ok(write.map(|logic| EditedLogic {
+                guard: Box::new(CycleGuard::for_write(&logic)),
+                logic,
             }));
         }
         let logic = wire_logic(flow.dialect, document)?;
@@ -269,6 +290,8 @@ pub async fn link_flows(
         version: req.version,
         call_name,
         unlink,
+        module_name: module.name.clone(),
+        names: ModuleNames::load(state.store.as_ref(), who.org_id).await?,
         forbidden: Mutex::new(HashMap::new()),
     };
     let ids: Vec<Uuid> = targets

@@ -29,7 +29,11 @@ use crate::auth::Principal;
 use crate::context::context_id;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, QueryParams};
-use crate::simulate::{completion_reason, error_handling, prefetch, trace_document};
+use crate::simulate::{
+    bind_at_launch, completion_reason, error_handling, prefetch, simulated_archy_type,
+    trace_document,
+};
+use flowlink_model::Dialect;
 use crate::state::AppState;
 
 /// Scopes that allow launching and reading executions.
@@ -136,6 +140,10 @@ pub async fn launch(
     let logic = simulator
         .flow_logic(state.store.as_ref(), &rec, number)
         .await?;
+    if logic.dialect == Dialect::Archy && !simulated_archy_type(rec.flow_type) {
+        return Err(ApiError::FlowTypeNotSimulated(rec.flow_type));
+    }
+    let logic = bind_at_launch(state.store.as_ref(), who.org_id, logic).await?;
     let modules = prefetch(simulator, state.store.as_ref(), who.org_id, &logic).await?;
     let flow = FlowToRun {
         id: rec.id.to_string(),

@@ -8,6 +8,7 @@ pub mod dependency_types;
 pub mod executions;
 pub mod flow_query;
 pub mod flows;
+pub mod flows_archy;
 pub mod lifecycle;
 pub mod logic;
 pub mod orgs;

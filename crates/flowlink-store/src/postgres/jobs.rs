@@ -1,0 +1,129 @@
+//! Architect jobs and server secrets on PostgreSQL (see [`crate::jobs`]).
+
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::rows::{now_ms, store_error};
+use super::PostgresStore;
+use crate::error::StoreError;
+use crate::jobs::{decode_json, decode_kind_status, JobRecord, JobStatus, JobStore};
+
+const COLUMNS: &str = "id, org_id, kind, status, command, request, client_id, flow_id, \
+     messages, total_flows, result, result_name, created_ms, modified_ms";
+
+fn from_row(row: &PgRow) -> Result<JobRecord, StoreError> {
+    let kind: String = row.try_get("kind")?;
+    let status: String = row.try_get("status")?;
+    let (kind, status) = decode_kind_status(&kind, &status)?;
+    let request: String = row.try_get("request")?;
+    let messages: String = row.try_get("messages")?;
+    Ok(JobRecord {
+        id: row.try_get("id")?,
+        org_id: row.try_get("org_id")?,
+        kind,
+        status,
+        command: row.try_get("command")?,
+        request: decode_json("request", &request)?,
+        client_id: row.try_get("client_id")?,
+        flow_id: row.try_get("flow_id")?,
+        messages: decode_json("messages", &messages)?,
+        total_flows: row.try_get("total_flows")?,
+        result: row.try_get("result")?,
+        result_name: row.try_get("result_name")?,
+        created_ms: row.try_get("created_ms")?,
+        modified_ms: row.try_get("modified_ms")?,
+    })
+}
+
+#[async_trait]
+impl JobStore for PostgresStore {
+    async fn server_secret(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>, StoreError> {
+        // Replicas racing here all insert-or-keep, then read the one value that won.
+        sqlx::query(
+            "INSERT INTO server_secrets (name, value, created_ms) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(candidate)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let row = sqlx::query("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(row.try_get("value")?)
+    }
+
+    async fn insert_job(&self, j: &JobRecord) -> Result<(), StoreError> {
+        sqlx::query(&format!(
+            "INSERT INTO flow_jobs ({COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        ))
+        .bind(j.id)
+        .bind(j.org_id)
+        .bind(j.kind.as_str())
+        .bind(j.status.as_str())
+        .bind(&j.command)
+        .bind(j.request.to_string())
+        .bind(j.client_id)
+        .bind(j.flow_id)
+        .bind(j.messages.to_string())
+        .bind(j.total_flows)
+        .bind(&j.result)
+        .bind(&j.result_name)
+        .bind(j.created_ms)
+        .bind(j.modified_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn get_job(&self, org: Uuid, id: Uuid) -> Result<JobRecord, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM flow_jobs WHERE id = $1 AND org_id = $2"
+        ))
+        .bind(id)
+        .bind(org)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(store_error)?;
+        from_row(&row)
+    }
+
+    async fn get_job_by_id(&self, id: Uuid) -> Result<JobRecord, StoreError> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM flow_jobs WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(store_error)?;
+        from_row(&row)
+    }
+
+    async fn update_job(&self, j: &JobRecord, expected: JobStatus) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE flow_jobs SET status = $1, command = $2, flow_id = $3, messages = $4, \
+             total_flows = $5, result = $6, result_name = $7, modified_ms = $8 \
+             WHERE id = $9 AND status = $10",
+        )
+        .bind(j.status.as_str())
+        .bind(&j.command)
+        .bind(j.flow_id)
+        .bind(j.messages.to_string())
+        .bind(j.total_flows)
+        .bind(&j.result)
+        .bind(&j.result_name)
+        .bind(j.modified_ms)
+        .bind(j.id)
+        .bind(expected.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+}

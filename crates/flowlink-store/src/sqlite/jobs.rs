@@ -1,0 +1,121 @@
+//! Architect jobs and server secrets on SQLite (see [`crate::jobs`]).
+
+use async_trait::async_trait;
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::rows::{now_ms, opt_uuid, uuid};
+use super::SqliteStore;
+use crate::error::StoreError;
+use crate::jobs::{decode_json, decode_kind_status, JobRecord, JobStatus, JobStore};
+
+const COLUMNS: &str = "id, org_id, kind, status, command, request, client_id, flow_id, \
+     messages, total_flows, result, result_name, created_ms, modified_ms";
+
+fn from_row(row: &SqliteRow) -> Result<JobRecord, StoreError> {
+    let kind: String = row.try_get("kind")?;
+    let status: String = row.try_get("status")?;
+    let (kind, status) = decode_kind_status(&kind, &status)?;
+    let request: String = row.try_get("request")?;
+    let messages: String = row.try_get("messages")?;
+    Ok(JobRecord {
+        id: uuid(row, "id")?,
+        org_id: uuid(row, "org_id")?,
+        kind,
+        status,
+        command: row.try_get("command")?,
+        request: decode_json("request", &request)?,
+        client_id: opt_uuid(row, "client_id")?,
+        flow_id: opt_uuid(row, "flow_id")?,
+        messages: decode_json("messages", &messages)?,
+        total_flows: row.try_get("total_flows")?,
+        result: row.try_get("result")?,
+        result_name: row.try_get("result_name")?,
+        created_ms: row.try_get("created_ms")?,
+        modified_ms: row.try_get("modified_ms")?,
+    })
+}
+
+#[async_trait]
+impl JobStore for SqliteStore {
+    async fn server_secret(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>, StoreError> {
+        sqlx::query(
+            "INSERT INTO server_secrets (name, value, created_ms) VALUES (?, ?, ?) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(candidate)
+        .bind(now_ms())
+        .execute(&self.writer)
+        .await?;
+        let row = sqlx::query("SELECT value FROM server_secrets WHERE name = ?")
+            .bind(name)
+            .fetch_one(&self.writer)
+            .await?;
+        Ok(row.try_get("value")?)
+    }
+
+    async fn insert_job(&self, j: &JobRecord) -> Result<(), StoreError> {
+        sqlx::query(&format!(
+            "INSERT INTO flow_jobs ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(j.id.to_string())
+        .bind(j.org_id.to_string())
+        .bind(j.kind.as_str())
+        .bind(j.status.as_str())
+        .bind(&j.command)
+        .bind(j.request.to_string())
+        .bind(j.client_id.map(|c| c.to_string()))
+        .bind(j.flow_id.map(|c| c.to_string()))
+        .bind(j.messages.to_string())
+        .bind(j.total_flows)
+        .bind(&j.result)
+        .bind(&j.result_name)
+        .bind(j.created_ms)
+        .bind(j.modified_ms)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_job(&self, org: Uuid, id: Uuid) -> Result<JobRecord, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM flow_jobs WHERE id = ? AND org_id = ?"
+        ))
+        .bind(id.to_string())
+        .bind(org.to_string())
+        .fetch_one(&self.readers)
+        .await?;
+        from_row(&row)
+    }
+
+    async fn get_job_by_id(&self, id: Uuid) -> Result<JobRecord, StoreError> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM flow_jobs WHERE id = ?"))
+            .bind(id.to_string())
+            .fetch_one(&self.readers)
+            .await?;
+        from_row(&row)
+    }
+
+    async fn update_job(&self, j: &JobRecord, expected: JobStatus) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE flow_jobs SET status = ?, command = ?, flow_id = ?, messages = ?, \
+             total_flows = ?, result = ?, result_name = ?, modified_ms = ? \
+             WHERE id = ? AND status = ?",
+        )
+        .bind(j.status.as_str())
+        .bind(&j.command)
+        .bind(j.flow_id.map(|c| c.to_string()))
+        .bind(j.messages.to_string())
+        .bind(j.total_flows)
+        .bind(&j.result)
+        .bind(&j.result_name)
+        .bind(j.modified_ms)
+        .bind(j.id.to_string())
+        .bind(expected.as_str())
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
