@@ -52,6 +52,7 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod extract;
+pub mod jobs;
 pub mod openapi;
 pub mod ratelimit;
 pub mod routes;

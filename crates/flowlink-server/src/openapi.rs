@@ -347,6 +347,7 @@ pub fn public_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(crate::auth::token::token))
         .routes(routes!(openapi_json))
+        .merge(crate::routes::signed_routes())
 }
 
 /// The whole document, built from the same route tables as the router.

@@ -6,6 +6,8 @@ pub mod bulk_link;
 pub mod dependencies;
 pub mod dependency_types;
 pub mod executions;
+pub mod export_jobs;
+pub mod flow_jobs;
 pub mod flow_query;
 pub mod flows;
 pub mod flows_archy;
@@ -19,6 +21,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::state::AppState;
+
+/// The signed job URLs (upload of an import, download of an export): outside bearer
+/// authentication, authorised by their own signature.
+pub fn signed_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(flow_jobs::upload))
+        .routes(routes!(export_jobs::download))
+}
 
 /// All authenticated API routes, each registered with its `#[utoipa::path]` documentation
 /// (the path comes from the annotation, so serving and documenting are one step). The router
@@ -47,6 +57,10 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(versions::get_version))
         .routes(routes!(versions::get_configuration))
         .routes(routes!(versions::latest_configuration))
+        .routes(routes!(flow_jobs::register))
+        .routes(routes!(flow_jobs::get_job))
+        .routes(routes!(export_jobs::register))
+        .routes(routes!(export_jobs::get_job))
         .merge(executions::routes())
         .merge(lifecycle::routes())
         .merge(dependencies::routes())

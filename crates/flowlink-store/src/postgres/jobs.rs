@@ -40,6 +40,16 @@ fn from_row(row: &PgRow) -> Result<JobRecord, StoreError> {
 #[async_trait]
 impl JobStore for PostgresStore {
     async fn server_secret(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let read = || async {
+            sqlx::query("SELECT value FROM server_secrets WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(store_error)
+        };
+        if let Some(row) = read().await? {
+            return Ok(row.try_get("value")?);
+        }
         // Replicas racing here all insert-or-keep, then read the one value that won.
         sqlx::query(
             "INSERT INTO server_secrets (name, value, created_ms) VALUES ($1, $2, $3) \
@@ -51,12 +61,10 @@ impl JobStore for PostgresStore {
         .execute(&self.pool)
         .await
         .map_err(store_error)?;
-        let row = sqlx::query("SELECT value FROM server_secrets WHERE name = $1")
-            .bind(name)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(store_error)?;
-        Ok(row.try_get("value")?)
+        match read().await? {
+            Some(row) => Ok(row.try_get("value")?),
+            None => Err(StoreError::Backend(format!("secret {name} vanished"))),
+        }
     }
 
     async fn insert_job(&self, j: &JobRecord) -> Result<(), StoreError> {

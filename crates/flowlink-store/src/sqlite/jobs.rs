@@ -40,6 +40,17 @@ fn from_row(row: &SqliteRow) -> Result<JobRecord, StoreError> {
 #[async_trait]
 impl JobStore for SqliteStore {
     async fn server_secret(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let read = || async {
+            sqlx::query("SELECT value FROM server_secrets WHERE name = ?")
+                .bind(name)
+                .fetch_optional(&self.readers)
+                .await
+        };
+        // Read first: the secret exists after the first call, and reads never queue behind
+        // the writer.
+        if let Some(row) = read().await? {
+            return Ok(row.try_get("value")?);
+        }
         sqlx::query(
             "INSERT INTO server_secrets (name, value, created_ms) VALUES (?, ?, ?) \
              ON CONFLICT (name) DO NOTHING",

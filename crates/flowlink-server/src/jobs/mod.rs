@@ -1,0 +1,118 @@
+//! Architect jobs (SPEC §9, `reference/flow-jobs-api.md`): what an import or export job does,
+//! below the routes that register and poll them (`routes/flow_jobs.rs`,
+//! `routes/export_jobs.rs`).
+//!
+//! Job state lives in the store ([`flowlink_store::JobStore`]), never in a replica's memory: a
+//! job registered on one replica can be uploaded to and polled on any other. The signed
+//! upload/download URLs ([`signing`]) are checked with a secret kept in the database too. An
+//! import runs while its upload request is answered (`Registered` → `Started` → `Success` |
+//! `Failure` are all written before the 200), so the Terraform provider's first poll already
+//! sees the outcome; an export runs while its registration is answered.
+
+pub mod export;
+pub mod import;
+pub mod signing;
+pub mod zip;
+
+use axum::http::HeaderMap;
+use flowlink_api::{FlowType, ArchitectJobMessage};
+use flowlink_store::{FlowQuery, FlowRecord, PageRequest, Store, StoreError};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::routes::render::iso;
+
+/// Path of an import job's upload (signed; no bearer token).
+pub fn upload_path(job: Uuid) -> String {
+    format!("/uploads/flowjobs/{job}")
+}
+
+/// Path of an export job's download (signed; no bearer token).
+pub fn download_path(job: Uuid) -> String {
+    format!("/downloads/flowexports/{job}")
+}
+
+/// `scheme://host` the caller reached this server at, for absolute signed URLs (the Terraform
+/// provider's HTTP client needs an absolute URL). Honours `X-Forwarded-Proto`/`-Host` set by
+/// a reverse proxy.
+pub fn base_url(headers: &HeaderMap) -> String {
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(',').next().unwrap_or(v).trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let scheme = get("x-forwarded-proto").unwrap_or_else(|| "http".into());
+    let host = get("x-forwarded-host")
+        .or_else(|| get("host"))
+        .unwrap_or_else(|| "127.0.0.1".into());
+    format!("{scheme}://{host}")
+}
+
+/// One `Error` message as stored: `{dateTime, type, text}`.
+pub fn error_message(now_ms: i64, text: &str) -> Value {
+    json!({"dateTime": iso(now_ms), "type": "Error", "text": text})
+}
+
+/// Stored messages as wire messages.
+pub fn wire_messages(stored: &Value) -> Vec<ArchitectJobMessage> {
+    serde_json::from_value(stored.clone()).unwrap_or_default()
+}
+
+/// The live flow of `flow_type` named `name` (ignoring case), if any.
+pub async fn find_by_name(
+    store: &dyn Store,
+    org: Uuid,
+    flow_type: FlowType,
+    name: &str,
+) -> Result<Option<FlowRecord>, StoreError> {
+    let wanted = name.to_lowercase();
+    // The name filter is "contains" with `*` as a wildcard: a superset, narrowed here.
+    let pattern = name.replace('*', "");
+    for number in 1.. {
+        let query = FlowQuery {
+            types: vec![flow_type],
+            name: (!pattern.is_empty()).then(|| pattern.clone()),
+            page: PageRequest { number, size: 500 },
+            ..Default::default()
+        };
+        let page = store.list_flows(org, &query).await?;
+        let got = page.items.len();
+        if let Some(found) = page
+            .items
+            .into_iter()
+            .find(|f| f.name.to_lowercase() == wanted)
+        {
+            return Ok(Some(found));
+        }
+        if got < 500 {
+            break;
+        }
+    }
+    Ok(None)
+}
+
+/// Why a job failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobError {
+    /// The file, a flow or a write was refused: the job's `Failure` message (names line:column and
+    /// the action where it applies).
+    Failed(String),
+    /// Something broke on our side (logged; the job fails with a generic message).
+    Internal(ApiError),
+}
+
+impl From<StoreError> for JobError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Backend(cause) => JobError::Internal(ApiError::Internal(cause)),
+            other => {
+                let (_, body) = ApiError::from(other).status_and_body();
+                JobError::Failed(body.message)
+            }
+        }
+    }
+}
+
