@@ -4,7 +4,9 @@
 //! text as the version's document `{"archy": "<text>"}`.
 
 use flowlink_api::FlowType;
-use flowlink_model::archy::{parse_archy, ArchyError};
+use std::collections::BTreeMap;
+
+use flowlink_model::archy::{parse_archy, substitute, ArchyError};
 use flowlink_model::{FlowLogic, ModelError};
 use flowlink_store::{Dialect, LogicWrite, ModuleRef, VersionKind};
 use serde_json::json;
@@ -72,6 +74,9 @@ fn calls(logic: &FlowLogic) -> Vec<ModuleRef> {
 
 /// Parses `text` (final text: the server never substitutes) and binds its module calls.
 pub fn archy_write(text: &str, names: &ModuleNames) -> Result<ArchyWrite, ArchyWriteError> {
+    // Substitution is the client's job (SPEC §9); a placeholder that reaches the server is an
+    // error listing every one left, with its line.
+    substitute(text, &BTreeMap::new()).map_err(ArchyWriteError::Parse)?;
     let parsed = parse_archy(text).map_err(ArchyWriteError::Parse)?;
     let flow_type: FlowType = parsed
         .flow_type

@@ -1,11 +1,13 @@
 //! What an import job does with the uploaded file (SPEC §9): parse it (the server never
-//! substitutes; a `{{placeholder}}` left in the text fails like any other parse error), bind its
+//! substitutes; a `{{placeholder}}` left in the text fails, listing each with its line), bind its
 //! module calls by name (creating empty stub modules for unknown names when the job asked
 //! `createStubs`), then create the flow of that type and name or add a version to the existing
 //! one, published at once (Archy's `publish`: a first import is version 1.0).
 
 use flowlink_api::FlowType;
-use flowlink_model::archy::parse_archy;
+use std::collections::BTreeMap;
+
+use flowlink_model::archy::{parse_archy, substitute};
 use flowlink_store::{Conflict, Dialect, FlowUpdate, LogicWrite, NewFlow, Store, StoreError, VersionKind};
 use serde_json::json;
 use uuid::Uuid;
@@ -76,6 +78,8 @@ pub async fn import(
             e.valid_up_to()
         ))
     })?;
+    // Substitution is the client's job (SPEC §9): a placeholder left is an error naming each.
+    substitute(text, &BTreeMap::new()).map_err(|e| JobError::Failed(e.to_string()))?;
     let parsed = parse_archy(text).map_err(|e| JobError::Failed(e.to_string()))?;
     let mut names = ModuleNames::load(store, org).await?;
     if create_stubs {
