@@ -190,6 +190,11 @@ impl Client {
     }
 
     /// A URL for `path` (relative, e.g. `api/v2/flows` or `/api/v2/flows?x=1`) under the base.
+    /// The underlying HTTP client, for requests that carry no token (signed job URLs).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
     pub(crate) fn url(&self, path: &str) -> Result<Url, ClientError> {
         self.inner
             .base

@@ -36,6 +36,9 @@ fn opt(s: &Option<String>) -> String {
 
 /// The flow's logic in its dialect, as a value to show.
 fn logic_of(f: &Flow) -> (&'static str, Value) {
+    if let Some(text) = &f.archy {
+        return ("archy", Value::String(text.clone()));
+    }
     match flowlink_client::wire_logic(f) {
         Ok(WireLogic::Graph(d)) => ("graph", json!({ "definition": d })),
         Ok(WireLogic::Actions(a)) => {
