@@ -33,7 +33,11 @@ pub struct Imported {
     pub flow_id: String,
 }
 
-fn job_failed(kind: &str, id: &str, messages: Option<&[flowlink_api::ArchitectJobMessage]>) -> ClientError {
+fn job_failed(
+    kind: &str,
+    id: &str,
+    messages: Option<&[flowlink_api::ArchitectJobMessage]>,
+) -> ClientError {
     let texts: Vec<String> = messages
         .unwrap_or_default()
         .iter()

@@ -124,7 +124,9 @@ pub fn relink(
         })
     };
     let Some(text) = stored_text(document) else {
-        return Err(StoreError::Backend("an Archy version without its text".into()));
+        return Err(StoreError::Backend(
+            "an Archy version without its text".into(),
+        ));
     };
     if version.is_some() && !unlink {
         return Err(invalid(

@@ -17,11 +17,11 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use flowlink_api::FlowType;
 use flowlink_engine::{
     run, ErrorHandling, Event, ExecutionResult, FinalOutcome, FlowToRun, Limits, ModuleResolver,
     ModuleUnavailable, ResolvedModule, Simulation, TraceStep,
 };
-use flowlink_api::FlowType;
 use flowlink_model::archy::parse_archy;
 use flowlink_model::{parse_actions, parse_definition, Dialect, FlowLogic, ModelError};
 

@@ -27,8 +27,8 @@ mod store;
 pub mod testing;
 
 pub use bulk::{EditOutcome, EditResult, EditedLogic, FlowEdit};
-pub use jobs::{JobKind, JobRecord, JobStatus, JobStore};
 pub use error::{Conflict, Consumer, InvalidDetail, StoreError};
+pub use jobs::{JobKind, JobRecord, JobStatus, JobStore};
 pub use lifecycle::{ConsumerQuery, StaleDependency, StaleKind};
 pub use open::{open_store, StoreLocation};
 pub use postgres::{DatabaseUrl, PostgresStore};

@@ -66,8 +66,8 @@ pub fn substitutions(args: &ImportArgs) -> anyhow::Result<BTreeMap<String, Strin
     if let Some(path) = &args.subs_file {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read substitutions file {}", path.display()))?;
-        let map: BTreeMap<String, serde_yaml::Value> = serde_yaml::from_str(&text)
-            .with_context(|| {
+        let map: BTreeMap<String, serde_yaml::Value> =
+            serde_yaml::from_str(&text).with_context(|| {
                 format!(
                     "substitutions file {} is not a flat YAML map of key: value",
                     path.display()
@@ -122,7 +122,11 @@ async fn import_one(
     };
     let text = match substitute(&text, subs) {
         Ok(t) => t,
-        Err(e) => return failed(format!("{e} (give values with --sub KEY=VALUE or --subs FILE)")),
+        Err(e) => {
+            return failed(format!(
+                "{e} (give values with --sub KEY=VALUE or --subs FILE)"
+            ))
+        }
     };
     match client.import_archy(&text, create_stubs).await {
         Ok(done) => FileResult {
@@ -202,7 +206,11 @@ pub async fn run(
             ))?;
         }
     }
-    Ok(if failed > 0 { Exit::SomeFailed } else { Exit::Ok })
+    Ok(if failed > 0 {
+        Exit::SomeFailed
+    } else {
+        Exit::Ok
+    })
 }
 
 #[cfg(test)]

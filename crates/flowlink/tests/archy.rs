@@ -35,15 +35,27 @@ async fn import_many_files_then_export_call_deps_and_link() {
     );
     let run = server
         .cli(&[
-            "import", &caller, &module, &plain, "--subs", &subs, "--sub", "flow_name=Main IVR",
-            "-o", "json",
+            "import",
+            &caller,
+            &module,
+            &plain,
+            "--subs",
+            &subs,
+            "--sub",
+            "flow_name=Main IVR",
+            "-o",
+            "json",
         ])
         .await;
     assert_eq!(run.code, 0, "{run:?}");
     let results = run.json();
     let results = results.as_array().unwrap();
     assert_eq!(results.len(), 3);
-    assert_eq!(results[0]["file"], caller.as_str(), "results in the order given");
+    assert_eq!(
+        results[0]["file"],
+        caller.as_str(),
+        "results in the order given"
+    );
     for r in results {
         assert_eq!(r["status"], "imported", "{r}");
     }
@@ -59,14 +71,24 @@ async fn import_many_files_then_export_call_deps_and_link() {
     assert_eq!(run.stdout, expected);
     let out = dir.path().join("out");
     let run = server
-        .cli(&["export", &main_id, "--version", "1", "--out", out.to_str().unwrap()])
+        .cli(&[
+            "export",
+            &main_id,
+            "--version",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .await;
     assert_eq!(run.code, 0, "{run:?}");
     let file = out.join(format!("Main_IVR-INBOUNDCALL-{main_id}.yaml"));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), expected);
 
     // deps sees the by-name call; call runs the flow.
-    let js = server.cli(&["deps", "Caller Check", "-o", "json"]).await.json();
+    let js = server
+        .cli(&["deps", "Caller Check", "-o", "json"])
+        .await
+        .json();
     let names: Vec<&str> = js["consumers"]
         .as_array()
         .unwrap()
@@ -76,13 +98,21 @@ async fn import_many_files_then_export_call_deps_and_link() {
     assert_eq!(names, ["Main IVR"]);
     let js = server.cli(&["deps", "Main IVR", "-o", "json"]).await.json();
     assert_eq!(js["consumes"][0]["floating"], true, "{js}");
-    let run = server.cli(&["call", "--flow", "Main IVR", "-o", "json"]).await;
+    let run = server
+        .cli(&["call", "--flow", "Main IVR", "-o", "json"])
+        .await;
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(run.json()["status"], "COMPLETED", "{run:?}");
 
     // link / unlink on an Archy flow, both paths: the text edit, every other byte kept.
     for per_flow in [false, true] {
-        let mut link = vec!["link", "--module", "Caller Check", "--flow-name", "Plain Line"];
+        let mut link = vec![
+            "link",
+            "--module",
+            "Caller Check",
+            "--flow-name",
+            "Plain Line",
+        ];
         if per_flow {
             link.push("--per-flow");
         }
@@ -91,7 +121,13 @@ async fn import_many_files_then_export_call_deps_and_link() {
         assert!(run.stdout.contains("1 linked"), "{}", run.stdout);
         let linked = server.cli(&["export", "Plain Line"]).await.stdout;
         assert!(linked.contains("Caller Check"), "{linked}");
-        let mut unlink = vec!["unlink", "--module", "Caller Check", "--flow-name", "Plain Line"];
+        let mut unlink = vec![
+            "unlink",
+            "--module",
+            "Caller Check",
+            "--flow-name",
+            "Plain Line",
+        ];
         if per_flow {
             unlink.push("--per-flow");
         }
@@ -116,9 +152,15 @@ async fn a_failed_file_is_reported_and_exits_1() {
             .replace("{{language}}", "en-us")
             .replace("{{module_name}}", "Nowhere"),
     );
-    let run = server.cli(&["import", &good, &unsubstituted, &unknown]).await;
+    let run = server
+        .cli(&["import", &good, &unsubstituted, &unknown])
+        .await;
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.stdout.contains("1 imported, 2 failed"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("1 imported, 2 failed"),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout.contains("{{module_name}}") && run.stdout.contains("line 2"),
         "the unreplaced placeholder is named with its line: {}",

@@ -97,7 +97,11 @@ pub fn substitute(text: &str, subs: &BTreeMap<String, String>) -> Result<String,
             let Some(end) = rest[start..].find("}}") else {
                 break;
             };
-            left.push(format!("{} (line {})", &rest[start..start + end + 2], i + 1));
+            left.push(format!(
+                "{} (line {})",
+                &rest[start..start + end + 2],
+                i + 1
+            ));
             rest = &rest[start + end + 2..];
         }
     }
@@ -135,7 +139,11 @@ fn is_content(line: &str) -> bool {
 fn calls_by_name(lines: &[&str]) -> Vec<(String, usize)> {
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        if !line.trim_start().trim_start_matches("- ").starts_with("callCommonModule:") {
+        if !line
+            .trim_start()
+            .trim_start_matches("- ")
+            .starts_with("callCommonModule:")
+        {
             continue;
         }
         let base = indent(line);
@@ -162,7 +170,11 @@ pub fn parse_archy(text: &str) -> Result<ArchyFlow, ArchyError> {
     let lines: Vec<&str> = text.lines().collect();
     for (i, line) in lines.iter().enumerate() {
         if line.contains('\t') {
-            return Err(err(i + 1, line.find('\t').unwrap_or(0) + 1, "tab in indentation"));
+            return Err(err(
+                i + 1,
+                line.find('\t').unwrap_or(0) + 1,
+                "tab in indentation",
+            ));
         }
         if line.matches('"').count() % 2 == 1 && !line.trim_start().starts_with('#') {
             return Err(err(
@@ -355,10 +367,17 @@ mod tests {
         assert_eq!(parsed.name, "Main");
         assert_eq!(parsed.flow_type, "INBOUNDCALL");
         assert_eq!(
-            parsed.logic.unbound_module_names().into_iter().collect::<Vec<_>>(),
+            parsed
+                .logic
+                .unbound_module_names()
+                .into_iter()
+                .collect::<Vec<_>>(),
             vec!["Auth".to_string()]
         );
         assert_eq!(link_archy(&linked, "Auth").unwrap(), None);
-        assert_eq!(unlink_archy(&linked, "Auth").unwrap().as_deref(), Some(FLOW));
+        assert_eq!(
+            unlink_archy(&linked, "Auth").unwrap().as_deref(),
+            Some(FLOW)
+        );
     }
 }

@@ -91,7 +91,9 @@ async fn resolve(
 fn version_number(rec: &FlowRecord, asked: Option<&Value>) -> Result<u32, ExportError> {
     let text = match asked {
         None | Some(Value::Null) => {
-            return Ok(rec.published_version.unwrap_or_else(|| rec.current_version()))
+            return Ok(rec
+                .published_version
+                .unwrap_or_else(|| rec.current_version()))
         }
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) => n.to_string(),
@@ -188,8 +190,7 @@ pub async fn export(
             // Two references to one flow would make two entries of one name.
             let mut seen = std::collections::HashSet::new();
             files.retain(|(name, _)| seen.insert(name.clone()));
-            let bytes = super::zip::zip(&files)
-                .map_err(|e| ExportError::Failed(e.to_string()))?;
+            let bytes = super::zip::zip(&files).map_err(|e| ExportError::Failed(e.to_string()))?;
             Ok(Download {
                 file_name: format!("flows-export-{job}.zip"),
                 bytes,

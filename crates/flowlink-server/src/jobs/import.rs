@@ -8,7 +8,9 @@ use flowlink_api::FlowType;
 use std::collections::BTreeMap;
 
 use flowlink_model::archy::{parse_archy, substitute};
-use flowlink_store::{Conflict, Dialect, FlowUpdate, LogicWrite, NewFlow, Store, StoreError, VersionKind};
+use flowlink_store::{
+    Conflict, Dialect, FlowUpdate, LogicWrite, NewFlow, Store, StoreError, VersionKind,
+};
 use serde_json::json;
 use uuid::Uuid;
 

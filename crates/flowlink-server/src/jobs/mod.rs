@@ -15,7 +15,7 @@ pub mod signing;
 pub mod zip;
 
 use axum::http::HeaderMap;
-use flowlink_api::{FlowType, ArchitectJobMessage};
+use flowlink_api::{ArchitectJobMessage, FlowType};
 use flowlink_store::{FlowQuery, FlowRecord, PageRequest, Store, StoreError};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -115,4 +115,3 @@ impl From<StoreError> for JobError {
         }
     }
 }
-

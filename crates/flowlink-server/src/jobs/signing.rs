@@ -121,7 +121,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || s.len() > 128 {
+    if s.len() & 1 == 1 || s.len() > 128 {
         return None;
     }
     (0..s.len())
@@ -162,7 +162,9 @@ mod tests {
             Err(SignatureError::Malformed)
         );
         assert_eq!(
-            Signer::with_key(b"other").unwrap().verify(Purpose::Upload, job, 1_000, &sig, 0),
+            Signer::with_key(b"other")
+                .unwrap()
+                .verify(Purpose::Upload, job, 1_000, &sig, 0),
             Err(SignatureError::Mismatch)
         );
     }

@@ -109,9 +109,16 @@ mod tests {
         let entries = u16::from_le_bytes([z[eocd + 10], z[eocd + 11]]);
         assert_eq!(entries, 2);
         let cd = u32::from_le_bytes(z[eocd + 16..eocd + 20].try_into().unwrap()) as usize;
-        let second_local = u32::from_le_bytes(z[cd + 46 + 6 + 42..cd + 46 + 6 + 46].try_into().unwrap()) as usize;
-        assert_eq!(&z[second_local..second_local + 4], &[0x50, 0x4b, 0x03, 0x04]);
-        let name_len = usize::from(u16::from_le_bytes([z[second_local + 26], z[second_local + 27]]));
+        let second_local =
+            u32::from_le_bytes(z[cd + 46 + 6 + 42..cd + 46 + 6 + 46].try_into().unwrap()) as usize;
+        assert_eq!(
+            &z[second_local..second_local + 4],
+            &[0x50, 0x4b, 0x03, 0x04]
+        );
+        let name_len = usize::from(u16::from_le_bytes([
+            z[second_local + 26],
+            z[second_local + 27],
+        ]));
         let data = &z[second_local + 30 + name_len..second_local + 30 + name_len + 4];
         assert_eq!(data, b"two!");
     }

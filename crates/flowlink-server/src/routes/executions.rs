@@ -33,8 +33,8 @@ use crate::simulate::{
     bind_at_launch, completion_reason, error_handling, prefetch, simulated_archy_type,
     trace_document,
 };
-use flowlink_model::Dialect;
 use crate::state::AppState;
+use flowlink_model::Dialect;
 
 /// Scopes that allow launching and reading executions.
 const EXECUTION_SCOPES: &[&str] = &[FLOW_READ];

@@ -9,8 +9,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use flowlink_api::{
-    ArchitectExportJobStateResponse, RegisterArchitectExportJob,
-    RegisterArchitectExportJobResponse,
+    ArchitectExportJobStateResponse, RegisterArchitectExportJob, RegisterArchitectExportJobResponse,
 };
 use flowlink_store::{JobKind, JobRecord, JobStatus, StoreError};
 use serde_json::json;

@@ -113,12 +113,19 @@ async fn after_archy_merge_corpus_imports_and_exports_every_file() {
         if got == latest[id].as_bytes() {
             exported += 1;
         } else {
-            failures.push(format!("{name}: export differs from the last import of {id}"));
+            failures.push(format!(
+                "{name}: export differs from the last import of {id}"
+            ));
         }
     }
     println!(
         "archy corpus through the jobs API: {}/78 imported, {exported} exported byte for byte",
         order.len()
     );
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

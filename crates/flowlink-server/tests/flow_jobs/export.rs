@@ -11,12 +11,20 @@ async fn a_single_flow_exports_its_exact_bytes() {
     let s = TestServer::start().await;
     let t = s.admin_token().await;
     // Comments, quoting and blank lines are the author's and must survive.
-    let text = format!("# kept as written\n{}\n\n# trailing comment\n", module("Exact"));
+    let text = format!(
+        "# kept as written\n{}\n\n# trailing comment\n",
+        module("Exact")
+    );
     let id = import_ok(&s, &t, &text).await;
     let got = export(&s, &t, json!([{"flow": {"id": id, "version": "1.0"}}])).await;
     assert_eq!(String::from_utf8(got).unwrap(), text);
     // Without a version: the published one; by name and type: the same flow.
-    let got = export(&s, &t, json!([{"flow": {"name": "exact", "type": "commonmodule"}}])).await;
+    let got = export(
+        &s,
+        &t,
+        json!([{"flow": {"name": "exact", "type": "commonmodule"}}]),
+    )
+    .await;
     assert_eq!(String::from_utf8(got).unwrap(), text);
 }
 
@@ -72,7 +80,10 @@ async fn export_failures_and_downloads() {
     r.expect(200, None);
     let job = r.body["id"].as_str().unwrap();
     let g = s
-        .get(&format!("/api/v2/flows/export/jobs/{job}?expand=messages"), &t)
+        .get(
+            &format!("/api/v2/flows/export/jobs/{job}?expand=messages"),
+            &t,
+        )
         .await;
     assert_eq!(g.body["status"], "Failure", "{}", g.body);
     assert!(g.body["downloadUrl"].is_null());
@@ -90,7 +101,11 @@ async fn export_failures_and_downloads() {
 
     // The download needs no token, but its signature; another org cannot see the job.
     let r = s
-        .post("/api/v2/flows/export/jobs", &t, json!({"flows": [{"flow": {"id": id}}]}))
+        .post(
+            "/api/v2/flows/export/jobs",
+            &t,
+            json!({"flows": [{"flow": {"id": id}}]}),
+        )
         .await;
     let job = r.body["id"].as_str().unwrap();
     let g = s.get(&format!("/api/v2/flows/export/jobs/{job}"), &t).await;

@@ -39,9 +39,7 @@ async fn terraform_style_import_creates_then_updates_and_publishes() {
     let flow = s.get(&format!("/api/v2/flows/{id}"), &t).await;
     assert_eq!(flow.body["publishedVersion"]["id"], "2.0");
     assert_eq!(flow.body["archy"], changed.as_str());
-    let v1 = s
-        .get(&format!("/api/v2/flows/{id}/versions/1.0"), &t)
-        .await;
+    let v1 = s.get(&format!("/api/v2/flows/{id}/versions/1.0"), &t).await;
     v1.expect(200, None);
 }
 
@@ -79,14 +77,24 @@ async fn upload_urls_are_signed_short_lived_and_single_use() {
     let text = module("Signed");
     let job = register(&s, &t, None).await;
     let url = job["presignedUrl"].as_str().unwrap().to_string();
-    assert!(url.starts_with(&s.base), "{url} is absolute, on this server");
+    assert!(
+        url.starts_with(&s.base),
+        "{url} is absolute, on this server"
+    );
 
     // A changed signature, a moved expiry, no signature, another job's id: 403, nothing runs.
     let last = url.chars().last().unwrap();
-    let flipped = format!("{}{}", &url[..url.len() - 1], if last == '0' { '1' } else { '0' });
+    let flipped = format!(
+        "{}{}",
+        &url[..url.len() - 1],
+        if last == '0' { '1' } else { '0' }
+    );
     let (head, expires) = url.split_once("expires=").unwrap();
     let (ms, sig) = expires.split_once('&').unwrap();
-    let later = format!("{head}expires={}&{sig}", ms.parse::<i64>().unwrap() + 60_000);
+    let later = format!(
+        "{head}expires={}&{sig}",
+        ms.parse::<i64>().unwrap() + 60_000
+    );
     let unsigned = url.split_once('?').unwrap().0.to_string();
     let other = register(&s, &t, None).await;
     let other_id = other["id"].as_str().unwrap();
@@ -113,9 +121,16 @@ async fn upload_urls_are_signed_short_lived_and_single_use() {
     };
     let r = upload_to(&s, &past, &job, &text).await;
     r.expect(403, Some("signature.invalid"));
-    assert!(r.body["message"].as_str().unwrap().contains("expired"), "{}", r.body);
+    assert!(
+        r.body["message"].as_str().unwrap().contains("expired"),
+        "{}",
+        r.body
+    );
     let still = s
-        .get(&format!("/api/v2/flows/jobs/{}", job["id"].as_str().unwrap()), &t)
+        .get(
+            &format!("/api/v2/flows/jobs/{}", job["id"].as_str().unwrap()),
+            &t,
+        )
         .await;
     assert_eq!(still.body["status"], "Registered");
 
@@ -183,7 +198,9 @@ async fn unknown_modules_fail_by_name_unless_stubs_are_asked() {
     let end = import(&s, &t, &caller, Some(true)).await;
     assert_eq!(end.status, "Success", "{}", end.body);
     let caller_id = end.flow_id();
-    let modules = s.get("/api/v2/flows/flowmodules?name=Auth Module", &t).await;
+    let modules = s
+        .get("/api/v2/flows/flowmodules?name=Auth Module", &t)
+        .await;
     assert_eq!(modules.body["total"], 1, "{}", modules.body);
     let stub = &modules.body["entities"][0];
     assert_eq!(stub["publishedVersion"]["id"], "1.0");
@@ -197,7 +214,12 @@ async fn unknown_modules_fail_by_name_unless_stubs_are_asked() {
         )
         .await;
     consumers.expect(200, None);
-    assert_eq!(consumers.body["entities"][0]["id"], caller_id.as_str(), "{}", consumers.body);
+    assert_eq!(
+        consumers.body["entities"][0]["id"],
+        caller_id.as_str(),
+        "{}",
+        consumers.body
+    );
     s.delete(&format!("/api/v2/flows/flowmodules/{stub_id}"), &t)
         .await
         .expect(409, Some("architect.flow.in.use"));
@@ -208,5 +230,9 @@ async fn unknown_modules_fail_by_name_unless_stubs_are_asked() {
         )
         .await;
     consumed.expect(200, None);
-    assert_eq!(consumed.body["entities"][0]["id"], stub_id, "{}", consumed.body);
+    assert_eq!(
+        consumed.body["entities"][0]["id"], stub_id,
+        "{}",
+        consumed.body
+    );
 }

@@ -77,7 +77,11 @@ pub async fn register(s: &TestServer, token: &str, create_stubs: Option<bool>) -
     for k in ["id", "presignedUrl", "selfUri"] {
         assert!(r.body[k].is_string(), "{k} in {}", r.body);
     }
-    assert!(r.body["headers"].is_object(), "headers always present: {}", r.body);
+    assert!(
+        r.body["headers"].is_object(),
+        "headers always present: {}",
+        r.body
+    );
     r.body
 }
 
@@ -89,8 +93,7 @@ pub async fn upload(s: &TestServer, job: &Value, body: &str) -> Reply {
 
 /// The upload to an explicit URL (tampering tests).
 pub async fn upload_to(s: &TestServer, url: &str, job: &Value, body: &str) -> Reply {
-    let headers: BTreeMap<String, String> =
-        serde_json::from_value(job["headers"].clone()).unwrap();
+    let headers: BTreeMap<String, String> = serde_json::from_value(job["headers"].clone()).unwrap();
     let mut req = s.http.put(url).body(body.to_string());
     for (k, v) in headers {
         req = req.header(k, v);
@@ -102,7 +105,10 @@ pub async fn upload_to(s: &TestServer, url: &str, job: &Value, body: &str) -> Re
 pub async fn poll(s: &TestServer, token: &str, job_id: &str) -> JobEnd {
     for _ in 0..100 {
         let r = s
-            .get(&format!("/api/v2/flows/jobs/{job_id}?expand=messages"), token)
+            .get(
+                &format!("/api/v2/flows/jobs/{job_id}?expand=messages"),
+                token,
+            )
             .await;
         r.expect(200, None);
         let status = r.body["status"].as_str().unwrap().to_string();
@@ -112,11 +118,7 @@ pub async fn poll(s: &TestServer, token: &str, job_id: &str) -> JobEnd {
                 body: r.body,
             };
         }
-        assert!(
-            status == "Registered" || status == "Started",
-            "{}",
-            r.body
-        );
+        assert!(status == "Registered" || status == "Started", "{}", r.body);
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("job {job_id} did not finish");
@@ -140,7 +142,11 @@ pub async fn import_ok(s: &TestServer, token: &str, text: &str) -> String {
 /// a token. Returns the downloaded bytes.
 pub async fn export(s: &TestServer, token: &str, flows: Value) -> Vec<u8> {
     let r = s
-        .post("/api/v2/flows/export/jobs", token, json!({ "flows": flows }))
+        .post(
+            "/api/v2/flows/export/jobs",
+            token,
+            json!({ "flows": flows }),
+        )
         .await;
     r.expect(200, None);
     let id = r.body["id"].as_str().unwrap().to_string();
@@ -150,7 +156,10 @@ pub async fn export(s: &TestServer, token: &str, flows: Value) -> Vec<u8> {
     );
     let url = loop {
         let g = s
-            .get(&format!("/api/v2/flows/export/jobs/{id}?expand=messages"), token)
+            .get(
+                &format!("/api/v2/flows/export/jobs/{id}?expand=messages"),
+                token,
+            )
             .await;
         g.expect(200, None);
         match g.body["status"].as_str().unwrap() {
