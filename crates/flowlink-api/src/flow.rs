@@ -125,8 +125,9 @@ pub struct Operation {
 /// The Genesys `Flow` as flowlink answers it.
 ///
 /// Extensions: `version` (optimistic-concurrency token, bumped by every accepted change),
-/// `definition` (graph dialect) or `actions` + `variables` (action-list dialect) holding the
-/// flow's current logic, and `errorHandling` (`disconnect` | `continue`).
+/// `definition` (graph dialect), `actions` + `variables` (action-list dialect) or `archy` (the
+/// exact Archy YAML text) holding the flow's current logic, and `errorHandling` (`disconnect` |
+/// `continue`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Flow {

@@ -9,7 +9,7 @@ use flowlink_store::{FlowRecord, FlowUpdate, NewFlow};
 use uuid::Uuid;
 
 use super::flow_query::flow_query;
-use super::flows_archy::{plan_archy_create, plan_archy_update};
+use super::flows_archy::{check_archy_rename, plan_archy_create, plan_archy_update};
 use super::lifecycle::{fill_locked_client, name_holder};
 use super::logic::{plan_create, plan_update, CycleGuard};
 use super::render::render_flow;
@@ -254,7 +254,10 @@ async fn update(
                 plan_archy_update(&state, &who, &body, &rec, &current.document, text).await?;
             (Some(file_name), logic)
         }
-        None => (name, plan_update(&body, rec.dialect, &current.document)?),
+        None => {
+            check_archy_rename(&rec, name.as_deref())?;
+            (name, plan_update(&body, rec.dialect, &current.document)?)
+        }
     };
     // Without new logic there are no new calls, and the guard has nothing to refuse.
     let guard = logic

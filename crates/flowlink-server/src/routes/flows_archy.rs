@@ -6,6 +6,8 @@
 //!   case); a PUT must name the flow it targets, ignoring case (or the body's new `name`), and
 //!   the flow takes the file's spelling — so the stored text and the flow never disagree and
 //!   an import of the same file finds this flow again;
+//! - a PUT without `archy` may not rename a flow whose logic is Archy text (the text names
+//!   the flow; rename it there);
 //! - `archy` excludes `definition`/`actions` in the same body (400);
 //! - module calls by name must name modules of the organization (400 naming them).
 
@@ -82,6 +84,21 @@ pub async fn plan_archy_create(
         )));
     }
     Ok(archy)
+}
+
+/// A PUT without `archy` that renames a flow whose current logic is Archy text: refused, the
+/// text would still name the old flow.
+pub fn check_archy_rename(rec: &FlowRecord, new_name: Option<&str>) -> Result<(), ApiError> {
+    match new_name {
+        Some(n) if rec.dialect == Some(Dialect::Archy) && !same_name(n, &rec.name) => {
+            Err(ApiError::bad_request(format!(
+                "flow '{}' is written in Archy, whose text names the flow; send the renamed \
+                 text as archy together with the new name",
+                rec.name
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A PUT carrying `archy`: the flow's (possibly respelled) name and the new logic version,

@@ -88,6 +88,14 @@ async fn post_and_put_carry_archy_instead_of_json_logic() {
     )
     .await
     .expect(400, Some("bad.request"));
+    // A rename without the text is refused: the text names the flow.
+    s.put(
+        &format!("/api/v2/flows/{id}"),
+        &t,
+        json!({"name": "Renamed"}),
+    )
+    .await
+    .expect(400, Some("bad.request"));
     // Renaming in the file and the body together is a rename.
     let renamed = s
         .put(
