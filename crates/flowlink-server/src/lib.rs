@@ -113,7 +113,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Periodic clean-up: expired tokens out of the store, idle keys out of the rate limiter.
+/// Periodic clean-up: expired tokens and day-old flow jobs out of the store, idle keys out of
+/// the rate limiter.
 async fn housekeeping(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
@@ -122,6 +123,9 @@ async fn housekeeping(state: AppState) {
             limiter.retain_recent();
         }
         let now = chrono::Utc::now().timestamp_millis();
+        if let Err(e) = state.store.purge_jobs(now - jobs::KEEP_JOBS_MS).await {
+            tracing::warn!(error = %e, "could not purge old flow jobs");
+        }
         if let Err(e) = state.store.purge_expired_tokens(now).await {
             tracing::warn!(error = %e, "could not purge expired tokens");
         }

@@ -112,6 +112,8 @@ pub trait JobStore: Send + Sync {
     /// Writes `job`'s mutable fields (status, command, flow, messages, result) only if the
     /// stored job is still in status `expected`; `Ok(false)` when it is not.
     async fn update_job(&self, job: &JobRecord, expected: JobStatus) -> Result<bool, StoreError>;
+    /// Deletes jobs last changed before `before_ms` (with their downloads); returns how many.
+    async fn purge_jobs(&self, before_ms: i64) -> Result<u64, StoreError>;
 }
 
 /// Shared decoding of a job row's text columns.

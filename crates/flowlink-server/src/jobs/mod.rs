@@ -23,6 +23,10 @@ use uuid::Uuid;
 use crate::error::ApiError;
 use crate::routes::render::iso;
 
+/// How long a job (and an export's download) is kept after its last change: a day, far past
+/// every poll and signed URL.
+pub const KEEP_JOBS_MS: i64 = 24 * 60 * 60 * 1000;
+
 /// Path of an import job's upload (signed; no bearer token).
 pub fn upload_path(job: Uuid) -> String {
     format!("/uploads/flowjobs/{job}")

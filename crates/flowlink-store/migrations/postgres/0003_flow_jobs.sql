@@ -33,3 +33,5 @@ CREATE TABLE flow_jobs (
     modified_ms  BIGINT NOT NULL
 );
 CREATE INDEX flow_jobs_org ON flow_jobs(org_id, created_ms);
+-- The housekeeping purge of old jobs.
+CREATE INDEX flow_jobs_modified ON flow_jobs(modified_ms);

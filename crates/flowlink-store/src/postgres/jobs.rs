@@ -134,4 +134,13 @@ impl JobStore for PostgresStore {
         .map_err(store_error)?;
         Ok(done.rows_affected() == 1)
     }
+
+    async fn purge_jobs(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM flow_jobs WHERE modified_ms < $1")
+            .bind(before_ms)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(done.rows_affected())
+    }
 }

@@ -129,4 +129,12 @@ impl JobStore for SqliteStore {
         .await?;
         Ok(done.rows_affected() == 1)
     }
+
+    async fn purge_jobs(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM flow_jobs WHERE modified_ms < ?")
+            .bind(before_ms)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected())
+    }
 }

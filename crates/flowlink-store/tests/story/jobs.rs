@@ -63,6 +63,14 @@ pub async fn jobs_are_scoped_and_their_status_changes_are_conditional(store: Arc
         .await
         .unwrap());
 
+    // Old jobs go; newer ones stay.
+    assert_eq!(store.purge_jobs(3).await.unwrap(), 0);
+    assert_eq!(store.purge_jobs(4).await.unwrap(), 1);
+    assert_eq!(
+        store.get_job(org.id, job.id).await,
+        Err(StoreError::NotFound)
+    );
+
     // One secret for everyone: the first candidate wins.
     let first = store.server_secret("s", b"first").await.unwrap();
     let second = store.server_secret("s", b"second").await.unwrap();
