@@ -6,7 +6,7 @@
 use flowlink_api::FlowType;
 use std::collections::BTreeMap;
 
-use flowlink_model::archy::{parse_archy, substitute, ArchyError};
+use flowlink_model::archy::{parse_archy, substitute, ArchyError, ArchyFlow};
 use flowlink_model::{FlowLogic, ModelError};
 use flowlink_store::{Dialect, LogicWrite, ModuleRef, VersionKind};
 use serde_json::json;
@@ -72,12 +72,19 @@ fn calls(logic: &FlowLogic) -> Vec<ModuleRef> {
         .collect()
 }
 
-/// Parses `text` (final text: the server never substitutes) and binds its module calls.
-pub fn archy_write(text: &str, names: &ModuleNames) -> Result<ArchyWrite, ArchyWriteError> {
-    // Substitution is the client's job (SPEC §9); a placeholder that reaches the server is an
-    // error listing every one left, with its line.
+/// Parses `text`, which must be final text: the server never substitutes, and a placeholder
+/// that reaches it is an error listing every one left, with its line (SPEC §9).
+pub fn parse_final(text: &str) -> Result<ArchyFlow, ArchyWriteError> {
     substitute(text, &BTreeMap::new()).map_err(ArchyWriteError::Parse)?;
-    let parsed = parse_archy(text).map_err(ArchyWriteError::Parse)?;
+    parse_archy(text).map_err(ArchyWriteError::Parse)
+}
+
+/// The logic version of `parsed` (the parse of `text`), its module calls bound from `names`.
+pub fn write_parsed(
+    text: &str,
+    parsed: ArchyFlow,
+    names: &ModuleNames,
+) -> Result<ArchyWrite, ArchyWriteError> {
     let flow_type: FlowType = parsed
         .flow_type
         .parse()
@@ -96,6 +103,11 @@ pub fn archy_write(text: &str, names: &ModuleNames) -> Result<ArchyWrite, ArchyW
             kind: VersionKind::Publish,
         },
     })
+}
+
+/// [`parse_final`] then [`write_parsed`].
+pub fn archy_write(text: &str, names: &ModuleNames) -> Result<ArchyWrite, ArchyWriteError> {
+    write_parsed(text, parse_final(text)?, names)
 }
 
 /// The Archy text of a stored version's document, if it was written in Archy.

@@ -257,10 +257,10 @@ async fn bind_names(
     if logic.unbound_module_names().is_empty() {
         return Ok(logic);
     }
-    let names = match names {
-        Some(n) => n,
-        None => names.insert(ModuleNames::load(store, org).await?),
-    };
+    let names = names.get_or_insert_with(ModuleNames::default);
+    names
+        .ensure(store, org, logic.unbound_module_names())
+        .await?;
     let mut bound = (*logic).clone();
     bind_for_launch(names, &mut bound);
     Ok(Arc::new(bound))

@@ -5,9 +5,6 @@
 //! one, published at once (Archy's `publish`: a first import is version 1.0).
 
 use flowlink_api::FlowType;
-use std::collections::BTreeMap;
-
-use flowlink_model::archy::{parse_archy, substitute};
 use flowlink_store::{
     Conflict, Dialect, FlowUpdate, LogicWrite, NewFlow, Store, StoreError, VersionKind,
 };
@@ -16,7 +13,7 @@ use uuid::Uuid;
 
 use super::{find_by_name, JobError};
 use crate::archy_names::ModuleNames;
-use crate::archy_write::{archy_write, ArchyWriteError};
+use crate::archy_write::{parse_final, write_parsed};
 use crate::routes::logic::CycleGuard;
 
 /// The flow an import wrote.
@@ -80,10 +77,8 @@ pub async fn import(
             e.valid_up_to()
         ))
     })?;
-    // Substitution is the client's job (SPEC §9): a placeholder left is an error naming each.
-    substitute(text, &BTreeMap::new()).map_err(|e| JobError::Failed(e.to_string()))?;
-    let parsed = parse_archy(text).map_err(|e| JobError::Failed(e.to_string()))?;
-    let mut names = ModuleNames::load(store, org).await?;
+    let parsed = parse_final(text).map_err(|e| JobError::Failed(e.to_string()))?;
+    let mut names = ModuleNames::for_logic(store, org, &parsed.logic).await?;
     if create_stubs {
         for name in parsed.logic.unbound_module_names() {
             if names.get(&name).is_none() {
@@ -92,10 +87,7 @@ pub async fn import(
             }
         }
     }
-    let archy = archy_write(text, &names).map_err(|e| match e {
-        ArchyWriteError::Parse(e) => JobError::Failed(e.to_string()),
-        other => JobError::Failed(other.to_string()),
-    })?;
+    let archy = write_parsed(text, parsed, &names).map_err(|e| JobError::Failed(e.to_string()))?;
     let guard = CycleGuard::for_write(&archy.write);
     match find_by_name(store, org, archy.flow_type, &archy.name).await? {
         Some(existing) => {

@@ -15,11 +15,12 @@ pub mod signing;
 pub mod zip;
 
 use axum::http::HeaderMap;
-use flowlink_api::{ArchitectJobMessage, FlowType};
-use flowlink_store::{FlowQuery, FlowRecord, PageRequest, Store, StoreError};
+use flowlink_api::ArchitectJobMessage;
+use flowlink_store::StoreError;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+pub use crate::archy_names::find_by_name;
 use crate::error::ApiError;
 use crate::routes::render::iso;
 
@@ -63,39 +64,6 @@ pub fn error_message(now_ms: i64, text: &str) -> Value {
 /// Stored messages as wire messages.
 pub fn wire_messages(stored: &Value) -> Vec<ArchitectJobMessage> {
     serde_json::from_value(stored.clone()).unwrap_or_default()
-}
-
-/// The live flow of `flow_type` named `name` (ignoring case), if any.
-pub async fn find_by_name(
-    store: &dyn Store,
-    org: Uuid,
-    flow_type: FlowType,
-    name: &str,
-) -> Result<Option<FlowRecord>, StoreError> {
-    let wanted = name.to_lowercase();
-    // The name filter is "contains" with `*` as a wildcard: a superset, narrowed here.
-    let pattern = name.replace('*', "");
-    for number in 1.. {
-        let query = FlowQuery {
-            types: vec![flow_type],
-            name: (!pattern.is_empty()).then(|| pattern.clone()),
-            page: PageRequest { number, size: 500 },
-            ..Default::default()
-        };
-        let page = store.list_flows(org, &query).await?;
-        let got = page.items.len();
-        if let Some(found) = page
-            .items
-            .into_iter()
-            .find(|f| f.name.to_lowercase() == wanted)
-        {
-            return Ok(Some(found));
-        }
-        if got < 500 {
-            break;
-        }
-    }
-    Ok(None)
 }
 
 /// Why a job failed.

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::flows::Family;
 use crate::archy_names::ModuleNames;
-use crate::archy_write::{archy_write, stored_text, ArchyWrite};
+use crate::archy_write::{parse_final, stored_text, write_parsed, ArchyWrite};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -47,8 +47,9 @@ async fn parse(
              logic: send one of them.",
         ));
     }
-    let names = ModuleNames::load(state.store.as_ref(), who.org_id).await?;
-    Ok(archy_write(text, &names)?)
+    let parsed = parse_final(text)?;
+    let names = ModuleNames::for_logic(state.store.as_ref(), who.org_id, &parsed.logic).await?;
+    Ok(write_parsed(text, parsed, &names)?)
 }
 
 fn same_name(a: &str, b: &str) -> bool {
