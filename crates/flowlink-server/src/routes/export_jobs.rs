@@ -78,7 +78,7 @@ pub async fn register(
     }
     let now = now_ms();
     let id = Uuid::now_v7();
-    let mut job = JobRecord {
+    let job = JobRecord {
         id,
         org_id: who.org_id,
         kind: JobKind::Export,
@@ -96,7 +96,26 @@ pub async fn register(
         modified_ms: now,
     };
     state.store.insert_job(&job).await?;
-    let outcome = export(state.store.as_ref(), who.org_id, id, &body.flows).await;
+    // On its own task: a client that hangs up does not leave the job `Started`.
+    let flows = body.flows;
+    let job = tokio::spawn(run_export(state, job, flows))
+        .await
+        .map_err(|e| ApiError::Internal(format!("export task failed: {e}")))??;
+    Ok(Json(RegisterArchitectExportJobResponse {
+        id: id.to_string(),
+        status: job.status.as_str().to_string(),
+        total_flows: job.total_flows,
+        self_uri: job_uri(id),
+    }))
+}
+
+/// Runs a started export job and records its outcome.
+async fn run_export(
+    state: AppState,
+    mut job: JobRecord,
+    flows: Vec<flowlink_api::ExportDetails>,
+) -> Result<JobRecord, ApiError> {
+    let outcome = export(state.store.as_ref(), job.org_id, job.id, &flows).await;
     job.modified_ms = now_ms();
     match outcome {
         Ok(download) => {
@@ -108,7 +127,7 @@ pub async fn register(
             let text = match e {
                 JobError::Failed(text) => text,
                 JobError::Internal(cause) => {
-                    tracing::error!(job = %id, error = %cause, "export job failed");
+                    tracing::error!(job = %job.id, error = %cause, "export job failed");
                     "the export failed on the server; see the server log".to_string()
                 }
             };
@@ -117,12 +136,7 @@ pub async fn register(
         }
     }
     state.store.update_job(&job, JobStatus::Started).await?;
-    Ok(Json(RegisterArchitectExportJobResponse {
-        id: id.to_string(),
-        status: job.status.as_str().to_string(),
-        total_flows: job.total_flows,
-        self_uri: job_uri(id),
-    }))
+    Ok(job)
 }
 
 /// `GET /api/v2/flows/export/jobs/{jobId}`.

@@ -225,6 +225,18 @@ pub async fn upload(
     if !state.store.update_job(&job, JobStatus::Registered).await? {
         return Err(used());
     }
+    // On its own task: a client that hangs up mid-import does not leave the job `Started`.
+    tokio::spawn(run_import(state, job, body))
+        .await
+        .map_err(|e| ApiError::Internal(format!("import task failed: {e}")))?
+}
+
+/// Runs a started import job and records its outcome.
+async fn run_import(
+    state: AppState,
+    mut job: JobRecord,
+    body: axum::body::Bytes,
+) -> Result<(), ApiError> {
     let create_stubs = job.request["createStubs"].as_bool().unwrap_or(false);
     let outcome = import(
         state.store.as_ref(),
