@@ -147,8 +147,9 @@ pub struct Operation {
 /// The Genesys `Flow` as flowlink answers it.
 ///
 /// Extensions: `version` (optimistic-concurrency token, bumped by every accepted change),
-/// `definition` (graph dialect) or `actions` + `variables` (action-list dialect) holding the
-/// flow's current logic, and `errorHandling` (`disconnect` | `continue`).
+/// `definition` (graph dialect), `actions` + `variables` (action-list dialect) or `archy` (the
+/// exact Archy YAML text) holding the flow's current logic, and `errorHandling` (`disconnect` |
+/// `continue`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Flow {
@@ -200,6 +201,10 @@ pub struct Flow {
     /// flowlink extension: declared variables of an action-list flow.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variables: Option<Value>,
+    /// flowlink extension: logic as Archy YAML, the exact text a version imported from Archy
+    /// was written in (absent for logic written in a JSON dialect).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archy: Option<String>,
     /// flowlink extension: `disconnect` (default) or `continue`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_handling: Option<String>,
@@ -237,6 +242,10 @@ pub struct FlowWrite {
     /// flowlink extension: declared variables of an action-list flow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variables: Option<Value>,
+    /// flowlink extension: new logic as Archy YAML (instead of `definition`/`actions`); its
+    /// root key must be the flow's type and its `name` the flow's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archy: Option<String>,
     /// flowlink extension: `disconnect` (default) or `continue`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(pattern = "^(disconnect|continue)$")]
@@ -254,6 +263,7 @@ impl From<&Flow> for FlowWrite {
             definition: f.definition.clone(),
             actions: f.actions.clone(),
             variables: f.variables.clone(),
+            archy: f.archy.clone(),
             error_handling: f.error_handling.clone(),
         }
     }

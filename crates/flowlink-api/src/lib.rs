@@ -18,6 +18,7 @@ pub mod error;
 pub mod execution;
 pub mod flow;
 pub mod flow_type;
+pub mod jobs;
 pub mod listing;
 pub mod logic;
 pub mod oauth;
@@ -38,6 +39,11 @@ pub use flow::{
     WritableDivision,
 };
 pub use flow_type::{FlowType, ParseFlowTypeError};
+pub use jobs::{
+    AddressableEntityRef, ArchitectExportJobStateResponse, ArchitectFlowReference,
+    ArchitectJobMessage, ArchitectJobStateResponse, ExportDetails, RegisterArchitectExportJob,
+    RegisterArchitectExportJobResponse, RegisterArchitectJobRequest, RegisterArchitectJobResponse,
+};
 pub use listing::{EntityListing, FlowEntityListing, FlowVersionEntityListing};
 pub use logic::{Dialect, WireLogic};
 pub use oauth::{OAuthErrorBody, TokenResponse};

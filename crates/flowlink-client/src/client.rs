@@ -189,6 +189,39 @@ impl Client {
         self.inner.bulk_link.store(v, Ordering::Relaxed);
     }
 
+    /// The underlying HTTP client, for requests that carry no token (signed job URLs).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    /// Sends a request that carries no token (a signed job URL, `url` for messages) once:
+    /// the body of a success (only a 200 when `only_ok`: the Terraform provider's rule for
+    /// uploads), else the typed error of the server's answer.
+    pub(crate) async fn send_signed(
+        &self,
+        req: reqwest::RequestBuilder,
+        url: &str,
+        only_ok: bool,
+    ) -> Result<Vec<u8>, ClientError> {
+        let transport = |e| ClientError::Transport {
+            url: url.to_string(),
+            source: e,
+        };
+        let resp = req.send().await.map_err(transport)?;
+        let status = resp.status();
+        let body = resp.bytes().await.map_err(transport)?;
+        let ok = if only_ok {
+            status == StatusCode::OK
+        } else {
+            status.is_success()
+        };
+        if ok {
+            Ok(body.to_vec())
+        } else {
+            Err(ClientError::from_response(status.as_u16(), &body))
+        }
+    }
+
     /// A URL for `path` (relative, e.g. `api/v2/flows` or `/api/v2/flows?x=1`) under the base.
     pub(crate) fn url(&self, path: &str) -> Result<Url, ClientError> {
         self.inner

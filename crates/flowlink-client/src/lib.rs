@@ -16,6 +16,7 @@ mod client;
 mod error;
 mod executions;
 mod flows;
+mod jobs;
 mod lifecycle;
 mod logic;
 mod ops;
@@ -31,6 +32,7 @@ pub use bulk_link::BULK_CHUNK;
 pub use client::{Client, StatsSnapshot};
 pub use error::ClientError;
 pub use flows::Collection;
+pub use jobs::{Imported, JOB_TIMEOUT};
 pub use lifecycle::{FlowFilter, PublishImpact};
 pub use logic::{wire_logic, LogicDoc};
 pub use ops::{

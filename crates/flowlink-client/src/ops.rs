@@ -10,6 +10,7 @@ use futures::stream::{self, StreamExt};
 use serde::Serialize;
 
 use flowlink_api::{Flow, FlowType, FlowWrite};
+use flowlink_model::archy;
 use flowlink_model::link::{self, LinkOutcome};
 
 use crate::bulk_link::BulkAsk;
@@ -153,13 +154,39 @@ struct Target {
 }
 
 fn usable_snapshot(f: &Flow) -> bool {
-    f.version.is_some() && (f.definition.is_some() || f.actions.is_some())
+    f.version.is_some() && (f.definition.is_some() || f.actions.is_some() || f.archy.is_some())
 }
 
 #[derive(Debug, Clone, Copy)]
 enum Op {
     Link,
     Unlink,
+}
+
+/// Link/unlink of an Archy flow: `link_archy` / `unlink_archy` on its text, every other byte
+/// kept. Archy links float (`ver_latestPublished`), so a pinned link is refused.
+fn archy_edit(
+    op: Op,
+    text: &str,
+    module_name: &str,
+    version: Option<u32>,
+) -> Result<Option<FlowWrite>, ClientError> {
+    let edited = match op {
+        Op::Link if version.is_some() => {
+            return Err(ClientError::Invalid(
+                "an Archy flow links a module floating (ver_latestPublished); link it without \
+                 --version"
+                    .into(),
+            ))
+        }
+        Op::Link => archy::link_archy(text, module_name),
+        Op::Unlink => archy::unlink_archy(text, module_name),
+    }
+    .map_err(|e| ClientError::Logic(e.to_string()))?;
+    Ok(edited.map(|text| FlowWrite {
+        archy: Some(text),
+        ..Default::default()
+    }))
 }
 
 fn failed(id: &str, why: String) -> FlowResult {
@@ -320,11 +347,13 @@ impl Client {
         let mut results: Vec<(usize, FlowResult)> = stream::iter(resolved.into_iter().enumerate())
             .map(|(i, t)| {
                 let (module_id, call_name) = (&module_id, &call_name);
+                let module_name = module_name.as_deref().unwrap_or(module_id);
                 async move {
                     let r = if t.id == *module_id {
                         failed(&t.id, "a module cannot call itself".into())
                     } else {
-                        self.one(op, t, module_id, version, call_name).await
+                        self.one(op, t, (module_id, module_name), version, call_name)
+                            .await
                     };
                     progress.done(&r);
                     (i, r)
@@ -348,13 +377,17 @@ impl Client {
         &self,
         op: Op,
         t: Target,
-        module_id: &str,
+        (module_id, module_name): (&str, &str),
         version: Option<u32>,
         call_name: &str,
     ) -> FlowResult {
         let name_hint = t.snapshot.as_ref().and_then(|f| f.name.clone());
         let res = self
             .try_update_flow_with(&t.id, t.snapshot, |flow| {
+                // Archy flows call modules by name and keep their exact text: a text edit.
+                if let Some(text) = flow.archy.as_deref() {
+                    return archy_edit(op, text, module_name, version);
+                }
                 let logic = wire_logic(flow)?;
                 let outcome = match op {
                     Op::Link => link::link_module(&logic, module_id, version, call_name)?,

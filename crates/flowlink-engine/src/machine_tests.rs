@@ -82,6 +82,7 @@ fn set(key: &str, value: ValueSource) -> NodeKind {
 fn call(module: &str, version: Option<u32>) -> ModuleCall {
     ModuleCall {
         module_id: module.into(),
+        module_name: None,
         version,
         inputs: vec![],
         outputs: vec![],

@@ -57,6 +57,7 @@ fn kind_strategy() -> impl Strategy<Value = NodeKind> {
         }),
         (0..MODULES + 1).prop_map(|m| NodeKind::CallModule(ModuleCall {
             module_id: format!("m{m}"),
+            module_name: None,
             version: None,
             inputs: vec![],
             outputs: vec![],

@@ -105,6 +105,7 @@ fn seed_001_prepended_call_flow_floats() {
             "callFlow",
             &ModuleCall {
                 module_id: "shared-1".into(),
+                module_name: None,
                 version: None,
                 inputs: vec![],
                 outputs: vec![]

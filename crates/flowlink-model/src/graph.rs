@@ -77,7 +77,11 @@ pub enum Prompt {
 /// A call into a shared module (graph `flowModule`, action `callFlow`, alias `callCommonModule`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModuleCall {
+    /// The module's flow id; empty for an Archy call by name until bound
+    /// ([`FlowLogic::bind_module_names`]).
     pub module_id: String,
+    /// The module's name for calls by name (Archy `callCommonModule`); `None` for calls by id.
+    pub module_name: Option<String>,
     /// `None` floats (published version at call time); `Some(n)` pins logic version n.
     pub version: Option<u32>,
     /// Module input variable name → value.

@@ -332,6 +332,7 @@ fn module_call_forms_and_versions() {
         full,
         ModuleCall {
             module_id: "m1".into(),
+            module_name: None,
             version: None,
             inputs: vec![(
                 "Common.customerId".into(),

@@ -544,6 +544,7 @@ impl<'a> KindParser<'a, '_> {
         let reference = reference?;
         Some(ModuleCall {
             module_id: reference.module_id,
+            module_name: None,
             version: reference.version,
             inputs,
             outputs,

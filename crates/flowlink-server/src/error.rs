@@ -42,6 +42,13 @@ pub enum ApiError {
     /// 403 `missing.any.permissions`: none of `scopes` is held.
     #[error("missing any of {scopes:?}")]
     MissingPermissions { scopes: Vec<String> },
+    /// 403 `signature.invalid`: a signed job URL (upload or download) whose signature is
+    /// wrong, expired or already used.
+    #[error("signature rejected: {0}")]
+    SignatureRejected(String),
+    /// 400 `flow.type.not.simulated`: simulated calls run only the voice flow types.
+    #[error("flow type {0} is not simulated")]
+    FlowTypeNotSimulated(FlowType),
     /// 404 `not.found`.
     #[error("not found")]
     NotFound,
@@ -230,6 +237,20 @@ impl ApiError {
             }
             ApiError::MissingPermissions { scopes } => {
                 (StatusCode::FORBIDDEN, Ok(permissions_body(&scopes)))
+            }
+            ApiError::SignatureRejected(why) => {
+                let s = StatusCode::FORBIDDEN;
+                let m = format!(
+                    "The signed URL was refused: {why}. Register a new job for a fresh URL."
+                );
+                (s, Ok(body(s, "signature.invalid", m, vec![])))
+            }
+            ApiError::FlowTypeNotSimulated(flow_type) => {
+                let s = StatusCode::BAD_REQUEST;
+                let m = format!(
+                    "{flow_type} flows are stored, exported and dependency-tracked but not                      simulated; simulated calls run INBOUNDCALL, INQUEUECALL, OUTBOUNDCALL,                      SECURECALL and COMMONMODULE flows."
+                );
+                (s, Ok(body(s, "flow.type.not.simulated", m, vec![])))
             }
             ApiError::NotFound => {
                 let s = StatusCode::NOT_FOUND;

@@ -47,9 +47,13 @@
 
 // Layers, top down: this file (the router) → `openapi` (the document, built from the route
 // tables) → `routes` (handlers only) → `access`, `logic`, `render`, `query`,
-// `dependency_types`, `vocabulary`, `simulate` (what handlers share) → `auth`, `extract`,
-// `error`, `state`, `context`, ... . Imports point down only; the tidy test (`crates/xtask-tidy`) checks.
+// `dependency_types`, `vocabulary`, `simulate`, `jobs`, `archy_flows`, `archy_write`,
+// `archy_names` (what handlers share) → `auth`, `extract`, `error`, `state`, `context`, ... .
+// Imports point down only; the tidy test (`crates/xtask-tidy`) checks.
 pub mod access;
+pub mod archy_flows;
+pub mod archy_names;
+pub mod archy_write;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
@@ -57,6 +61,7 @@ pub mod context;
 pub mod dependency_types;
 pub mod error;
 pub mod extract;
+pub mod jobs;
 pub mod logic;
 pub mod observe;
 pub mod openapi;
@@ -129,7 +134,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Periodic clean-up: expired tokens out of the store, idle keys out of the rate limiter.
+/// Periodic clean-up: expired tokens and day-old flow jobs out of the store, idle keys out of
+/// the rate limiter.
 async fn housekeeping(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
@@ -138,6 +144,9 @@ async fn housekeeping(state: AppState) {
             limiter.retain_recent();
         }
         let now = chrono::Utc::now().timestamp_millis();
+        if let Err(e) = state.store.purge_jobs(now - jobs::KEEP_JOBS_MS).await {
+            tracing::warn!(error = %e, "could not purge old flow jobs");
+        }
         if let Err(e) = state.store.purge_expired_tokens(now).await {
             tracing::warn!(error = %e, "could not purge expired tokens");
         }

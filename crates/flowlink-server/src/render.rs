@@ -124,6 +124,9 @@ pub fn render_flow(rec: &FlowRecord, logic: Option<&Value>) -> Flow {
                 flow.actions = Some(doc.get("actions").cloned().unwrap_or_else(|| json!([])));
                 flow.variables = doc.get("variables").cloned();
             }
+            Some(Dialect::Archy) => {
+                flow.archy = doc.get("archy").and_then(Value::as_str).map(str::to_string);
+            }
             None => {
                 flow.definition = Some(empty_definition());
                 flow.actions = Some(json!([]));

@@ -18,11 +18,15 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use flowlink_api::trace::{ExecutionTrace, TraceFlow, TraceSimulation};
+use flowlink_api::FlowType;
 use flowlink_engine::{
     run, ErrorHandling, Event, ExecutionResult, FinalOutcome, FlowToRun, Limits, ModuleResolver,
     ModuleUnavailable, ResolvedModule, Simulation, TraceStep,
 };
+use flowlink_model::archy::parse_archy;
 use flowlink_model::{parse_actions, parse_definition, Dialect, FlowLogic, ModelError};
+
+use crate::archy_names::{bind_for_launch, ModuleNames};
 use flowlink_store::{FlowRecord, Store, StoreError};
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
@@ -42,7 +46,11 @@ pub const MAX_TRACE_STEPS: usize = 2_000;
 /// Parses a stored logic document: `{"definition": {...}}` (graph dialect), `{"actions": [...],
 /// "variables": [...]}` (action-list dialect) or `{}` (no logic yet: returns at once).
 pub fn parse_document(doc: &Value) -> Result<FlowLogic, ModelError> {
-    if let Some(definition) = doc.get("definition") {
+    if let Some(text) = doc.get("archy").and_then(Value::as_str) {
+        // Module calls stay unbound here (the cache holds immutable parses); they are bound
+        // by name at each launch ([`bind_at_launch`]).
+        parse_archy(text).map(|a| a.logic).map_err(ModelError::from)
+    } else if let Some(definition) = doc.get("definition") {
         parse_definition(definition)
     } else if let Some(actions) = doc.get("actions") {
         parse_actions(actions, doc.get("variables"))
@@ -226,6 +234,49 @@ impl Simulator {
     }
 }
 
+/// The flow types whose Archy logic the engine simulates (SPEC §9): the voice flows and
+/// common modules. Other types are stored, exported and tracked, not run.
+pub fn simulated_archy_type(t: FlowType) -> bool {
+    matches!(
+        t,
+        FlowType::InboundCall
+            | FlowType::InQueueCall
+            | FlowType::OutboundCall
+            | FlowType::SecureCall
+            | FlowType::CommonModule
+    )
+}
+
+/// Binds an Archy logic's calls by module name to the modules that have those names *now*
+/// (launch time), loading the organization's module names into `names` on first need. Logic
+/// without by-name calls comes back as it is.
+async fn bind_names(
+    store: &dyn Store,
+    org: Uuid,
+    names: &mut Option<ModuleNames>,
+    logic: Arc<FlowLogic>,
+) -> Result<Arc<FlowLogic>, ApiError> {
+    if logic.unbound_module_names().is_empty() {
+        return Ok(logic);
+    }
+    let names = names.get_or_insert_with(ModuleNames::default);
+    names
+        .ensure(store, org, logic.unbound_module_names())
+        .await?;
+    let mut bound = (*logic).clone();
+    bind_for_launch(names, &mut bound);
+    Ok(Arc::new(bound))
+}
+
+/// [`bind_names`] for the flow a simulated call starts in.
+pub async fn bind_at_launch(
+    store: &dyn Store,
+    org: Uuid,
+    logic: Arc<FlowLogic>,
+) -> Result<Arc<FlowLogic>, ApiError> {
+    bind_names(store, org, &mut None, logic).await
+}
+
 /// Why a module (as stored) cannot run at all, whatever version is asked for.
 pub fn module_unavailability(rec: &FlowRecord) -> Option<String> {
     let who = format!("module '{}' ({})", rec.name, rec.id);
@@ -360,6 +411,7 @@ pub async fn prefetch(
     root: &FlowLogic,
 ) -> Result<PrefetchedModules, ApiError> {
     let max_depth = sim.limits.max_module_depth;
+    let mut names = None;
     let mut out = PrefetchedModules::default();
     let mut seen: HashSet<(String, Option<u32>)> = HashSet::new();
     let mut queue: VecDeque<(String, Option<u32>, u32)> = root
@@ -386,7 +438,7 @@ pub async fn prefetch(
             let flow_id = Uuid::parse_str(&module.id)
                 .map_err(|e| ApiError::Internal(format!("stored module id: {e}")))?;
             let loaded = match sim.load(store, org, flow_id, number).await {
-                Ok(logic) => Ok(logic),
+                Ok(logic) => Ok(bind_names(store, org, &mut names, logic).await?),
                 Err(LoadError::Missing) => Err(format!(
                     "version {number}.0 of module '{}' ({}) does not exist",
                     module.name, module.id

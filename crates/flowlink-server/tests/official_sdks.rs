@@ -77,3 +77,19 @@ async fn official_python_sdk_runs_the_lifecycle_and_dependency_tracking() {
     )
     .await;
 }
+
+/// Issue 11: the Python SDK's architect jobs (`post_flows_jobs`, `get_flows_job`,
+/// `post_flows_export_jobs`, `get_flows_export_job`) with the upload and download done as the
+/// Terraform provider does them (plain HTTP, no token), through the `FLOWLINK_SDK_EXTRA` hook.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn official_python_sdk_runs_flow_import_and_export_jobs() {
+    let server = start_server().await;
+    let extra = sdk_dir().join("python_sdk_jobs.py");
+    run_check(
+        &server,
+        "python3",
+        &["python_sdk_check.py"],
+        &[("FLOWLINK_SDK_EXTRA", extra.display().to_string())],
+    )
+    .await;
+}

@@ -15,6 +15,7 @@
 
 pub mod bulk;
 pub mod error;
+pub mod jobs;
 pub mod lifecycle;
 pub mod like;
 pub mod open;
@@ -30,6 +31,7 @@ pub mod testing;
 
 pub use bulk::{EditFailure, EditOutcome, EditRefusal, EditResult, EditedLogic, FlowEdit};
 pub use error::{Conflict, Consumer, InvalidDetail, StoreError};
+pub use jobs::{JobKind, JobRecord, JobStatus, JobStore};
 pub use lifecycle::{ConsumerQuery, StaleDependency, StaleKind};
 pub use open::{open_store, StoreLocation};
 pub use postgres::{DatabaseUrl, PostgresStore};

@@ -51,6 +51,7 @@ pub(crate) trait Columns {
     fn int(&self, col: &str) -> Result<i64, StoreError>;
     fn opt_int(&self, col: &str) -> Result<Option<i64>, StoreError>;
     fn bytes(&self, col: &str) -> Result<Vec<u8>, StoreError>;
+    fn opt_bytes(&self, col: &str) -> Result<Option<Vec<u8>>, StoreError>;
 }
 
 impl<R> Columns for R
@@ -74,6 +75,9 @@ where
         Ok(self.try_get(col)?)
     }
     fn bytes(&self, col: &str) -> Result<Vec<u8>, StoreError> {
+        Ok(self.try_get(col)?)
+    }
+    fn opt_bytes(&self, col: &str) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self.try_get(col)?)
     }
 }
@@ -276,4 +280,30 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
 /// organization and the flow: an unknown one is "not found").
 pub(crate) fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.is_foreign_key_violation())
+}
+
+/// Columns of `flow_jobs`, in [`job_from_row`]'s order.
+pub(crate) const JOB_COLUMNS: &str = "id, org_id, kind, status, command, request, client_id, \
+     flow_id, messages, total_flows, result, result_name, created_ms, modified_ms";
+
+/// A `flow_jobs` row as a [`JobRecord`](crate::jobs::JobRecord).
+pub(crate) fn job_from_row(row: &impl DbRow) -> Result<crate::jobs::JobRecord, StoreError> {
+    use crate::jobs::{decode_json, decode_kind_status};
+    let (kind, status) = decode_kind_status(&row.text("kind")?, &row.text("status")?)?;
+    Ok(crate::jobs::JobRecord {
+        id: row.uuid("id")?,
+        org_id: row.uuid("org_id")?,
+        kind,
+        status,
+        command: row.opt_text("command")?,
+        request: decode_json("request", &row.text("request")?)?,
+        client_id: row.opt_uuid("client_id")?,
+        flow_id: row.opt_uuid("flow_id")?,
+        messages: decode_json("messages", &row.text("messages")?)?,
+        total_flows: row.int("total_flows")?,
+        result: row.opt_bytes("result")?,
+        result_name: row.opt_text("result_name")?,
+        created_ms: row.int("created_ms")?,
+        modified_ms: row.int("modified_ms")?,
+    })
 }

@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use crate::bulk::{EditResult, FlowEdit};
 use crate::error::StoreError;
+use crate::jobs::JobStore;
 use crate::lifecycle::{ConsumerQuery, StaleDependency, StaleKind};
 use crate::records::*;
 
@@ -32,7 +33,7 @@ impl LinkGuard for NoLinkGuard {
 /// Everything flowlink persists. Implementations must keep the invariants listed in the crate
 /// docs. Methods taking `org` never see or touch another organization's rows.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: JobStore + Send + Sync + 'static {
     /// Closes the backend's connections, waiting for in-flight statements (graceful shutdown).
     async fn close(&self);
 

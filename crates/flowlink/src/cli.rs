@@ -125,6 +125,16 @@ pub enum Command {
         after_help = "Examples:\n  flowlink deps 'Shared Auth'\n  flowlink deps 'Main IVR' -o json\n  flowlink deps --graph dot | dot -Tsvg > calls.svg"
     )]
     Deps(crate::deps_cmd::DepsArgs),
+    /// Import Archy YAML files (flows as code) through the flow jobs API; exit 1 if any failed.
+    #[command(
+        after_help = "Examples:\n  flowlink import flows/*.yaml --subs env/prod.yaml\n  flowlink import main.yaml --sub flow_name='Main IVR' --sub division=Home"
+    )]
+    Import(crate::import_cmd::ImportArgs),
+    /// Export a flow as Archy YAML (the exact text for a flow imported from Archy).
+    #[command(
+        after_help = "Examples:\n  flowlink export 'Main IVR' > main.yaml\n  flowlink export 'Main IVR' --version 2 --out exported/"
+    )]
+    Export(crate::export_cmd::ExportArgs),
     /// Lock a flow to this client: its logic writes become drafts until publish or checkin.
     Checkout(crate::lifecycle_cmd::FlowArg),
     /// Check a flow's draft in (unpublished) and release the lock.

@@ -35,6 +35,9 @@ fn opt(s: &Option<String>) -> String {
 
 /// The flow's logic in its dialect, as a value to show.
 fn logic_of(f: &Flow) -> (&'static str, Value) {
+    if let Some(text) = &f.archy {
+        return ("archy", Value::String(text.clone()));
+    }
     match flowlink_client::wire_logic(f) {
         Ok(logic) => {
             let dialect = logic.dialect();
@@ -72,7 +75,11 @@ fn show_flow(f: &Flow, output: Output) -> anyhow::Result<()> {
         f.version.map(|v| v.to_string()).unwrap_or_default()
     ));
     s.push_str(&format!("logic ({dialect}):\n"));
-    let yaml = serde_yaml::to_string(&logic).unwrap_or_else(|_| logic.to_string());
+    // Archy text is shown as written; JSON-dialect logic as YAML.
+    let yaml = match &logic {
+        Value::String(text) => text.clone(),
+        other => serde_yaml::to_string(other).unwrap_or_else(|_| other.to_string()),
+    };
     for line in yaml.lines() {
         s.push_str("  ");
         s.push_str(line);

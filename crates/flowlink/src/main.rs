@@ -10,7 +10,9 @@ mod call_cmd;
 mod cli;
 mod config;
 mod deps_cmd;
+mod export_cmd;
 mod flows_cmd;
+mod import_cmd;
 mod lifecycle_cmd;
 mod link_cmd;
 mod output;
@@ -62,6 +64,12 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
             link_cmd::run(&config::client(g)?, args, true, g.output, g.quiet).await
         }
         Command::Call(args) => call_cmd::run(&config::client(g)?, args, g.output)
+            .await
+            .map(|()| Exit::Ok),
+        Command::Import(args) => {
+            import_cmd::run(&config::client(g)?, args, g.output, g.quiet).await
+        }
+        Command::Export(args) => export_cmd::run(&config::client(g)?, args)
             .await
             .map(|()| Exit::Ok),
         Command::Deps(args) => deps_cmd::run(&config::client(g)?, args, g.output)

@@ -362,3 +362,76 @@ async fn killing_a_replica_mid_run_loses_no_acknowledged_write() {
     }
     link_race::assert_each_module_called_once(&survivor, &fx).await;
 }
+
+/// Issue 11: flow jobs live in the database. A job registered on replica 1 takes its upload on
+/// replica 2 (the URL's signature checks there: one secret for all replicas), is polled on
+/// either, refuses a replayed upload on replica 1, and an export registered on replica 2
+/// downloads from replica 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flow_job_moves_between_replicas() {
+    let Some(pair) = Pair::start().await else {
+        return;
+    };
+    let (r1, r2) = (&pair.replicas[0].url, &pair.replicas[1].url);
+    let token = pair.client(0).access_token().await.unwrap();
+    let text = "commonModule:\n  name: Replicated\n  startUpRef: \"/commonModule/tasks/task[Start_10]\"\n  tasks:\n    - task:\n        name: Start\n        refId: Start_10\n        actions:\n          - endTask:\n              name: Done\n";
+    let (status, job) = send(
+        reqwest::Method::POST,
+        format!("{r1}/api/v2/flows/jobs"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{job}");
+    let url = job["presignedUrl"].as_str().unwrap();
+    assert!(url.starts_with(r1.as_str()), "{url}");
+    let on_second = url.replacen(r1.as_str(), r2, 1);
+    let http = reqwest::Client::new();
+    let up = http.put(&on_second).body(text).send().await.unwrap();
+    assert_eq!(up.status(), 200);
+    let replay = http.put(url).body(text).send().await.unwrap();
+    assert_eq!(replay.status(), 403);
+    let id = job["id"].as_str().unwrap();
+    let mut flow_ids = Vec::new();
+    for base in [r1, r2] {
+        let (status, state) = send(
+            reqwest::Method::GET,
+            format!("{base}/api/v2/flows/jobs/{id}?expand=messages"),
+            &token,
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{state}");
+        assert_eq!(state["status"], "Success", "{state}");
+        flow_ids.push(state["flow"]["id"].clone());
+    }
+    assert_eq!(flow_ids[0], flow_ids[1]);
+
+    let (status, export) = send(
+        reqwest::Method::POST,
+        format!("{r2}/api/v2/flows/export/jobs"),
+        &token,
+        Some(json!({"flows": [{"flow": {"id": flow_ids[0]}}]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{export}");
+    let (_, state) = send(
+        reqwest::Method::GET,
+        format!(
+            "{r1}/api/v2/flows/export/jobs/{}",
+            export["id"].as_str().unwrap()
+        ),
+        &token,
+        None,
+    )
+    .await;
+    let download = state["downloadUrl"].as_str().unwrap();
+    assert!(download.starts_with(r1.as_str()), "{download}");
+    let got = http
+        .get(download.replacen(r1.as_str(), r2, 1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.text().await.unwrap(), text);
+}

@@ -27,6 +27,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::access::{load_flow, name_holder, write_scopes, Family};
+use crate::archy_names::ModuleNames;
+use crate::archy_write::relink;
 use crate::auth::{scopes, Principal};
 use crate::error::ApiError;
 use crate::extract::JsonBody;
@@ -47,22 +49,29 @@ struct LinkEdit<'a> {
     version: Option<u32>,
     call_name: String,
     unlink: bool,
+    /// The module's name and the organization's modules, for Archy flows (calls by name).
+    module_name: String,
+    names: ModuleNames,
 }
 
 /// A flow's stored logic document as the link transforms take it: the dialect it was last
 /// written in; a flow without logic counts as an empty action list (as the client sees it).
-fn wire_logic(dialect: Option<Dialect>, document: &Value) -> WireLogic {
+/// Archy logic takes the text edit ([`relink`]), never these JSON transforms.
+fn wire_logic(dialect: Option<Dialect>, document: &Value) -> Result<WireLogic, ApiError> {
     match dialect {
-        Some(Dialect::Graph) => {
-            WireLogic::Graph(document.get("definition").cloned().unwrap_or(Value::Null))
-        }
-        Some(Dialect::Actions) | None => WireLogic::Actions(
+        Some(Dialect::Graph) => Ok(WireLogic::Graph(
+            document.get("definition").cloned().unwrap_or(Value::Null),
+        )),
+        Some(Dialect::Archy) => Err(ApiError::Internal(
+            "Archy logic takes the text edit, not the JSON transforms".into(),
+        )),
+        Some(Dialect::Actions) | None => Ok(WireLogic::Actions(
             document
                 .get("actions")
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default(),
-        ),
+        )),
     }
 }
 
@@ -90,7 +99,20 @@ impl LinkEdit<'_> {
                 }],
             });
         }
-        let logic = wire_logic(flow.dialect, document);
+        if flow.dialect == Some(Dialect::Archy) {
+            let write = relink(
+                document,
+                &self.module_name,
+                self.version,
+                self.unlink,
+                &self.names,
+            )?;
+            return Ok(write.map(|logic| EditedLogic {
+                guard: Box::new(CycleGuard::for_write(&logic)),
+                logic,
+            }));
+        }
+        let logic = wire_logic(flow.dialect, document)?;
         let outcome = if self.unlink {
             unlink_module(&logic, &self.module_id)
         } else {
@@ -246,6 +268,8 @@ pub async fn link_flows(
         version: req.version,
         call_name,
         unlink,
+        module_name: module.name.clone(),
+        names: ModuleNames::load(state.store.as_ref(), who.org_id).await?,
     };
     let ids: Vec<Uuid> = targets
         .iter()

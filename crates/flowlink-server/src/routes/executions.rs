@@ -30,8 +30,11 @@ use crate::extract::{JsonBody, QueryParams};
 use crate::logic::stored_error_handling;
 use crate::query::page;
 use crate::render::{iso, parse_version_id, render_version, version_id};
-use crate::simulate::{completion_reason, prefetch, trace_document};
+use crate::simulate::{
+    bind_at_launch, completion_reason, prefetch, simulated_archy_type, trace_document,
+};
 use crate::state::AppState;
+use flowlink_model::Dialect;
 
 /// Scopes that allow launching and reading executions.
 const EXECUTION_SCOPES: &[&str] = &[FLOW_READ];
@@ -137,6 +140,10 @@ pub async fn launch(
     let logic = simulator
         .flow_logic(state.store.as_ref(), &rec, number)
         .await?;
+    if logic.dialect == Dialect::Archy && !simulated_archy_type(rec.flow_type) {
+        return Err(ApiError::FlowTypeNotSimulated(rec.flow_type));
+    }
+    let logic = bind_at_launch(state.store.as_ref(), who.org_id, logic).await?;
     let modules = prefetch(simulator, state.store.as_ref(), who.org_id, &logic).await?;
     let flow = FlowToRun {
         id: rec.id.to_string(),

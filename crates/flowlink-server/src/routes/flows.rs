@@ -12,6 +12,7 @@ use crate::access::{
     delete_scopes, load_flow, name_holder, read_scopes, with_document, with_logic, write_scopes,
     Family,
 };
+use crate::archy_flows::{check_archy_rename, plan_archy_create, plan_archy_update};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Query};
@@ -86,16 +87,22 @@ async fn create(
     body: FlowWrite,
     family: Family,
 ) -> Result<Json<Flow>, ApiError> {
-    let flow_type = match family {
-        Family::Modules => FlowType::CommonModule,
-        Family::Flows => body
+    let archy = match body.archy.as_deref() {
+        Some(text) => Some(plan_archy_create(&state, &who, &body, text, family).await?),
+        None => None,
+    };
+    let flow_type = match (&archy, family) {
+        (Some(a), _) => a.flow_type,
+        (None, Family::Modules) => FlowType::CommonModule,
+        (None, Family::Flows) => body
             .flow_type
             .ok_or_else(|| ApiError::bad_request("type is required to create a flow"))?,
     };
     who.require_any(write_scopes(flow_type))?;
-    let name = body
-        .name
-        .as_deref()
+    let name = archy
+        .as_ref()
+        .map(|a| a.name.as_str())
+        .or(body.name.as_deref())
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .ok_or_else(|| ApiError::bad_request("name is required and cannot be blank"))?
@@ -103,7 +110,10 @@ async fn create(
     check_name(&name)?;
     check_description(body.description.as_deref())?;
     let error_handling = error_handling(body.error_handling.as_deref())?;
-    let logic = plan_create(&body)?;
+    let logic = match archy {
+        Some(a) => a.write,
+        None => plan_create(&body)?,
+    };
     let guard = CycleGuard::for_write(&logic);
     let rec = state
         .store
@@ -164,7 +174,17 @@ async fn update(
         .store
         .get_version(who.org_id, rec.id, rec.current_version())
         .await?;
-    let logic = plan_update(&body, rec.dialect, &current.document)?;
+    let (name, logic) = match body.archy.as_deref() {
+        Some(text) => {
+            let (file_name, logic) =
+                plan_archy_update(&state, &who, &body, &rec, &current.document, text).await?;
+            (Some(file_name), logic)
+        }
+        None => {
+            check_archy_rename(&rec, name.as_deref())?;
+            (name, plan_update(&body, rec.dialect, &current.document)?)
+        }
+    };
     // Without new logic there are no new calls, and the guard has nothing to refuse.
     let guard = logic
         .as_ref()

@@ -12,6 +12,8 @@ pub mod bulk_link;
 pub mod dependencies;
 pub mod docs;
 pub mod executions;
+pub mod export_jobs;
+pub mod flow_jobs;
 pub mod flows;
 pub mod lifecycle;
 pub mod oauth;
@@ -23,11 +25,15 @@ use utoipa_axum::routes;
 
 use crate::state::AppState;
 
-/// The routes outside `/api/v2` authentication: the token endpoint and the OpenAPI document.
+/// The routes outside `/api/v2` authentication: the token endpoint, the OpenAPI document and
+/// the signed job URLs (upload of an import, download of an export), which are authorised by
+/// their own signature.
 pub fn public_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(oauth::token))
         .routes(routes!(docs::openapi_json))
+        .routes(routes!(flow_jobs::upload))
+        .routes(routes!(export_jobs::download))
 }
 
 /// All authenticated API routes, each registered with its `#[utoipa::path]` documentation
@@ -57,6 +63,10 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(versions::get_version))
         .routes(routes!(versions::get_configuration))
         .routes(routes!(versions::latest_configuration))
+        .routes(routes!(flow_jobs::register))
+        .routes(routes!(flow_jobs::get_job))
+        .routes(routes!(export_jobs::register))
+        .routes(routes!(export_jobs::get_job))
         .merge(executions::routes())
         .merge(lifecycle::routes())
         .merge(dependencies::routes())

@@ -274,6 +274,65 @@ impl FromQuery for PublishParams {
     }
 }
 
+/// The job id path segment of the flow jobs paths (`/api/v2/flows/jobs/{jobId}`,
+/// `/api/v2/flows/export/jobs/{jobId}`, and the signed upload and download URLs).
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct JobPath {
+    /// Job ID
+    #[serde(rename = "jobId")]
+    #[param(rename = "jobId")]
+    pub job_id: String,
+}
+
+/// `GET` of a flow job: what to expand.
+#[derive(Debug, Clone, PartialEq, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct JobParams {
+    /// `messages` to include the job's messages (always included on Failure)
+    #[param(style = Form, explode, value_type = Option<Vec<String>>)]
+    pub expand: Vec<String>,
+}
+
+impl JobParams {
+    /// Whether `expand` asks for `messages`.
+    pub fn wants_messages(&self) -> bool {
+        self.expand
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case("messages"))
+    }
+}
+
+impl FromQuery for JobParams {
+    fn from_query(q: &QueryParams) -> Result<Self, ApiError> {
+        Ok(JobParams {
+            expand: q.list("expand"),
+        })
+    }
+}
+
+/// The signature of a signed job URL (upload of an import, download of an export). Parsed
+/// leniently: a missing or malformed part is the signature check's 403, not a 400.
+#[derive(Debug, Clone, PartialEq, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SignedUrlParams {
+    /// Expiry, epoch milliseconds (part of the signed URL)
+    #[param(value_type = i64, required = true)]
+    pub expires: Option<String>,
+    /// The URL's signature
+    #[param(value_type = String, required = true)]
+    pub signature: Option<String>,
+}
+
+impl FromQuery for SignedUrlParams {
+    fn from_query(q: &QueryParams) -> Result<Self, ApiError> {
+        Ok(SignedUrlParams {
+            expires: q.get("expires").map(str::to_string),
+            signature: q.get("signature").map(str::to_string),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::fmt::Debug;
@@ -317,6 +376,7 @@ mod tests {
         every_documented_parameter_is_read::<FlowListParams>();
         every_documented_parameter_is_read::<FlowActionParams>();
         every_documented_parameter_is_read::<PublishParams>();
+        every_documented_parameter_is_read::<JobParams>();
     }
 
     fn flow_query(raw: &str) -> Result<FlowQuery, ApiError> {

@@ -14,6 +14,7 @@ mod bulk_link;
 mod dependencies;
 mod executions;
 mod flows;
+mod jobs;
 mod lifecycle;
 mod orgs;
 mod rows;

@@ -10,6 +10,7 @@ mod concurrency;
 mod dependencies;
 mod flows;
 mod harness;
+mod jobs;
 mod lifecycle;
 mod support;
 
@@ -51,4 +52,5 @@ story! {
     dependencies::cycle_guard_sees_edges_and_aborts_cleanly,
     concurrency::concurrent_writers,
     lifecycle::checkout_drafts_and_dependency_roles,
+    jobs::jobs_are_scoped_and_their_status_changes_are_conditional,
 }
