@@ -9,7 +9,9 @@
 //! the operation's documented scopes (the document says broader scopes imply narrower ones).
 //! Requests that change data run on fresh flows, so one scope's success (a delete) cannot
 //! change what the next scope sees. A target the path does not serve (an inbound flow on the
-//! `flowmodules` paths, 404 to the admin) is left out.
+//! `flowmodules` paths, 404 to the admin) is left out. The flow jobs' signed upload and
+//! download URLs take no token and are left out too (their signature is checked in
+//! `tests/openapi/main.rs` and `tests/flow_jobs/`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -50,6 +52,9 @@ struct Harness {
     admin: String,
     tokens: BTreeMap<String, String>,
     execution: String,
+    /// An import and an export job the admin registered.
+    import_job: String,
+    export_job: String,
     names: std::sync::atomic::AtomicU32,
 }
 
@@ -247,6 +252,25 @@ fn templates(h: &Harness, method: &str, path: &str, w: &World) -> Vec<(Target, R
             None,
         ),
         ("get", "/api/v2/organizations/me") => none(Method::GET, path, None),
+        ("post", "/api/v2/flows/jobs") => none(Method::POST, path, Some(json!({}))),
+        ("get", "/api/v2/flows/jobs/{jobId}") => none(
+            Method::GET,
+            &format!("{}?expand=messages", path.replace("{jobId}", &h.import_job)),
+            None,
+        ),
+        ("post", "/api/v2/flows/export/jobs") => vec![(
+            Target::Flow,
+            req(
+                Method::POST,
+                path.into(),
+                Some(json!({"flows": [{"flow": {"id": f}}]})),
+            ),
+        )],
+        ("get", "/api/v2/flows/export/jobs/{jobId}") => none(
+            Method::GET,
+            &path.replace("{jobId}", &h.export_job),
+            None,
+        ),
         _ => panic!("{method} {path}: no request template in tests/openapi/scopes.rs; add one"),
     }
 }
@@ -313,6 +337,8 @@ async fn documented_scopes_are_the_scopes_each_handler_checks() {
         admin,
         tokens,
         execution: String::new(),
+        import_job: String::new(),
+        export_job: String::new(),
         names: Default::default(),
     };
     let shared = h.world().await;
@@ -324,12 +350,34 @@ async fn documented_scopes_are_the_scopes_each_handler_checks() {
     let (status, body) = h.send(&h.admin, &launch).await;
     assert_eq!(status, 200, "{body}");
     h.execution = body["id"].as_str().expect("execution id").to_owned();
+    let register = |path: &str, body: Value| Request {
+        method: Method::POST,
+        path: path.into(),
+        body: Some(body),
+    };
+    let (status, body) = h
+        .send(&h.admin, &register("/api/v2/flows/jobs", json!({})))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    h.import_job = body["id"].as_str().expect("import job id").to_owned();
+    let (status, body) = h
+        .send(
+            &h.admin,
+            &register(
+                "/api/v2/flows/export/jobs",
+                json!({"flows": [{"flow": {"id": shared.flow}}]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    h.export_job = body["id"].as_str().expect("export job id").to_owned();
 
     let mut problems = Vec::new();
     let mut checked = 0;
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, op) in item.as_object().expect("path item") {
-            if path == "/oauth/token" || path == DOC_PATH {
+            // Public operations, and the signed job URLs (authorised by their signature).
+            if path == "/oauth/token" || path == DOC_PATH || crate::is_signed(path) {
                 continue;
             }
             let documented: BTreeSet<String> = op["security"]
