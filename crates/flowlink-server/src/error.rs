@@ -248,7 +248,9 @@ impl ApiError {
             ApiError::FlowTypeNotSimulated(flow_type) => {
                 let s = StatusCode::BAD_REQUEST;
                 let m = format!(
-                    "{flow_type} flows are stored, exported and dependency-tracked but not                      simulated; simulated calls run INBOUNDCALL, INQUEUECALL, OUTBOUNDCALL,                      SECURECALL and COMMONMODULE flows."
+                    "{flow_type} flows are stored, exported and dependency-tracked but not \
+                     simulated; simulated calls run INBOUNDCALL, INQUEUECALL, OUTBOUNDCALL, \
+                     SECURECALL and COMMONMODULE flows."
                 );
                 (s, Ok(body(s, "flow.type.not.simulated", m, vec![])))
             }
