@@ -266,11 +266,9 @@ fn templates(h: &Harness, method: &str, path: &str, w: &World) -> Vec<(Target, R
                 Some(json!({"flows": [{"flow": {"id": f}}]})),
             ),
         )],
-        ("get", "/api/v2/flows/export/jobs/{jobId}") => none(
-            Method::GET,
-            &path.replace("{jobId}", &h.export_job),
-            None,
-        ),
+        ("get", "/api/v2/flows/export/jobs/{jobId}") => {
+            none(Method::GET, &path.replace("{jobId}", &h.export_job), None)
+        }
         _ => panic!("{method} {path}: no request template in tests/openapi/scopes.rs; add one"),
     }
 }
