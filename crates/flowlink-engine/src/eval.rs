@@ -22,7 +22,7 @@ use flowlink_model::Expr;
 use serde_json::{Map, Value};
 
 use crate::functions;
-use crate::value::{parse_datetime, V};
+use crate::value::{parse_datetime, Audio, AudioPart, V};
 use crate::vars::{frame_slot, participant_key, Vars};
 
 /// What an expression can see: the running frame's variables, the interaction's participant
@@ -121,6 +121,13 @@ impl<'a> Env<'a> {
             "Call.Language" => self
                 .language
                 .map_or(V::NotSet, |l| V::Str(Cow::Borrowed(l))),
+            // A prompt named in an expression is that prompt's audio.
+            _ if name.starts_with("Prompt.") || name.starts_with("PromptSystem.") => {
+                V::Audio(Audio {
+                    parts: vec![AudioPart::Prompt(name.to_owned())],
+                    barge_in: None,
+                })
+            }
             // A simulated call starts and runs at one instant.
             "Flow.StartDateTimeUtc" => self.now().map_or(V::NotSet, V::DateTime),
             _ => V::NotSet,

@@ -52,7 +52,8 @@ pub enum VarRef {
     State(String),
     /// A read-only built-in answered by the simulation, by its dotted name: canonical casing
     /// for the known ones (`Call.ConversationId`, `Call.CalledAddress`, `Call.Language`,
-    /// `Flow.StartDateTimeUtc`), as written for the rest (`Message.Message`, `Slot.Date`).
+    /// `Flow.StartDateTimeUtc`), as written for the rest (`Message.Message`, `Slot.Date`,
+    /// `Prompt.Welcome`, `PromptSystem.on_hold_music`).
     Builtin(String),
 }
 
@@ -231,6 +232,7 @@ functions! {
     ToAudioNumber = "ToAudioNumber", 1..=1;
     ToAudioDigits = "ToAudioDigits", 1..=1;
     ToAudioDateTime = "ToAudioDateTime", 1..=1;
+    ToAudioBool = "ToAudioBool", 1..=1;
     AudioPlaybackOptions = "AudioPlaybackOptions", 2..=3;
 }
 

@@ -1,5 +1,5 @@
 //! Audio: `ToAudioTTS`, `ToAudioBlank(ms)`, `ToAudio(prompt)`, `ToAudioNumber`,
-//! `ToAudioDigits`, `ToAudioDuration`, `ToAudioDateTime` and `AudioPlaybackOptions(audio,
+//! `ToAudioDigits`, `ToAudioDuration`, `ToAudioDateTime`, `ToAudioBool` and `AudioPlaybackOptions(audio,
 //! bargeIn)`; `Append` joins audio (see `string`). What would be spoken is kept as text so the
 //! trace can show it (`Audio::text`).
 
@@ -87,6 +87,7 @@ pub(super) fn call(args: Args<'_>) -> Result<V<'_>, EvalError> {
         }
         F::ToAudioDuration => spoken(duration_words(args.duration(0)?)),
         F::ToAudioDateTime => spoken(format_datetime(&args.datetime(0)?)),
+        F::ToAudioBool => spoken(if args.boolean(0)? { "true" } else { "false" }.to_owned()),
         F::AudioPlaybackOptions => {
             let mut audio = args.audio(0)?;
             audio.barge_in = Some(args.boolean(1)?);

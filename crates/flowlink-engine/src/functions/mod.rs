@@ -147,6 +147,7 @@ fn family(f: Function) -> Family {
         | F::ToAudioNumber
         | F::ToAudioDigits
         | F::ToAudioDateTime
+        | F::ToAudioBool
         | F::AudioPlaybackOptions => Family::Audio,
     }
 }

@@ -7,8 +7,9 @@
 //! prefix `-` and `!` · postfix `.name` and `[index]` · primary: `"string"` (escapes
 //! `\" \\ \n \t \r`), integer, decimal, `true`, `false`, `NOT_SET`, `( … )`, `[a, b]`,
 //! `Function(args)`, and scoped names `Flow.x`, `Task.x`, `State.x`, `Common.x` and built-ins
-//! (`Call.Ani`, `Call.ConversationId`, `Message.Message`, `Slot.Date`, …). `Format.Date.shortYear`
-//! style format names are string constants.
+//! (`Call.Ani`, `Call.ConversationId`, `Message.Message`, `Slot.Date`, …); `Prompt.Welcome` and
+//! `PromptSystem.on_hold_music` name prompts (they evaluate to that prompt's audio).
+//! `Format.Date.shortYear` style format names are string constants.
 //!
 //! Like the JSON dialects' parser, pathological input is refused rather than risked: text length,
 //! recursion and tree depth are capped ([`MAX_EXPR_LEN`], [`MAX_EXPR_DEPTH`]). Every error
@@ -79,6 +80,8 @@ const BUILTIN_SCOPES: &[&str] = &[
     "Knowledge",
     "Transcription",
     "Interaction",
+    "Prompt",
+    "PromptSystem",
 ];
 
 /// Built-ins with a canonical spelling (matched case-insensitively).

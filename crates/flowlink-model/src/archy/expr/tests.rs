@@ -45,6 +45,10 @@ fn scopes_resolve_to_variables_and_builtins() {
         Expr::Var(VarRef::Builtin("Slot.AppointmentDate".into()))
     );
     assert_eq!(
+        ok("PromptSystem.on_hold_music"),
+        Expr::Var(VarRef::Builtin("PromptSystem.on_hold_music".into()))
+    );
+    assert_eq!(
         ok("Format.Date.shortYear"),
         Expr::Literal(Literal::String("Format.Date.shortYear".into()))
     );
