@@ -242,7 +242,10 @@ fn unary(op: UnaryOp, v: V<'_>) -> Result<V<'_>, EvalError> {
             .map(V::Int)
             .ok_or(EvalError::Overflow { op: "-" }),
         (UnaryOp::Neg, V::Dec(d)) => Ok(V::Dec(-d)),
-        (UnaryOp::Neg, V::Duration(ms)) => Ok(V::Duration(-ms)),
+        (UnaryOp::Neg, V::Duration(ms)) => ms
+            .checked_neg()
+            .map(V::Duration)
+            .ok_or(EvalError::Overflow { op: "-" }),
         (UnaryOp::Not, v) => Err(EvalError::BadOperand {
             op: "not",
             operand: v.type_name(),

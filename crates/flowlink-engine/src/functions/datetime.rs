@@ -28,6 +28,11 @@ fn ms_of(args: &Args<'_>, i: usize, unit_ms: i64) -> Result<i64, EvalError> {
     }
 }
 
+fn year(args: &Args<'_>) -> Result<i32, EvalError> {
+    let n = args.int(0)?;
+    i32::try_from(n).map_err(|_| args.bad(format!("year {n} is out of range")))
+}
+
 fn small(args: &Args<'_>, i: usize) -> Result<u32, EvalError> {
     let n = args.int(i)?;
     u32::try_from(n).map_err(|_| args.bad(format!("argument {} is out of range: {n}", i + 1)))
@@ -42,9 +47,8 @@ pub(super) fn call<'a>(args: Args<'a>, env: &Env<'a>) -> Result<V<'a>, EvalError
             )
         })?),
         F::MakeDateTime => {
-            let date =
-                NaiveDate::from_ymd_opt(args.int(0)? as i32, small(&args, 1)?, small(&args, 2)?)
-                    .ok_or_else(|| args.bad("no such date"))?;
+            let date = NaiveDate::from_ymd_opt(year(&args)?, small(&args, 1)?, small(&args, 2)?)
+                .ok_or_else(|| args.bad("no such date"))?;
             let part = |i: usize| {
                 if i < args.len() {
                     small(&args, i)
@@ -57,7 +61,7 @@ pub(super) fn call<'a>(args: Args<'a>, env: &Env<'a>) -> Result<V<'a>, EvalError
             V::DateTime(date.and_time(time).and_utc())
         }
         F::MakeDate => V::Date(
-            NaiveDate::from_ymd_opt(args.int(0)? as i32, small(&args, 1)?, small(&args, 2)?)
+            NaiveDate::from_ymd_opt(year(&args)?, small(&args, 1)?, small(&args, 2)?)
                 .ok_or_else(|| args.bad("no such date"))?,
         ),
         F::MakeTime => {
@@ -91,7 +95,8 @@ pub(super) fn call<'a>(args: Args<'a>, env: &Env<'a>) -> Result<V<'a>, EvalError
             let dt = args.datetime(0)?;
             let ms = ms_of(&args, 1, unit)?;
             V::DateTime(
-                dt.checked_add_signed(ChronoDuration::milliseconds(ms))
+                ChronoDuration::try_milliseconds(ms)
+                    .and_then(|delta| dt.checked_add_signed(delta))
                     .ok_or_else(|| overflow(&args))?,
             )
         }

@@ -58,7 +58,8 @@ fn shift(
     ms: i64,
     name: &'static str,
 ) -> Result<V<'static>, EvalError> {
-    dt.checked_add_signed(ChronoDuration::milliseconds(ms))
+    ChronoDuration::try_milliseconds(ms)
+        .and_then(|delta| dt.checked_add_signed(delta))
         .map(V::DateTime)
         .ok_or(EvalError::Overflow { op: name })
 }
@@ -92,7 +93,12 @@ pub(crate) fn arithmetic<'a>(
                 }
             }
             let ms = other.as_duration().ok_or_else(|| mismatch(name, &l, &r))?;
-            shift(*dt, if op == Sub { -ms } else { ms }, name)
+            let ms = if op == Sub {
+                ms.checked_neg()
+            } else {
+                Some(ms)
+            };
+            shift(*dt, ms.ok_or(EvalError::Overflow { op: name })?, name)
         }
         (V::Duration(ms), V::DateTime(dt)) if op == Add => shift(*dt, *ms, name),
         (V::Date(d), other) if matches!(op, Add | Sub) => {
@@ -103,13 +109,17 @@ pub(crate) fn arithmetic<'a>(
             }
             let ms = other.as_duration().ok_or_else(|| mismatch(name, &l, &r))?;
             let days = ms / 86_400_000;
-            let shifted =
-                d.checked_add_signed(ChronoDuration::days(if op == Sub { -days } else { days }));
+            let shifted = ChronoDuration::try_days(if op == Sub { -days } else { days })
+                .and_then(|delta| d.checked_add_signed(delta));
             shifted.map(V::Date).ok_or(EvalError::Overflow { op: name })
         }
         (V::Time(t), V::Duration(ms)) if matches!(op, Add | Sub) => {
-            let ms = if op == Sub { -ms } else { *ms };
-            let (shifted, _) = t.overflowing_add_signed(ChronoDuration::milliseconds(ms));
+            // A time of day wraps at midnight, so only the remainder of a day matters.
+            let ms = ms % 86_400_000;
+            let ms = if op == Sub { -ms } else { ms };
+            let delta =
+                ChronoDuration::try_milliseconds(ms).ok_or(EvalError::Overflow { op: name })?;
+            let (shifted, _) = t.overflowing_add_signed(delta);
             Ok(V::Time(shifted))
         }
         (V::Duration(a), b) if matches!(op, Add | Sub) => {
@@ -129,7 +139,9 @@ pub(crate) fn arithmetic<'a>(
             if *n == 0 {
                 return Err(EvalError::DivisionByZero { op: name });
             }
-            Ok(V::Duration(a / n))
+            a.checked_div(*n)
+                .map(V::Duration)
+                .ok_or(EvalError::Overflow { op: name })
         }
         _ => Err(mismatch(name, &l, &r)),
     }
