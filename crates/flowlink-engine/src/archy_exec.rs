@@ -172,12 +172,23 @@ impl<'r> Machine<'r> {
                 Step::End(FinalOutcome::Transferred { queue: target })
             }
             ArchyOp::HoldMusic { prompt } => {
-                if let Some(p) = prompt {
-                    match self.play(cur, p) {
-                        Ok(Some(prompt)) => self.pending = Some(Event::PromptPlayed { prompt }),
-                        Ok(None) => {}
+                // A hold prompt that is NOT_SET (e.g. `Flow.HoldPrompt` with no queue hold
+                // music configured) plays the default hold music, as Architect does.
+                let played = match prompt {
+                    Some(p) => match self.play(cur, p) {
+                        Ok(played) => played,
+                        Err(reason) if reason.contains("NOT_SET") => None,
                         Err(reason) => return Step::Fail(Failure::node(reason)),
-                    }
+                    },
+                    None => None,
+                };
+                if self.tracing {
+                    let prompt = played.unwrap_or(PromptPlayed {
+                        text: None,
+                        locale: None,
+                        prompt_id: Some("PromptSystem.on_hold_music".into()),
+                    });
+                    self.pending = Some(Event::PromptPlayed { prompt });
                 }
                 Step::Next(Out::Default)
             }

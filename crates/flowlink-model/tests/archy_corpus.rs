@@ -107,3 +107,61 @@ fn every_corpus_file_parses_exports_and_reparses_to_the_same_logic() {
         failures.join("\n\n")
     );
 }
+
+#[test]
+fn linking_a_module_into_corpus_files_inserts_one_block_and_unlink_restores_the_bytes() {
+    use flowlink_model::archy::{link_archy, unlink_archy};
+    let module = "Shared Auth Module";
+    let mut linked_count = 0;
+    let mut refused = Vec::new();
+    for (name, text) in corpus() {
+        let linked = match link_archy(&text, module) {
+            Ok(Some(linked)) => linked,
+            Ok(None) => panic!("{name}: reported already linked"),
+            Err(e) => {
+                // Only flows that start with a menu have no startup task to insert into.
+                assert!(e.message.contains("names a menu"), "{name}: {e}");
+                refused.push(name);
+                continue;
+            }
+        };
+        // One contiguous insertion: the original is a prefix plus a suffix of the linked text.
+        let prefix = text
+            .bytes()
+            .zip(linked.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let suffix = text
+            .bytes()
+            .rev()
+            .zip(linked.bytes().rev())
+            .take_while(|(a, b)| a == b)
+            .count();
+        assert!(
+            prefix + suffix >= text.len(),
+            "{name}: bytes outside the insertion changed"
+        );
+        let flow = parse_archy(&linked).unwrap_or_else(|e| panic!("{name}: linked text: {e}"));
+        assert!(
+            flow.logic.unbound_module_names().contains(module),
+            "{name}: the call is not in the linked flow"
+        );
+        assert_eq!(
+            link_archy(&linked, module).expect("ok"),
+            None,
+            "{name}: link twice"
+        );
+        assert_eq!(
+            unlink_archy(&linked, module).expect("unlinks").as_deref(),
+            Some(text.as_str()),
+            "{name}: unlink restores the file"
+        );
+        linked_count += 1;
+    }
+    println!(
+        "archy corpus: linked {linked_count} files; {} start with a menu: {}",
+        refused.len(),
+        refused.join(", ")
+    );
+    assert!(linked_count >= 50, "linked only {linked_count}");
+}

@@ -15,7 +15,8 @@
 //!   action list inside an action (an output's `actions`, a switch case, a loop body, an inline
 //!   `task`) is removed from the stored fields and becomes an edge to its first action, named by
 //!   its path: `outputs.yes` → `true`, `outputs.no` → `false`, `outputs.success|failure|timeout`
-//!   → those outcomes, `outputs.<x>` → `Named(x)`, anything else → `Named(<path>)`.
+//!   → those outcomes, `outputs.digit_N` → `dtmf:N`, `outputs.<x>` → `Named(x)`, anything else
+//!   → `Named("@<path>")` (e.g. `@evaluate.firstTrue.cases.0.case`, a menu task's `@task`).
 //! - The entry is the `initialGreeting` prompt (if any), whose `default` edge leads to the
 //!   start-up container (`startUpRef`, else `startUpTaskActions`, else the first container).
 //!
@@ -25,6 +26,7 @@
 
 pub mod expr;
 
+mod behavior;
 mod error;
 mod export;
 mod export_json;
@@ -37,6 +39,7 @@ mod subst;
 mod vocab;
 pub mod yaml;
 
+pub use behavior::same_behavior;
 pub use error::ArchyError;
 pub use export::export_archy;
 pub use link::{link_archy, unlink_archy};

@@ -50,7 +50,9 @@ impl Ctx<'_> {
             return Ok(ValueSource::Expression { text, expr });
         }
         if let Some(lit) = node.get("lit") {
-            return Ok(ValueSource::Literal(lit_value(lit)));
+            // `{name: X}` stays an object: the engine reads named objects (queues, schedule
+            // groups) as `{"name": X}`, like the expression language's ToQueue & co.
+            return Ok(ValueSource::Literal(lit.to_json()));
         }
         if let Some(var) = node.get("var") {
             let text = scalar_text(var).ok_or_else(|| self.err(var.start, "var: must be text"))?;
@@ -76,6 +78,14 @@ impl Ctx<'_> {
             (node, scalar_text(node))
         };
         let text = text.ok_or_else(|| self.err(text_node.start, "must name a variable"))?;
+        // `Interaction.data.x` is participant data, as in the JSON dialects.
+        if let Some(key) = text
+            .get(..17)
+            .filter(|p| p.eq_ignore_ascii_case("Interaction.data."))
+            .map(|_| &text[17..])
+        {
+            return Ok(Some(DataTarget::Participant(key.to_string())));
+        }
         match self.expression(&text, text_node.start)? {
             Expr::Var(var) => Ok(Some(DataTarget::Variable(var))),
             _ => Err(self.err(
@@ -323,7 +333,11 @@ pub(crate) fn parse_op(
         }
         "transferToAcd" | "menuTransferToAcd" => {
             let queue = match fields.get("targetQueue") {
-                Some(q) => ctx.value(q)?,
+                Some(q) => match q.get("lit") {
+                    // A queue named literally transfers to that name (as the JSON dialects write it).
+                    Some(lit) => ValueSource::Literal(lit_value(lit)),
+                    None => ctx.value(q)?,
+                },
                 None => ValueSource::Literal(Value::Null),
             };
             core(NodeKind::TransferToAcd { queue })
@@ -355,6 +369,45 @@ pub(crate) fn parse_op(
             Needs::EnclosingLoop(|i| ArchyOp::LoopNext { loop_node: i }),
         )),
         "switch" => switch(ctx, fields),
+        "collectInput" if digit_outputs(fields) => {
+            // flowlink's JSON `collectInput` (outputs `digit_N` / `noMatch` / `timeout`).
+            let digits = fields
+                .get("digits")
+                .and_then(|d| d.get("exact"))
+                .and_then(scalar_text)
+                .and_then(|d| d.parse::<u32>().ok())
+                .unwrap_or(1);
+            let timeout_ms = fields
+                .get("noEntryTimeout")
+                .and_then(|t| t.get("lit"))
+                .and_then(|l| l.get("ms"))
+                .and_then(scalar_text)
+                .and_then(|t| t.parse::<u64>().ok())
+                .unwrap_or(5_000);
+            core(NodeKind::CollectInput {
+                prompt: ctx.audio(fields.get("inputAudio"))?,
+                digits,
+                timeout_ms,
+            })
+        }
+        "setExternalTag" => {
+            let mut tags = Vec::new();
+            match fields.get("externalTag") {
+                Some(
+                    list @ YNode {
+                        value: YValue::Seq(_),
+                        ..
+                    },
+                ) => {
+                    for item in list.items() {
+                        tags.push(ctx.value(item)?);
+                    }
+                }
+                Some(one) => tags.push(ctx.value(one)?),
+                None => {}
+            }
+            core(NodeKind::TagInteraction { tags })
+        }
         "collectInput" => plain(ArchyOp::CollectInput {
             audio: ctx.audio(fields.get("inputAudio"))?,
             target: fields
@@ -397,7 +450,10 @@ pub(crate) fn parse_op(
                 .get("destination")
                 .and_then(|d| d.get("queue"))
                 .and_then(|q| q.get("targetQueue"))
-                .map(|q| ctx.value(q))
+                .map(|q| match q.get("lit") {
+                    Some(lit) => Ok(ValueSource::Literal(lit_value(lit))),
+                    None => ctx.value(q),
+                })
                 .transpose()?;
             plain(ArchyOp::TransferToVoicemail { queue })
         }
@@ -431,6 +487,15 @@ pub(crate) fn parse_op(
         }),
         _ => plain(ArchyOp::Unsimulated),
     }
+}
+
+/// Whether a `collectInput` routes by digits (flowlink's JSON form) rather than success/failure.
+fn digit_outputs(fields: &YNode) -> bool {
+    fields.get("outputs").is_some_and(|o| {
+        o.entries()
+            .iter()
+            .any(|(k, _, _)| k.starts_with("digit_") || k == "noMatch")
+    })
 }
 
 fn attribute_name(ctx: &Ctx<'_>, attr: &YNode) -> Result<String, ArchyError> {

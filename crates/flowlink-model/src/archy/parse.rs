@@ -133,7 +133,11 @@ pub(crate) fn outcome_for_path(path: &str) -> Outcome {
         "outputs.success" => Outcome::Success,
         "outputs.failure" => Outcome::Failure,
         "outputs.timeout" => Outcome::Timeout,
+        "outputs.noMatch" => Outcome::NoMatch,
         other => match other.strip_prefix("outputs.") {
+            Some(name) if name.starts_with("digit_") && name.len() > 6 => {
+                Outcome::Dtmf(name[6..].to_string())
+            }
             Some(name) if !name.contains('.') => Outcome::Named(name.to_string()),
             _ => Outcome::Named(format!("@{other}")),
         },
@@ -153,7 +157,8 @@ pub(crate) fn path_for_outcome(outcome: &Outcome) -> Option<String> {
             Some(path) => path.to_string(),
             None => format!("outputs.{name}"),
         },
-        Outcome::NoMatch | Outcome::Dtmf(_) => return None,
+        Outcome::NoMatch => "outputs.noMatch".into(),
+        Outcome::Dtmf(d) => format!("outputs.digit_{d}"),
     })
 }
 
@@ -443,12 +448,8 @@ impl Builder {
             let default = fields
                 .get("initialValue")
                 .and_then(|v| v.get("lit"))
-                .map(
-                    |lit| match (lit.get("name").and_then(scalar_text), lit.entries().len()) {
-                        (Some(n), 1) => Value::String(n),
-                        _ => lit.to_json(),
-                    },
-                )
+                // As written: a named object (`{name: Services}`) stays an object.
+                .map(YNode::to_json)
                 .filter(|v| !v.is_null());
             self.variables.push(Variable {
                 name,

@@ -376,7 +376,7 @@ fn scalar(v: &Value) -> String {
 }
 
 /// A string as a plain scalar when that reads back as the same string, else double-quoted.
-fn quote_if_needed(s: &str) -> String {
+pub(crate) fn quote_if_needed(s: &str) -> String {
     let plain_ok = !s.is_empty()
         && plain_scalar(s) == Value::String(s.to_string())
         && !s.starts_with(|c: char| {
