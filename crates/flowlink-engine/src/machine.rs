@@ -405,7 +405,7 @@ impl<'r> Machine<'r> {
                     Some(_) => Out::NoMatch,
                 })
             }
-            NodeKind::TransferToAcd { queue } => match text_of(&self.env(cur), queue, "queue") {
+            NodeKind::TransferToAcd { queue } => match queue_name(&self.env(cur), queue) {
                 Ok(queue) if queue.is_empty() => {
                     Step::Fail(Failure::node("transfer queue is empty".into()))
                 }
@@ -562,9 +562,7 @@ impl<'r> Machine<'r> {
     fn return_to(&mut self, cur: &mut Frame<'r>, mut callee: Frame<'r>) -> Result<(), Failure> {
         let logic = Arc::clone(&cur.logic);
         let node = cur.node.and_then(|idx| logic.graph.nodes.get(idx));
-        let (Some(node), NodeKind::CallModule(call)) =
-            (node, node.map(|n| &n.kind).unwrap_or(&NodeKind::Disconnect))
-        else {
+        let Some((node, call)) = node.and_then(|n| module_call_of(&n.kind).map(|c| (n, c))) else {
             // Unreachable: only call nodes push frames. End the caller rather than panic.
             cur.node = None;
             return Ok(());
@@ -808,6 +806,46 @@ pub(crate) fn text_of<'a>(
                 .into_text()
                 .ok_or_else(|| format!("{what} `{text}` is NOT_SET"))
         }
+    }
+}
+
+/// The module call a node makes (an Archy `callCommonModule` holds it as its core kind).
+fn module_call_of(kind: &NodeKind) -> Option<&ModuleCall> {
+    match kind {
+        NodeKind::CallModule(call) => Some(call),
+        NodeKind::Archy(a) => match &a.op {
+            flowlink_model::archy::ArchyOp::Core(NodeKind::CallModule(call)) => Some(call),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The queue a transfer names: text, or a named object `{"name": X}` (Archy queue values).
+fn queue_name<'a>(env: &Env<'a>, source: &'a ValueSource) -> Result<Cow<'a, str>, String> {
+    let named = |v: &Value| {
+        v.as_object()
+            .and_then(|o| o.get("name").or_else(|| o.get("id")))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    match source {
+        ValueSource::Literal(v @ Value::Object(_)) => named(v)
+            .map(Cow::Owned)
+            .ok_or_else(|| "the queue has no name".to_string()),
+        ValueSource::Expression { text, expr } => {
+            let value = eval(expr, env)
+                .map_err(|e| format!("expression `{text}`: {e}"))?
+                .into_json();
+            match value {
+                Value::Null => Err(format!("queue `{text}` is NOT_SET")),
+                Value::String(s) => Ok(Cow::Owned(s)),
+                other => named(&other)
+                    .map(Cow::Owned)
+                    .ok_or_else(|| format!("queue `{text}` is not a queue")),
+            }
+        }
+        other => text_of(env, other, "queue"),
     }
 }
 

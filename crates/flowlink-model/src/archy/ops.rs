@@ -248,10 +248,8 @@ pub(crate) fn parse_op(
             let mut pairs = Vec::new();
             for attr in list_of(fields, "attributes") {
                 let name = attribute_name(ctx, attr)?;
-                if let Some(target) = attr.get("variable").map(|v| ctx.target(v)).transpose()? {
-                    if let Some(t) = target {
-                        pairs.push((name, t));
-                    }
+                if let Some(Some(t)) = attr.get("variable").map(|v| ctx.target(v)).transpose()? {
+                    pairs.push((name, t));
                 }
             }
             plain(ArchyOp::GetParticipantData { pairs })

@@ -173,9 +173,7 @@ fn strip<'n>(node: &'n YNode, path: &str, found: &mut Vec<(String, &'n YNode)>) 
             let mut sorted: Vec<&(String, Pos, YNode)> = entries.iter().collect();
             sorted.sort_by(|a, b| a.0.cmp(&b.0));
             for (k, _, v) in sorted {
-                if k == "actions" && matches!(v.value, YValue::Seq(_))
-                    || k == "actions" && v.is_null()
-                {
+                if k == "actions" && (matches!(v.value, YValue::Seq(_)) || v.is_null()) {
                     found.push((path.to_string(), v));
                     continue;
                 }
