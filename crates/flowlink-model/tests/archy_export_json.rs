@@ -97,3 +97,27 @@ fn json_dialect_flows_export_to_archy_that_behaves_the_same() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+#[test]
+fn deeply_nested_branches_export_as_tasks_and_behave_the_same() {
+    // 300 decisions, each one's `true` edge the only way into the next: naive inlining would
+    // nest 300 levels deep.
+    let n = 300;
+    let mut nodes: Vec<Value> = (0..n)
+        .map(|i| serde_json::json!({"id": format!("d{i}"), "type": "decision", "settings": {"expression": "Call.Ani == \"1\""}}))
+        .collect();
+    nodes.push(serde_json::json!({"id": "end", "type": "disconnect"}));
+    let mut edges: Vec<Value> = (0..n - 1)
+        .map(|i| serde_json::json!({"source": format!("d{i}"), "target": format!("d{}", i + 1), "type": "true"}))
+        .collect();
+    edges.push(
+        serde_json::json!({"source": format!("d{}", n - 1), "target": "end", "type": "true"}),
+    );
+    let logic = parse_definition(&serde_json::json!({
+        "nodes": nodes, "edges": edges, "entry": {"nodeId": "d0"}
+    }))
+    .expect("valid graph");
+    let yaml = export_archy(&logic, "INBOUNDCALL", "Deep").expect("exports");
+    let flow = parse_archy(&yaml).expect("re-imports within the YAML depth limit");
+    same_behavior(&logic, &flow.logic).expect("behaves the same");
+}

@@ -28,7 +28,10 @@ pub fn export_archy(logic: &FlowLogic, flow_type: &str, name: &str) -> Result<St
     };
     let (root_from_logic, mut body) = match archy_doc {
         Some((root, body)) => (Some(root), body),
-        None => (None, json_dialect_document(logic)?),
+        None => (
+            None,
+            json_dialect_document(logic, root_for_flow_type(flow_type) == Some("commonModule"))?,
+        ),
     };
     let root = root_for_flow_type(flow_type)
         .map(str::to_string)

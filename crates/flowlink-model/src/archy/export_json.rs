@@ -23,14 +23,13 @@ use crate::graph::{
 };
 
 /// The Archy document body (without `name`) for logic from the graph or action-list dialect.
-pub(crate) fn json_dialect_document(logic: &FlowLogic) -> Result<Map<String, Value>, ArchyError> {
+pub(crate) fn json_dialect_document(
+    logic: &FlowLogic,
+    is_module: bool,
+) -> Result<Map<String, Value>, ArchyError> {
     let nodes = &logic.graph.nodes;
     let mut body = Map::new();
     body.insert("defaultLanguage".into(), json!("en-us"));
-    let is_module = logic
-        .variables
-        .iter()
-        .any(|v| v.name.to_ascii_lowercase().starts_with("common."));
     let mut vars = Vec::new();
     for v in &logic.variables {
         let name = if v.name.contains('.') {
@@ -91,7 +90,7 @@ pub(crate) fn json_dialect_document(logic: &FlowLogic) -> Result<Map<String, Val
         if !done.insert(start) {
             continue;
         }
-        let actions = w.chain(start, false)?;
+        let actions = w.chain(start, 0)?;
         let name = nodes.get(start).map(|n| n.name.clone()).unwrap_or_default();
         let name = if name.is_empty() {
             format!("Task {start}")
@@ -110,6 +109,9 @@ pub(crate) fn json_dialect_document(logic: &FlowLogic) -> Result<Map<String, Val
     Ok(body)
 }
 
+/// Branches nested deeper than this are written as tasks reached by `jumpToTask`.
+const MAX_INLINE_DEPTH: usize = 12;
+
 struct Writer<'a> {
     nodes: &'a [Node],
     starts: HashSet<usize>,
@@ -126,7 +128,8 @@ impl Writer<'_> {
     }
 
     /// The actions from `start` following `default` edges; `in_branch`: an end must be explicit.
-    fn chain(&mut self, start: usize, in_branch: bool) -> Result<Vec<Value>, ArchyError> {
+    fn chain(&mut self, start: usize, depth: usize) -> Result<Vec<Value>, ArchyError> {
+        let in_branch = depth > 0;
         let mut out = Vec::new();
         let mut cur = start;
         loop {
@@ -161,10 +164,13 @@ impl Writer<'_> {
                 let Some(out_name) = output_name(&node.kind, outcome) else {
                     continue;
                 };
-                let list = if self.starts.contains(target) {
+                // Deep nesting becomes a task of its own, so the YAML stays shallow (the reader
+                // refuses files nested deeper than MAX_YAML_DEPTH) and nothing recurses deeply.
+                let list = if self.starts.contains(target) || depth >= MAX_INLINE_DEPTH {
+                    self.starts.insert(*target);
                     vec![self.jump(*target)]
                 } else {
-                    self.chain(*target, true)?
+                    self.chain(*target, depth + 1)?
                 };
                 outputs.insert(out_name, json!({"actions": list}));
             }

@@ -621,3 +621,7 @@ impl Builder {
         Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "parse_tests.rs"]
+mod tests;
