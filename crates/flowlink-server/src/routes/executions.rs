@@ -96,7 +96,10 @@ fn simulation(req: &FlowExecutionLaunchRequest) -> Result<Simulation, ApiError> 
         data_actions,
         input_data,
         data_tables: wire.data_tables.unwrap_or_default().into_iter().collect(),
-        now: wire.now,
+        // The simulated clock defaults to the real one (SPEC §9); the engine itself has none.
+        now: wire.now.or_else(|| {
+            Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        }),
         schedules: wire.schedules.unwrap_or_default().into_iter().collect(),
         queues,
         language: wire.language,
