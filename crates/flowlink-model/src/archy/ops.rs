@@ -272,9 +272,10 @@ pub(crate) fn parse_op(
             core(NodeKind::Decision { expression, text })
         }
         "callData" | "callDataSecure" => {
-            let (category, holder) = match named(fields.get("category")) {
-                Some((c, h, _)) => (Some(c.to_string()), h.get("dataAction")),
-                None => (None, fields.get("dataAction")),
+            // The category stays in the stored fields; the engine also answers `category/name`.
+            let holder = match named(fields.get("category")) {
+                Some((_, h, _)) => h.get("dataAction"),
+                None => fields.get("dataAction"),
             };
             let Some((name, body, _)) = named(holder) else {
                 return Err(ctx.err(
@@ -282,7 +283,6 @@ pub(crate) fn parse_op(
                     "callData needs `category: {<category>: {dataAction: {<name>: ...}}}`",
                 ));
             };
-            let _ = category;
             core(NodeKind::DataAction {
                 name: name.to_string(),
                 inputs: inputs(ctx, body.get("inputs"))?,
@@ -524,12 +524,11 @@ fn switch(ctx: &Ctx<'_>, fields: &YNode) -> Result<(ArchyOp, Needs), ArchyError>
     let Some(evaluate) = fields.get("evaluate") else {
         return Ok((ArchyOp::Unsimulated, Needs::Nothing));
     };
-    let (style, body, prefix, value) = if let Some(ft) = evaluate.get("firstTrue") {
-        ("firstTrue", ft, "@evaluate.firstTrue".to_string(), None)
+    let (body, prefix, value) = if let Some(ft) = evaluate.get("firstTrue") {
+        (ft, "@evaluate.firstTrue".to_string(), None)
     } else if let Some((ty, body, _)) = named(evaluate.get("firstMatch")) {
         let value = body.get("value").map(|v| ctx.value(v)).transpose()?;
         (
-            "firstMatch",
             body,
             format!("@evaluate.firstMatch.{ty}"),
             Some(value.unwrap_or(ValueSource::Literal(Value::Null))),
@@ -537,7 +536,6 @@ fn switch(ctx: &Ctx<'_>, fields: &YNode) -> Result<(ArchyOp, Needs), ArchyError>
     } else {
         return Ok((ArchyOp::Unsimulated, Needs::Nothing));
     };
-    let _ = style;
     let mut cases = Vec::new();
     for (i, item) in body
         .get("cases")
