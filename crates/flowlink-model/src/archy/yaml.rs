@@ -137,35 +137,36 @@ fn plain_scalar(text: &str) -> Value {
     Value::String(text.to_string())
 }
 
-/// Maps the parser's character indexes to byte offsets (the parser counts characters).
+/// Maps the parser's (line, character column) positions to byte offsets: a table of line
+/// starts, then a walk along one line (lines are short), so any order of lookups stays cheap.
 struct Offsets<'a> {
     text: &'a str,
-    /// (char index, byte offset) of the last lookup, so forward scans stay linear.
-    last: (usize, usize),
+    line_starts: Vec<usize>,
 }
 
-impl Offsets<'_> {
-    fn pos(&mut self, span_mark: saphyr_parser::Marker) -> Pos {
-        let target = span_mark.index();
-        let (mut ci, mut bi) = if target >= self.last.0 {
-            self.last
-        } else {
-            (0, 0)
-        };
-        while ci < target {
-            match self.text[bi..].chars().next() {
-                Some(c) => {
-                    bi += c.len_utf8();
-                    ci += 1;
-                }
-                None => break,
-            }
-        }
-        self.last = (ci, bi);
+impl<'a> Offsets<'a> {
+    fn new(text: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Self { text, line_starts }
+    }
+
+    fn pos(&mut self, mark: saphyr_parser::Marker) -> Pos {
+        let line_start = self
+            .line_starts
+            .get(mark.line().saturating_sub(1))
+            .copied()
+            .unwrap_or(self.text.len());
+        let rest = &self.text[line_start..];
+        let offset = line_start
+            + rest
+                .char_indices()
+                .nth(mark.col())
+                .map_or(rest.len(), |(i, _)| i);
         Pos {
-            line: span_mark.line(),
-            column: span_mark.col() + 1,
-            offset: bi,
+            line: mark.line(),
+            column: mark.col() + 1,
+            offset,
         }
     }
 }
@@ -178,7 +179,7 @@ enum Building {
 /// Parses one YAML document into a [`YNode`] tree. Anchors/aliases are refused (Archy files do
 /// not use them, and expanding them could multiply the document).
 pub fn parse_yaml(text: &str) -> Result<YNode, ArchyError> {
-    let mut offsets = Offsets { text, last: (0, 0) };
+    let mut offsets = Offsets::new(text);
     let mut stack: Vec<Building> = Vec::new();
     let mut root: Option<YNode> = None;
     let mut docs = 0usize;
