@@ -21,17 +21,20 @@ pub enum Dialect {
     Graph,
     /// Seed 001: `actions: [...]` (+ `variables`), run top to bottom.
     Actions,
+    /// Archy YAML (SPEC §9): flows as code, kept as written.
+    Archy,
 }
 
 impl Dialect {
     /// Every dialect, in the order they were added.
-    pub const ALL: [Dialect; 2] = [Dialect::Graph, Dialect::Actions];
+    pub const ALL: [Dialect; 3] = [Dialect::Graph, Dialect::Actions, Dialect::Archy];
 
-    /// The spelling in storage and messages (`graph`, `actions`).
+    /// The spelling in storage and messages (`graph`, `actions`, `archy`).
     pub fn as_str(self) -> &'static str {
         match self {
             Dialect::Graph => "graph",
             Dialect::Actions => "actions",
+            Dialect::Archy => "archy",
         }
     }
 

@@ -331,6 +331,7 @@ fn module_call_forms_and_versions() {
     assert_eq!(
         full,
         ModuleCall {
+            module_name: None,
             module_id: "m1".into(),
             version: None,
             inputs: vec![(

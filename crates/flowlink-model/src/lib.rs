@@ -40,6 +40,7 @@
 //! refused, not recursed into. Diagnostics quote long names shortened, so an error's size stays
 //! proportional to the document's, never to (repetitions × string length).
 
+pub mod archy;
 pub mod error;
 pub mod expr;
 pub mod graph;

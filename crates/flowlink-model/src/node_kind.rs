@@ -543,6 +543,7 @@ impl<'a> KindParser<'a, '_> {
         let outputs = self.outputs("outputMappings");
         let reference = reference?;
         Some(ModuleCall {
+            module_name: None,
             module_id: reference.module_id,
             version: reference.version,
             inputs,

@@ -124,6 +124,8 @@ pub fn render_flow(rec: &FlowRecord, logic: Option<&Value>) -> Flow {
                 flow.actions = Some(doc.get("actions").cloned().unwrap_or_else(|| json!([])));
                 flow.variables = doc.get("variables").cloned();
             }
+            // No route stores Archy text yet (the flow jobs API does, in its own branch).
+            Some(Dialect::Archy) => {}
             None => {
                 flow.definition = Some(empty_definition());
                 flow.actions = Some(json!([]));

@@ -72,7 +72,7 @@ fn show_flow(f: &Flow, output: Output) -> anyhow::Result<()> {
         f.version.map(|v| v.to_string()).unwrap_or_default()
     ));
     s.push_str(&format!("logic ({dialect}):\n"));
-    let yaml = serde_yaml::to_string(&logic).unwrap_or_else(|_| logic.to_string());
+    let yaml = flowlink_model::archy::yaml::to_yaml(&logic);
     for line in yaml.lines() {
         s.push_str("  ");
         s.push_str(line);

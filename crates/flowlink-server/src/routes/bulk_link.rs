@@ -56,7 +56,7 @@ fn wire_logic(dialect: Option<Dialect>, document: &Value) -> WireLogic {
         Some(Dialect::Graph) => {
             WireLogic::Graph(document.get("definition").cloned().unwrap_or(Value::Null))
         }
-        Some(Dialect::Actions) | None => WireLogic::Actions(
+        Some(Dialect::Actions) | Some(Dialect::Archy) | None => WireLogic::Actions(
             document
                 .get("actions")
                 .and_then(Value::as_array)
