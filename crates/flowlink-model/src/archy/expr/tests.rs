@@ -1,3 +1,6 @@
+//! Unit tests of the Archy expression parser: forms, precedence, errors with columns, and every
+//! `exp:` value of the corpus.
+
 use super::*;
 use crate::expr::VarRef;
 
