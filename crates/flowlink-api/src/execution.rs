@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::error::ErrorBody;
@@ -23,6 +23,24 @@ pub struct Simulation {
     pub digits: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_actions: Option<BTreeMap<String, Value>>,
+    /// Archy simulation (SPEC §9): data table rows, `{<table>: {<key>: {<column>: value}}}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_tables: Option<BTreeMap<String, Map<String, Value>>>,
+    /// The simulated clock, ISO-8601 UTC (default: the real clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub now: Option<String>,
+    /// Schedule group answers by name: `open` | `closed` | `holiday` | `emergency`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedules: Option<BTreeMap<String, String>>,
+    /// Queues that exist: `{<name>: {estimatedWaitSeconds}}` (absent: every queue exists).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queues: Option<BTreeMap<String, Value>>,
+    /// The interaction's language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Participant data present before the call starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub participant_data: Option<Map<String, Value>>,
 }
 
 /// `POST /api/v2/flows/executions` body.

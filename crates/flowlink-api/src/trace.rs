@@ -164,6 +164,12 @@ pub enum Event {
         reason: String,
         handling: Handling,
     },
+    /// An Archy action with no event of its own above (menus, jumps, loops, lookups, schedule
+    /// evaluation): what it did, e.g. `{"result": "closed", "scheduleGroup": "Main"}`.
+    Archy {
+        action: String,
+        detail: Map<String, Value>,
+    },
     /// The action budget ran out before this node ran.
     ActionLimit {
         limit: u32,

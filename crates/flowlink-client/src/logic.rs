@@ -30,11 +30,13 @@ impl LogicDoc {
     pub fn parse(text: &str) -> Result<LogicDoc, ClientError> {
         let value: Value = match serde_json::from_str(text) {
             Ok(v) => v,
-            Err(json_err) => serde_yaml::from_str(text).map_err(|yaml_err| {
-                ClientError::Logic(format!(
-                    "logic is neither JSON ({json_err}) nor YAML ({yaml_err})"
-                ))
-            })?,
+            Err(json_err) => {
+                flowlink_model::archy::yaml::yaml_to_json(text).map_err(|yaml_err| {
+                    ClientError::Logic(format!(
+                        "logic is neither JSON ({json_err}) nor YAML ({yaml_err})"
+                    ))
+                })?
+            }
         };
         LogicDoc::from_value(value)
     }

@@ -1,22 +1,45 @@
-//! Evaluates the expression subset of SPEC §3 against one frame. Recursion follows the AST,
-//! whose depth the parser caps; module calls never recurse here.
+//! Evaluates Architect expressions (SPEC §3 subset and the Archy language, SPEC §9) against
+//! one frame. Recursion follows the AST, whose depth the parsers cap; module calls never
+//! recurse here. Functions live in [`crate::functions`], one file per family.
+//!
+//! NOT_SET (reference §3.6), as Architect treats it:
+//! - `==`/`!=` compare it as a value (`Flow.x == NOT_SET` is a test); arithmetic, `<`-style
+//!   comparisons, `and`/`or`/`not`, conditions and concatenation with it are runtime errors
+//!   (Architect's guard idiom is `If(IsSet(x), x, 0)`);
+//! - `x.name` on NOT_SET gives NOT_SET; a missing property is NOT_SET;
+//! - conversion functions (`ToString`, `ToInt`, `ToDateTime`, `ToPhoneNumber`, …) give NOT_SET
+//!   for NOT_SET; the NOT_SET-aware ones (`IsSet`, `IsNotSetOrEmpty`, `If`'s branches, `Append`,
+//!   `ToDisplayString`, `Count`, …) handle it; every other function refuses it with an error
+//!   naming the argument (Architect's "NOT_SET not allowed" parameters).
+//!
+//! `and`/`or` short-circuit: the right side is not evaluated when the left decides.
 
 use std::borrow::Cow;
 
-use flowlink_model::expr::{BinaryOp, Function, UnaryOp, VarRef};
+use chrono::{DateTime, Utc};
+use flowlink_model::expr::{BinaryOp, UnaryOp, VarRef};
 use flowlink_model::Expr;
 use serde_json::{Map, Value};
 
-use crate::value::V;
+use crate::functions;
+use crate::value::{parse_datetime, Audio, AudioPart, V};
 use crate::vars::{frame_slot, participant_key, Vars};
 
 /// What an expression can see: the running frame's variables, the interaction's participant
-/// data and the simulated call.
+/// data and the simulated call (its numbers, clock, language and other built-ins).
 pub(crate) struct Env<'a> {
     pub(crate) vars: &'a Vars,
     pub(crate) participant: &'a Map<String, Value>,
     pub(crate) ani: &'a str,
     pub(crate) dnis: &'a str,
+    /// The simulation clock as written in the input (ISO-8601); `None`: no clock, so
+    /// `GetCurrentDateTimeUtc()` is an error.
+    pub(crate) now: Option<&'a str>,
+    /// `Call.Language`.
+    pub(crate) language: Option<&'a str>,
+    /// Other built-ins by dotted name (`Call.ConversationId`, `Message.Message`, …), looked
+    /// up ASCII-case-insensitively; absent ones are NOT_SET.
+    pub(crate) builtins: Option<&'a Map<String, Value>>,
 }
 
 /// Why an expression could not be evaluated (a runtime error of the node that holds it).
@@ -42,19 +65,78 @@ pub(crate) enum EvalError {
     },
     #[error("expected a Boolean, found {found}")]
     NotBoolean { found: &'static str },
+    #[error("division by zero in `{op}`")]
+    DivisionByZero { op: &'static str },
+    #[error("{0}")]
+    Other(String),
 }
 
 impl<'a> Env<'a> {
+    /// An environment with no clock, language or other built-ins; set those fields as the
+    /// simulation gives them.
+    pub(crate) fn new(
+        vars: &'a Vars,
+        participant: &'a Map<String, Value>,
+        ani: &'a str,
+        dnis: &'a str,
+    ) -> Self {
+        Env {
+            vars,
+            participant,
+            ani,
+            dnis,
+            now: None,
+            language: None,
+            builtins: None,
+        }
+    }
+
     pub(crate) fn var(&self, var: &'a VarRef) -> V<'a> {
         match var {
             VarRef::CallAni => V::Str(Cow::Borrowed(self.ani)),
             VarRef::CallDnis => V::Str(Cow::Borrowed(self.dnis)),
             VarRef::InteractionData(key) => V::of_opt(self.participant.get(participant_key(key))),
-            VarRef::Flow(_) | VarRef::Common(_) => match frame_slot(var) {
-                Some((scope, name)) => V::of_opt(self.vars.get(scope, name)),
-                None => V::NotSet,
-            },
+            VarRef::Flow(_) | VarRef::Common(_) | VarRef::Task(_) | VarRef::State(_) => {
+                match frame_slot(var) {
+                    Some((scope, name)) => V::of_opt(self.vars.get(scope, name)),
+                    None => V::NotSet,
+                }
+            }
+            VarRef::Builtin(name) => self.builtin(name),
         }
+    }
+
+    fn builtin(&self, name: &str) -> V<'a> {
+        if let Some(found) = self.builtins.and_then(|map| {
+            map.get(name).or_else(|| {
+                map.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v)
+            })
+        }) {
+            return V::of(found);
+        }
+        match name {
+            "Call.CalledAddress" | "Call.CalledAddressOriginal" => V::Str(Cow::Borrowed(self.dnis)),
+            "Call.Language" => self
+                .language
+                .map_or(V::NotSet, |l| V::Str(Cow::Borrowed(l))),
+            // A prompt named in an expression is that prompt's audio.
+            _ if name.starts_with("Prompt.") || name.starts_with("PromptSystem.") => {
+                V::Audio(Audio {
+                    parts: vec![AudioPart::Prompt(name.to_owned())],
+                    barge_in: None,
+                })
+            }
+            // A simulated call starts and runs at one instant.
+            "Flow.StartDateTimeUtc" => self.now().map_or(V::NotSet, V::DateTime),
+            _ => V::NotSet,
+        }
+    }
+
+    /// The simulation clock, if it has one.
+    pub(crate) fn now(&self) -> Option<DateTime<Utc>> {
+        self.now.and_then(parse_datetime)
     }
 }
 
@@ -67,7 +149,14 @@ pub(crate) fn eval<'a>(expr: &'a Expr, env: &Env<'a>) -> Result<V<'a>, EvalError
         Expr::Binary(BinaryOp::And, l, r) => logic(env, l, r, false, "and"),
         Expr::Binary(BinaryOp::Or, l, r) => logic(env, l, r, true, "or"),
         Expr::Binary(op, l, r) => binary(*op, eval(l, env)?, eval(r, env)?),
-        Expr::Call(function, args) => call(*function, args, env),
+        Expr::Call(function, args) => functions::call(*function, args, env),
+        Expr::List(items) => items
+            .iter()
+            .map(|item| eval(item, env))
+            .collect::<Result<Vec<_>, _>>()
+            .map(V::List),
+        Expr::Index(collection, index) => at(eval(collection, env)?, eval(index, env)?),
+        Expr::Member(object, name) => Ok(member(eval(object, env)?, name)),
     }
 }
 
@@ -81,6 +170,70 @@ pub(crate) fn eval_bool<'a>(expr: &'a Expr, env: &Env<'a>) -> Result<bool, EvalE
     }
 }
 
+/// `collection[index]`, 0-based.
+pub(crate) fn at<'a>(collection: V<'a>, index: V<'a>) -> Result<V<'a>, EvalError> {
+    let i = match index {
+        V::Int(i) => i,
+        V::Dec(d) if d.fract() == 0.0 && d.abs() < 9.0e15 => d as i64,
+        other => {
+            return Err(EvalError::Other(format!(
+                "a collection index must be an Integer, found {}",
+                other.type_name()
+            )))
+        }
+    };
+    let out_of_range = |len: usize| {
+        EvalError::Other(format!(
+            "index {i} is out of range (the collection has {len} item{})",
+            if len == 1 { "" } else { "s" }
+        ))
+    };
+    let slot = usize::try_from(i).ok();
+    match collection {
+        V::Json(Value::Array(items)) => slot
+            .and_then(|i| items.get(i))
+            .map(V::of)
+            .ok_or_else(|| out_of_range(items.len())),
+        V::Owned(Value::Array(items)) => {
+            let len = items.len();
+            slot.and_then(|i| items.into_iter().nth(i))
+                .map(|v| V::of(&v).into_owned())
+                .ok_or_else(|| out_of_range(len))
+        }
+        V::List(items) => {
+            let len = items.len();
+            slot.and_then(|i| items.into_iter().nth(i))
+                .ok_or_else(|| out_of_range(len))
+        }
+        // An unset collection is an empty one, as in Architect.
+        V::NotSet => Err(out_of_range(0)),
+        other => Err(EvalError::BadOperand {
+            op: "[]",
+            operand: other.type_name(),
+        }),
+    }
+}
+
+/// `object.name`: a property of JSON (exact key, else ASCII-case-insensitive). NOT_SET and a
+/// missing property give NOT_SET; a named object held as text answers its `name`.
+pub(crate) fn member<'a>(object: V<'a>, name: &str) -> V<'a> {
+    fn find<'v>(obj: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
+        obj.get(name).or_else(|| {
+            obj.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        })
+    }
+    match object {
+        V::Json(Value::Object(obj)) => V::of_opt(find(obj, name)),
+        V::Owned(Value::Object(obj)) => {
+            find(&obj, name).map_or(V::NotSet, |v| V::of(v).into_owned())
+        }
+        V::Str(s) if name.eq_ignore_ascii_case("name") => V::Str(s),
+        _ => V::NotSet,
+    }
+}
+
 fn unary(op: UnaryOp, v: V<'_>) -> Result<V<'_>, EvalError> {
     match (op, v) {
         (UnaryOp::Not, V::Bool(b)) => Ok(V::Bool(!b)),
@@ -89,6 +242,10 @@ fn unary(op: UnaryOp, v: V<'_>) -> Result<V<'_>, EvalError> {
             .map(V::Int)
             .ok_or(EvalError::Overflow { op: "-" }),
         (UnaryOp::Neg, V::Dec(d)) => Ok(V::Dec(-d)),
+        (UnaryOp::Neg, V::Duration(ms)) => ms
+            .checked_neg()
+            .map(V::Duration)
+            .ok_or(EvalError::Overflow { op: "-" }),
         (UnaryOp::Not, v) => Err(EvalError::BadOperand {
             op: "not",
             operand: v.type_name(),
@@ -140,6 +297,10 @@ fn op_name(op: BinaryOp) -> &'static str {
         BinaryOp::And => "and",
         BinaryOp::Or => "or",
         BinaryOp::Add => "+",
+        BinaryOp::Sub => "-",
+        BinaryOp::Mul => "*",
+        BinaryOp::Div => "/",
+        BinaryOp::Mod => "%",
     }
 }
 
@@ -164,6 +325,9 @@ fn binary<'a>(op: BinaryOp, l: V<'a>, r: V<'a>) -> Result<V<'a>, EvalError> {
             }))
         }
         BinaryOp::Add => add(l, r),
+        BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => {
+            crate::functions::number::arithmetic(op, op_name(op), l, r)
+        }
         // `eval` short-circuits these; kept total so no operator can panic.
         BinaryOp::And | BinaryOp::Or => match (&l, &r) {
             (V::Bool(a), V::Bool(b)) => Ok(V::Bool(if op == BinaryOp::And {
@@ -177,8 +341,9 @@ fn binary<'a>(op: BinaryOp, l: V<'a>, r: V<'a>) -> Result<V<'a>, EvalError> {
 }
 
 /// Equality; `None` when the types cannot be compared. NOT_SET equals only NOT_SET, so
-/// `Flow.x == NOT_SET` works as a test.
-fn equals(l: &V<'_>, r: &V<'_>) -> Option<bool> {
+/// `Flow.x == NOT_SET` works as a test. Dates, times and durations held as text compare with
+/// typed ones by reading the text.
+pub(crate) fn equals(l: &V<'_>, r: &V<'_>) -> Option<bool> {
     Some(match (l, r) {
         (V::NotSet, V::NotSet) => true,
         (V::NotSet, _) | (_, V::NotSet) => false,
@@ -188,32 +353,53 @@ fn equals(l: &V<'_>, r: &V<'_>) -> Option<bool> {
         (V::Dec(a), V::Dec(b)) => a == b,
         (V::Str(a), V::Str(b)) => a == b,
         (V::Bool(a), V::Bool(b)) => a == b,
-        (V::Json(a), V::Json(b)) => a == b,
+        (V::Audio(a), V::Audio(b)) => a == b,
+        (V::DateTime(_), _) | (_, V::DateTime(_)) => l.as_datetime()? == r.as_datetime()?,
+        (V::Date(_), _) | (_, V::Date(_)) => l.as_date()? == r.as_date()?,
+        (V::Time(_), _) | (_, V::Time(_)) => l.as_time()? == r.as_time()?,
+        (V::Duration(_), _) | (_, V::Duration(_)) => l.as_duration()? == r.as_duration()?,
+        (V::Json(_) | V::Owned(_) | V::List(_), V::Json(_) | V::Owned(_) | V::List(_)) => {
+            match (l.items(), r.items()) {
+                (Some(a), Some(b)) => {
+                    a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| equals(x, y) == Some(true))
+                }
+                (None, None) => l.clone().into_json() == r.clone().into_json(),
+                _ => false,
+            }
+        }
         _ => return None,
     })
 }
 
-fn order(l: &V<'_>, r: &V<'_>) -> Option<std::cmp::Ordering> {
+/// Ordering; `None` when the types have no order between them.
+pub(crate) fn order(l: &V<'_>, r: &V<'_>) -> Option<std::cmp::Ordering> {
     match (l, r) {
         (V::Int(a), V::Int(b)) => Some(a.cmp(b)),
         (V::Int(a), V::Dec(b)) => (*a as f64).partial_cmp(b),
         (V::Dec(a), V::Int(b)) => a.partial_cmp(&(*b as f64)),
         (V::Dec(a), V::Dec(b)) => a.partial_cmp(b),
         (V::Str(a), V::Str(b)) => Some(a.cmp(b)),
+        (V::NotSet, _) | (_, V::NotSet) => None,
+        (V::DateTime(_), _) | (_, V::DateTime(_)) => Some(l.as_datetime()?.cmp(&r.as_datetime()?)),
+        (V::Date(_), _) | (_, V::Date(_)) => Some(l.as_date()?.cmp(&r.as_date()?)),
+        (V::Time(_), _) | (_, V::Time(_)) => Some(l.as_time()?.cmp(&r.as_time()?)),
+        (V::Duration(_), _) | (_, V::Duration(_)) => Some(l.as_duration()?.cmp(&r.as_duration()?)),
         _ => None,
     }
 }
 
-/// `+`: concatenation when either side is a String, else numeric addition.
+/// `+`: concatenation when either side is a String, else addition of numbers, of a Duration
+/// to a DateTime/Date/Duration.
 fn add<'a>(l: V<'a>, r: V<'a>) -> Result<V<'a>, EvalError> {
+    let temporal =
+        |v: &V<'_>| matches!(v, V::DateTime(_) | V::Date(_) | V::Time(_) | V::Duration(_));
     match (&l, &r) {
-        (V::Int(a), V::Int(b)) => a
-            .checked_add(*b)
-            .map(V::Int)
-            .ok_or(EvalError::Overflow { op: "+" }),
-        (V::Int(a), V::Dec(b)) => Ok(V::Dec(*a as f64 + b)),
-        (V::Dec(a), V::Int(b)) => Ok(V::Dec(a + *b as f64)),
-        (V::Dec(a), V::Dec(b)) => Ok(V::Dec(a + b)),
+        // A duration stored as text adds to a date or duration, as its declared type would.
+        (V::Str(s), other) | (other, V::Str(s))
+            if temporal(other) && crate::value::parse_duration(s).is_some() =>
+        {
+            crate::functions::number::arithmetic(BinaryOp::Add, "+", l, r)
+        }
         (V::Str(_), _) | (_, V::Str(_)) => {
             let mut out = String::new();
             if l.push_text(&mut out) && r.push_text(&mut out) {
@@ -225,127 +411,14 @@ fn add<'a>(l: V<'a>, r: V<'a>) -> Result<V<'a>, EvalError> {
                 })
             }
         }
-        _ => Err(EvalError::TypeMismatch {
-            op: "+",
-            left: l.type_name(),
-            right: r.type_name(),
-        }),
-    }
-}
-
-fn function_name(f: Function) -> &'static str {
-    match f {
-        Function::If => "If",
-        Function::ToString => "ToString",
-        Function::ToInt => "ToInt",
-        Function::IsSet => "IsSet",
-        Function::IsNotSetOrEmpty => "IsNotSetOrEmpty",
-        Function::Contains => "Contains",
-        Function::Length => "Length",
-    }
-}
-
-fn call<'a>(f: Function, args: &'a [Expr], env: &Env<'a>) -> Result<V<'a>, EvalError> {
-    let function = function_name(f);
-    let bad = |message: String| EvalError::BadArgument { function, message };
-    let arity = |n: usize| {
-        if args.len() == n {
-            Ok(())
-        } else {
-            Err(bad(format!("takes {n} argument(s), got {}", args.len())))
-        }
-    };
-    match f {
-        Function::If => {
-            arity(3)?;
-            let chosen = if eval_bool(&args[0], env)? {
-                &args[1]
-            } else {
-                &args[2]
-            };
-            eval(chosen, env)
-        }
-        Function::ToString => {
-            arity(1)?;
-            // NOT_SET has no text; it stays NOT_SET as in Architect.
-            Ok(eval(&args[0], env)?.into_text().map_or(V::NotSet, V::Str))
-        }
-        Function::ToInt => {
-            arity(1)?;
-            match eval(&args[0], env)? {
-                V::Int(i) => Ok(V::Int(i)),
-                V::Dec(d) => dec_to_int(d).ok_or_else(|| bad(format!("{d} is out of range"))),
-                V::Str(s) => parse_int(&s).ok_or_else(|| bad(format!("\"{s}\" is not a number"))),
-                v => Err(bad(format!("cannot convert {} to Integer", v.type_name()))),
-            }
-        }
-        Function::IsSet => {
-            arity(1)?;
-            Ok(V::Bool(!matches!(eval(&args[0], env)?, V::NotSet)))
-        }
-        Function::IsNotSetOrEmpty => {
-            arity(1)?;
-            Ok(V::Bool(match eval(&args[0], env)? {
-                V::NotSet => true,
-                V::Str(s) => s.is_empty(),
-                V::Json(Value::Array(a)) => a.is_empty(),
-                _ => false,
-            }))
-        }
-        Function::Contains => {
-            if !(2..=3).contains(&args.len()) {
-                return Err(bad(format!("takes 2 or 3 arguments, got {}", args.len())));
-            }
-            let haystack = eval(&args[0], env)?;
-            let needle = eval(&args[1], env)?;
-            let ignore_case = match args.get(2) {
-                Some(e) => eval_bool(e, env)?,
-                None => false,
-            };
-            match (&haystack, &needle) {
-                (V::Str(h), V::Str(n)) if ignore_case => {
-                    Ok(V::Bool(h.to_lowercase().contains(&n.to_lowercase())))
-                }
-                (V::Str(h), V::Str(n)) => Ok(V::Bool(h.contains(n.as_ref()))),
-                (V::Json(Value::Array(items)), n) => Ok(V::Bool(
-                    items.iter().any(|i| equals(&V::of(i), n) == Some(true)),
-                )),
-                (h, n) => Err(bad(format!(
-                    "cannot search {} in {}",
-                    n.type_name(),
-                    h.type_name()
-                ))),
-            }
-        }
-        Function::Length => {
-            arity(1)?;
-            match eval(&args[0], env)? {
-                V::Str(s) => Ok(V::Int(s.chars().count() as i64)),
-                V::Json(Value::Array(a)) => Ok(V::Int(a.len() as i64)),
-                v => Err(bad(format!("cannot measure {}", v.type_name()))),
-            }
-        }
-    }
-}
-
-fn dec_to_int(d: f64) -> Option<V<'static>> {
-    let t = d.trunc();
-    // i64::MAX as f64 rounds up to 2^63, so the upper bound is exclusive.
-    (t.is_finite() && t >= i64::MIN as f64 && t < i64::MAX as f64).then_some(V::Int(t as i64))
-}
-
-fn parse_int(s: &str) -> Option<V<'static>> {
-    let s = s.trim();
-    match s.parse::<i64>() {
-        Ok(i) => Some(V::Int(i)),
-        Err(_) => s.parse::<f64>().ok().and_then(dec_to_int),
+        _ => crate::functions::number::arithmetic(BinaryOp::Add, "+", l, r),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flowlink_model::expr::Literal;
+    use flowlink_model::expr::{Function, Literal};
     use serde_json::json;
 
     use crate::vars::Scope;
@@ -375,12 +448,7 @@ mod tests {
             .as_object()
             .cloned()
             .expect("object");
-        let env = Env {
-            vars: &vars,
-            participant: &participant,
-            ani: "+1555",
-            dnis: "+1800",
-        };
+        let env = Env::new(&vars, &participant, "+1555", "+1800");
         check(&env)
     }
 

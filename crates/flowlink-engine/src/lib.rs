@@ -8,7 +8,10 @@
 //! - Always returns: every node costs one action from a fixed budget ([`Limits`]); an endless
 //!   loop ends `failed` with a reason that says so.
 
+mod archy_exec;
 mod eval;
+mod expression;
+mod functions;
 mod limits;
 mod machine;
 mod modules;
@@ -19,9 +22,10 @@ mod trace;
 mod value;
 mod vars;
 
+pub use expression::{audio_text, evaluate, EvaluationError, ExprContext};
 pub use limits::{ErrorHandling, Limits, TraceLevel};
 pub use machine::{run, run_with};
 pub use modules::{FlowToRun, InMemoryModules, ModuleResolver, ModuleUnavailable, ResolvedModule};
 pub use result::{ExecutionResult, FinalOutcome};
-pub use sim::{DataActionMock, Simulation};
+pub use sim::{DataActionMock, QueueInfo, Simulation};
 pub use trace::{DataWrite, Event, Handling, PromptPlayed, Trace, TraceStep};

@@ -6,7 +6,9 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use flowlink_model::expr::VarRef;
-use flowlink_model::{DataTarget, FlowLogic, ModuleCall, Node, NodeKind, Prompt, ValueSource};
+use flowlink_model::{
+    DataTarget, FlowLogic, ModuleCall, Node, NodeKind, Outcome, Prompt, ValueSource,
+};
 use serde_json::{Map, Value};
 
 use crate::eval::{eval, eval_bool, Env};
@@ -54,6 +56,7 @@ pub fn run_with(
         depth: 0,
         node: flow.logic.graph.entry,
         vars,
+        archy: Default::default(),
     };
     let mut machine = Machine {
         sim,
@@ -71,7 +74,8 @@ pub fn run_with(
         limit_hit: false,
         top_error_handling: flow.error_handling,
         digit_cursor: 0,
-        participant: Map::new(),
+        participant: sim.participant_data.clone(),
+        data_calls: std::collections::HashMap::new(),
         tags: Vec::new(),
         callers: Vec::new(),
         spare_vars: Vec::new(),
@@ -101,20 +105,22 @@ pub fn run_with(
 }
 
 /// One running flow or module.
-struct Frame<'r> {
-    logic: Arc<FlowLogic>,
+pub(crate) struct Frame<'r> {
+    pub(crate) logic: Arc<FlowLogic>,
     id: Cow<'r, str>,
     name: Cow<'r, str>,
     version: u32,
     error_handling: ErrorHandling,
     depth: u32,
     /// The node to run next; in a caller frame, the call node waiting for its module.
-    node: Option<usize>,
+    pub(crate) node: Option<usize>,
     vars: Vars,
+    /// Archy: where each running `callTask` continues, and the loops in progress.
+    pub(crate) archy: crate::archy_exec::ArchyFrame,
 }
 
 /// What running one node asks the loop to do.
-enum Step<'r> {
+pub(crate) enum Step<'r> {
     /// Follow the edge for this outcome.
     Next(Out<'r>),
     /// Push this module frame; the current node is the call.
@@ -123,10 +129,13 @@ enum Step<'r> {
     End(FinalOutcome),
     /// The node failed.
     Fail(Failure),
+    /// Continue at this node of the frame (`None`: the container ends) — Archy jumps, task
+    /// calls, loops and menus.
+    Goto(Option<usize>),
 }
 
 /// A failure at the current node of the current frame.
-struct Failure {
+pub(crate) struct Failure {
     /// `Some` for module calls: the trace then names the module.
     module: Option<(String, Option<u32>)>,
     reason: String,
@@ -136,7 +145,7 @@ struct Failure {
 }
 
 impl Failure {
-    fn node(reason: String) -> Self {
+    pub(crate) fn node(reason: String) -> Self {
         Self {
             module: None,
             reason,
@@ -153,21 +162,23 @@ impl Failure {
     }
 }
 
-struct Machine<'r> {
-    sim: &'r Simulation,
+pub(crate) struct Machine<'r> {
+    pub(crate) sim: &'r Simulation,
     modules: &'r dyn ModuleResolver,
     limits: &'r Limits,
-    tracing: bool,
+    pub(crate) tracing: bool,
     steps: Vec<TraceStep>,
     /// The event of the node being run, set by `exec` when tracing.
-    pending: Option<Event>,
+    pub(crate) pending: Option<Event>,
     actions: u32,
     /// Actions allowed in total; raised once by error handling `continue` at the limit.
     budget: u32,
     limit_hit: bool,
     top_error_handling: ErrorHandling,
-    digit_cursor: usize,
-    participant: Map<String, Value>,
+    pub(crate) digit_cursor: usize,
+    pub(crate) participant: Map<String, Value>,
+    /// Calls made so far per data action name (list answers are taken in order).
+    pub(crate) data_calls: std::collections::HashMap<String, usize>,
     tags: Vec<String>,
     /// Frames waiting for a module call to return; `callers[0]` is the top flow.
     callers: Vec<Frame<'r>>,
@@ -179,6 +190,11 @@ impl<'r> Machine<'r> {
     fn run_loop(&mut self, cur: &mut Frame<'r>) -> FinalOutcome {
         loop {
             let Some(idx) = cur.node else {
+                // An Archy task called by `callTask` ended: continue after the call.
+                if let Some(ret) = cur.archy.returns.pop() {
+                    cur.node = ret;
+                    continue;
+                }
                 // The frame ran out of nodes: the flow ends, or the module returns.
                 let Some(caller) = self.callers.pop() else {
                     return FinalOutcome::Disconnected;
@@ -215,6 +231,11 @@ impl<'r> Machine<'r> {
                 Step::End(outcome) => {
                     self.record(cur, node, None, None);
                     return outcome;
+                }
+                Step::Goto(next) => {
+                    cur.node = next;
+                    let taken = next.map(|t| ("goto".to_string(), t));
+                    self.record(cur, node, None, taken);
                 }
                 Step::Fail(failure) => {
                     if let Some(end) = self.fail(cur, failure) {
@@ -268,7 +289,7 @@ impl<'r> Machine<'r> {
         });
     }
 
-    fn event(&mut self, make: impl FnOnce() -> Event) {
+    pub(crate) fn event(&mut self, make: impl FnOnce() -> Event) {
         if self.tracing {
             self.pending = Some(make());
         }
@@ -276,7 +297,18 @@ impl<'r> Machine<'r> {
 
     /// Runs one node's effect.
     fn exec(&mut self, cur: &mut Frame<'r>, node: &Node) -> Step<'r> {
-        match &node.kind {
+        self.exec_kind(cur, node, &node.kind)
+    }
+
+    /// Runs one node's effect as `kind` (an Archy node runs its core kind through here).
+    pub(crate) fn exec_kind(
+        &mut self,
+        cur: &mut Frame<'r>,
+        node: &Node,
+        kind: &NodeKind,
+    ) -> Step<'r> {
+        match kind {
+            NodeKind::Archy(archy) => self.archy(cur, node, archy),
             NodeKind::SetData { data } => {
                 let mut writes = self.tracing.then(|| Vec::with_capacity(data.len()));
                 for (target, source) in data {
@@ -301,12 +333,9 @@ impl<'r> Machine<'r> {
             }
             NodeKind::TagInteraction { tags } => {
                 let mut added = self.tracing.then(|| Vec::with_capacity(tags.len()));
-                let env = Env {
-                    vars: &cur.vars,
-                    participant: &self.participant,
-                    ani: &self.sim.ani,
-                    dnis: &self.sim.dnis,
-                };
+                let mut env = Env::new(&cur.vars, &self.participant, &self.sim.ani, &self.sim.dnis);
+                env.now = self.sim.now.as_deref();
+                env.language = self.sim.language.as_deref();
                 for source in tags {
                     let tag = match text_of(&env, source, "tag") {
                         Ok(t) => t,
@@ -339,7 +368,7 @@ impl<'r> Machine<'r> {
                 name,
                 inputs,
                 outputs,
-            } => self.data_action(cur, name, inputs, outputs),
+            } => self.data_action(cur, node, name, inputs, outputs),
             NodeKind::Decision { expression, text } => {
                 let env = self.env(cur);
                 match eval_bool(expression, &env) {
@@ -376,7 +405,7 @@ impl<'r> Machine<'r> {
                     Some(_) => Out::NoMatch,
                 })
             }
-            NodeKind::TransferToAcd { queue } => match text_of(&self.env(cur), queue, "queue") {
+            NodeKind::TransferToAcd { queue } => match queue_name(&self.env(cur), queue) {
                 Ok(queue) if queue.is_empty() => {
                     Step::Fail(Failure::node("transfer queue is empty".into()))
                 }
@@ -396,17 +425,15 @@ impl<'r> Machine<'r> {
         }
     }
 
-    fn env<'a>(&'a self, cur: &'a Frame<'_>) -> Env<'a> {
-        Env {
-            vars: &cur.vars,
-            participant: &self.participant,
-            ani: &self.sim.ani,
-            dnis: &self.sim.dnis,
-        }
+    pub(crate) fn env<'a>(&'a self, cur: &'a Frame<'_>) -> Env<'a> {
+        let mut env = Env::new(&cur.vars, &self.participant, &self.sim.ani, &self.sim.dnis);
+        env.now = self.sim.now.as_deref();
+        env.language = self.sim.language.as_deref();
+        env
     }
 
     /// The value a setting gives, as stored (NOT_SET is JSON `null`).
-    fn value_of(&self, cur: &Frame<'_>, source: &ValueSource) -> Result<Value, String> {
+    pub(crate) fn value_of(&self, cur: &Frame<'_>, source: &ValueSource) -> Result<Value, String> {
         match source {
             ValueSource::Literal(value) => Ok(value.clone()),
             ValueSource::Expression { text, expr } => eval(expr, &self.env(cur))
@@ -416,7 +443,11 @@ impl<'r> Machine<'r> {
     }
 
     /// Resolves a prompt for playing; `None` when not tracing (nothing else observes it).
-    fn play(&self, cur: &Frame<'_>, prompt: &Prompt) -> Result<Option<PromptPlayed>, String> {
+    pub(crate) fn play(
+        &self,
+        cur: &Frame<'_>,
+        prompt: &Prompt,
+    ) -> Result<Option<PromptPlayed>, String> {
         match prompt {
             Prompt::Tts { text, locale } => {
                 // Evaluated even when not tracing: a failing prompt fails the node either way.
@@ -436,7 +467,7 @@ impl<'r> Machine<'r> {
     }
 
     /// Writes a value where a `setData` key or mapping target points.
-    fn write(
+    pub(crate) fn write(
         &mut self,
         cur: &mut Frame<'_>,
         target: &DataTarget,
@@ -445,7 +476,9 @@ impl<'r> Machine<'r> {
         let key = match target {
             DataTarget::Participant(key) => key.as_str(),
             DataTarget::Variable(VarRef::InteractionData(key)) => participant_key(key),
-            DataTarget::Variable(var @ (VarRef::Flow(_) | VarRef::Common(_))) => {
+            DataTarget::Variable(
+                var @ (VarRef::Flow(_) | VarRef::Common(_) | VarRef::Task(_) | VarRef::State(_)),
+            ) => {
                 if let Some((scope, name)) = frame_slot(var) {
                     cur.vars.set(scope, name, value);
                 }
@@ -453,6 +486,9 @@ impl<'r> Machine<'r> {
             }
             DataTarget::Variable(VarRef::CallAni) => return Err("Call.Ani is read-only".into()),
             DataTarget::Variable(VarRef::CallDnis) => return Err("Call.Dnis is read-only".into()),
+            DataTarget::Variable(VarRef::Builtin(name)) => {
+                return Err(format!("{name} is read-only"))
+            }
         };
         // Overwrite in place so a repeated key allocates nothing.
         match self.participant.get_mut(key) {
@@ -518,6 +554,7 @@ impl<'r> Machine<'r> {
             error_handling: module.error_handling,
             depth: cur.depth + 1,
             vars,
+            archy: Default::default(),
         })
     }
 
@@ -525,9 +562,7 @@ impl<'r> Machine<'r> {
     fn return_to(&mut self, cur: &mut Frame<'r>, mut callee: Frame<'r>) -> Result<(), Failure> {
         let logic = Arc::clone(&cur.logic);
         let node = cur.node.and_then(|idx| logic.graph.nodes.get(idx));
-        let (Some(node), NodeKind::CallModule(call)) =
-            (node, node.map(|n| &n.kind).unwrap_or(&NodeKind::Disconnect))
-        else {
+        let Some((node, call)) = node.and_then(|n| module_call_of(&n.kind).map(|c| (n, c))) else {
             // Unreachable: only call nodes push frames. End the caller rather than panic.
             cur.node = None;
             return Ok(());
@@ -566,6 +601,7 @@ impl<'r> Machine<'r> {
     fn data_action(
         &mut self,
         cur: &mut Frame<'r>,
+        node: &Node,
         name: &str,
         inputs: &[(String, ValueSource)],
         outputs: &[(String, DataTarget)],
@@ -585,16 +621,37 @@ impl<'r> Machine<'r> {
             }
         }
         let sim: &'r Simulation = self.sim;
-        let mock = match sim.data_actions.get(name) {
-            Some(DataActionMock::Outputs(mock)) => mock,
-            Some(DataActionMock::Fail) => {
+        // Archy names a data action with its category; an answer may use either spelling.
+        let category_key = archy_category(node).map(|c| format!("{c}/{name}"));
+        let found = category_key
+            .as_deref()
+            .and_then(|k| sim.data_actions.get_key_value(k))
+            .or_else(|| sim.data_actions.get_key_value(name));
+        let Some((key, answers)) = found else {
+            return Step::Fail(Failure::node(format!(
+                "data action '{name}' has no mock in the simulation"
+            )));
+        };
+        let calls = self.data_calls.entry(key.clone()).or_insert(0);
+        let answer = answers.answer(*calls);
+        *calls += 1;
+        let mock = match answer {
+            DataActionMock::Outputs(mock) => mock,
+            DataActionMock::Timeout if node.next.iter().any(|(o, _)| *o == Outcome::Timeout) => {
+                self.event(|| Event::Error {
+                    reason: format!("data action '{name}' timed out (simulated)"),
+                    handling: Handling::FailureEdge,
+                });
+                return Step::Next(Out::Timeout);
+            }
+            DataActionMock::Timeout => {
                 return Step::Fail(Failure::node(format!(
-                    "data action '{name}' failed (simulated failure)"
+                    "data action '{name}' timed out (simulated)"
                 )))
             }
-            None => {
+            DataActionMock::Fail | DataActionMock::Sequence(_) => {
                 return Step::Fail(Failure::node(format!(
-                    "data action '{name}' has no mock in the simulation"
+                    "data action '{name}' failed (simulated failure)"
                 )))
             }
         };
@@ -734,7 +791,11 @@ impl<'r> Machine<'r> {
 
 /// The text a setting gives (tags, prompt text, queue names), borrowed when it is a literal;
 /// NOT_SET is an error.
-fn text_of<'a>(env: &Env<'a>, source: &'a ValueSource, what: &str) -> Result<Cow<'a, str>, String> {
+pub(crate) fn text_of<'a>(
+    env: &Env<'a>,
+    source: &'a ValueSource,
+    what: &str,
+) -> Result<Cow<'a, str>, String> {
     match source {
         ValueSource::Literal(Value::String(s)) => Ok(Cow::Borrowed(s)),
         ValueSource::Literal(Value::Null) => Err(format!("{what} is NOT_SET")),
@@ -748,6 +809,60 @@ fn text_of<'a>(env: &Env<'a>, source: &'a ValueSource, what: &str) -> Result<Cow
     }
 }
 
+/// The module call a node makes (an Archy `callCommonModule` holds it as its core kind).
+fn module_call_of(kind: &NodeKind) -> Option<&ModuleCall> {
+    match kind {
+        NodeKind::CallModule(call) => Some(call),
+        NodeKind::Archy(a) => match &a.op {
+            flowlink_model::archy::ArchyOp::Core(NodeKind::CallModule(call)) => Some(call),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The queue a transfer names: text, or a named object `{"name": X}` (Archy queue values).
+fn queue_name<'a>(env: &Env<'a>, source: &'a ValueSource) -> Result<Cow<'a, str>, String> {
+    let named = |v: &Value| {
+        v.as_object()
+            .and_then(|o| o.get("name").or_else(|| o.get("id")))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    match source {
+        ValueSource::Literal(v @ Value::Object(_)) => named(v)
+            .map(Cow::Owned)
+            .ok_or_else(|| "the queue has no name".to_string()),
+        ValueSource::Expression { text, expr } => {
+            let value = eval(expr, env)
+                .map_err(|e| format!("expression `{text}`: {e}"))?
+                .into_json();
+            match value {
+                Value::Null => Err(format!("queue `{text}` is NOT_SET")),
+                Value::String(s) => Ok(Cow::Owned(s)),
+                other => named(&other)
+                    .map(Cow::Owned)
+                    .ok_or_else(|| format!("queue `{text}` is not a queue")),
+            }
+        }
+        other => text_of(env, other, "queue"),
+    }
+}
+
+/// The `category` an Archy `callData` names its data action under.
+fn archy_category(node: &Node) -> Option<&str> {
+    match &node.kind {
+        NodeKind::Archy(a) => a
+            .raw
+            .get("category")?
+            .as_object()?
+            .keys()
+            .next()
+            .map(String::as_str),
+        _ => None,
+    }
+}
+
 /// How a write target reads in the trace: participant data by its bare key, variables with
 /// their prefix.
 fn target_key(target: &DataTarget) -> String {
@@ -757,10 +872,13 @@ fn target_key(target: &DataTarget) -> String {
             VarRef::InteractionData(key) => participant_key(key).to_owned(),
             VarRef::CallAni => "Call.Ani".into(),
             VarRef::CallDnis => "Call.Dnis".into(),
-            VarRef::Flow(_) | VarRef::Common(_) => match frame_slot(var) {
-                Some((scope, name)) => format!("{}{name}", scope.prefix()),
-                None => String::new(),
-            },
+            VarRef::Builtin(name) => name.clone(),
+            VarRef::Flow(_) | VarRef::Common(_) | VarRef::Task(_) | VarRef::State(_) => {
+                match frame_slot(var) {
+                    Some((scope, name)) => format!("{}{name}", scope.prefix()),
+                    None => String::new(),
+                }
+            }
         },
     }
 }

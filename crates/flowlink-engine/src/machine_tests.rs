@@ -24,6 +24,7 @@ fn node(id: &str, kind: NodeKind, next: &[(Outcome, usize)]) -> Node {
         NodeKind::CollectInput { .. } => "collectInput",
         NodeKind::TransferToAcd { .. } => "transferToAcd",
         NodeKind::Disconnect => "disconnect",
+        NodeKind::Archy(_) => "archy",
     };
     Node {
         id: id.into(),
@@ -81,8 +82,8 @@ fn set(key: &str, value: ValueSource) -> NodeKind {
 
 fn call(module: &str, version: Option<u32>) -> ModuleCall {
     ModuleCall {
-        module_id: module.into(),
         module_name: None,
+        module_id: module.into(),
         version,
         inputs: vec![],
         outputs: vec![],

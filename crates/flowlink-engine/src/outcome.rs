@@ -14,6 +14,10 @@ pub(crate) enum Out<'a> {
     Timeout,
     NoMatch,
     Dtmf(&'a str),
+    /// An Archy output path that is not taken as a failure: `failure` of `collectInput`.
+    Failure,
+    /// An Archy output or branch by name (`found`, `open`, `@evaluate.firstTrue.cases.0.case`).
+    Named(&'a str),
 }
 
 impl Out<'_> {
@@ -26,6 +30,8 @@ impl Out<'_> {
             | (Out::Timeout, Outcome::Timeout)
             | (Out::NoMatch, Outcome::NoMatch) => true,
             (Out::Dtmf(a), Outcome::Dtmf(b)) => a == b,
+            (Out::Failure, Outcome::Failure) => true,
+            (Out::Named(a), Outcome::Named(b)) => a == b,
             _ => false,
         }
     }
@@ -40,6 +46,8 @@ impl Out<'_> {
             Out::Timeout => "timeout",
             Out::NoMatch => "noMatch",
             Out::Dtmf(d) => return Cow::Owned(format!("dtmf:{d}")),
+            Out::Failure => "failure",
+            Out::Named(n) => return Cow::Owned(n.to_string()),
         })
     }
 }

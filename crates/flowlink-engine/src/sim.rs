@@ -21,16 +21,64 @@ pub struct Simulation {
     pub data_actions: HashMap<String, DataActionMock>,
     /// Initial values of the top flow's variables; keys with or without the `Flow.` prefix.
     pub input_data: Map<String, Value>,
+    /// Data table rows for `dataTableLookup`: table → key → `{column: value}`; a table or key
+    /// not here takes `notFound`.
+    pub data_tables: HashMap<String, Map<String, Value>>,
+    /// The simulated clock (ISO-8601 UTC) for date-time functions and schedules; `None` = the
+    /// host's clock, supplied by the host.
+    pub now: Option<String>,
+    /// Schedule (and emergency) group answers by name: `open`, `closed`, `holiday`,
+    /// `emergency`. A group not named here is `open`.
+    pub schedules: HashMap<String, String>,
+    /// Queues that exist, with their estimated wait; `None` = every queue exists.
+    pub queues: Option<HashMap<String, QueueInfo>>,
+    /// The interaction's language (`en-us`).
+    pub language: Option<String>,
+    /// Participant data present before the call starts.
+    pub participant_data: Map<String, Value>,
 }
 
-/// The mocked reply of one data action. Wire form: `{"outputs": {...}}` or `{"fail": true}`.
+/// What the simulation knows of a queue.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct QueueInfo {
+    pub estimated_wait_seconds: Option<u64>,
+}
+
+/// The mocked reply of one data action. Wire form: `{"outputs": {...}}`, `{"fail": true}`,
+/// `{"timeout": true}`, or a list of those answered in order on successive calls (the last one
+/// repeats).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "MockWire", into = "MockWire")]
+#[serde(try_from = "Value", into = "MockWireAny")]
 pub enum DataActionMock {
     /// The action succeeds with these output values.
     Outputs(Map<String, Value>),
     /// The action fails (takes the `failure` edge or triggers error handling).
     Fail,
+    /// No answer in time: the `timeout` output if the action has one, else `failure`.
+    Timeout,
+    /// Successive calls get successive answers; the last repeats.
+    Sequence(Vec<DataActionMock>),
+}
+
+impl DataActionMock {
+    /// The answer to the `call`-th call (0-based).
+    pub fn answer(&self, call: usize) -> &DataActionMock {
+        match self {
+            DataActionMock::Sequence(list) => match list.get(call).or_else(|| list.last()) {
+                Some(m) => m.answer(0),
+                None => &DataActionMock::Fail,
+            },
+            other => other,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum MockWireAny {
+    One(MockWire),
+    List(Vec<MockWire>),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -39,34 +87,68 @@ struct MockWire {
     outputs: Option<Map<String, Value>>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     fail: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    timeout: bool,
 }
 
-impl TryFrom<MockWire> for DataActionMock {
+fn one(wire: MockWire) -> Result<DataActionMock, String> {
+    match (wire.fail, wire.timeout, wire.outputs) {
+        (true, false, None) => Ok(DataActionMock::Fail),
+        (false, true, None) => Ok(DataActionMock::Timeout),
+        (false, false, Some(outputs)) => Ok(DataActionMock::Outputs(outputs)),
+        (false, false, None) => Ok(DataActionMock::Outputs(Map::new())),
+        _ => Err(
+            "a data action mock has one of `outputs`, `fail: true` or `timeout: true`, not both"
+                .into(),
+        ),
+    }
+}
+
+fn one_value(value: Value) -> Result<DataActionMock, String> {
+    let wire: MockWire = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    one(wire)
+}
+
+impl TryFrom<Value> for DataActionMock {
     type Error = String;
 
-    fn try_from(wire: MockWire) -> Result<Self, String> {
-        match (wire.fail, wire.outputs) {
-            (true, None) => Ok(DataActionMock::Fail),
-            (false, Some(outputs)) => Ok(DataActionMock::Outputs(outputs)),
-            (false, None) => Ok(DataActionMock::Outputs(Map::new())),
-            (true, Some(_)) => {
-                Err("a data action mock has either `outputs` or `fail: true`, not both".into())
-            }
+    fn try_from(value: Value) -> Result<Self, String> {
+        match value {
+            Value::Array(list) => Ok(DataActionMock::Sequence(
+                list.into_iter().map(one_value).collect::<Result<_, _>>()?,
+            )),
+            other => one_value(other),
         }
     }
 }
 
-impl From<DataActionMock> for MockWire {
+fn wire_one(mock: DataActionMock) -> MockWire {
+    match mock {
+        DataActionMock::Outputs(outputs) => MockWire {
+            outputs: Some(outputs),
+            fail: false,
+            timeout: false,
+        },
+        DataActionMock::Fail | DataActionMock::Sequence(_) => MockWire {
+            outputs: None,
+            fail: true,
+            timeout: false,
+        },
+        DataActionMock::Timeout => MockWire {
+            outputs: None,
+            fail: false,
+            timeout: true,
+        },
+    }
+}
+
+impl From<DataActionMock> for MockWireAny {
     fn from(mock: DataActionMock) -> Self {
         match mock {
-            DataActionMock::Outputs(outputs) => MockWire {
-                outputs: Some(outputs),
-                fail: false,
-            },
-            DataActionMock::Fail => MockWire {
-                outputs: None,
-                fail: true,
-            },
+            DataActionMock::Sequence(list) => {
+                MockWireAny::List(list.into_iter().map(wire_one).collect())
+            }
+            other => MockWireAny::One(wire_one(other)),
         }
     }
 }

@@ -13,6 +13,10 @@ use serde_json::Value;
 pub(crate) enum Scope {
     Flow,
     Common,
+    /// `Task.x` (Archy): lives in the frame like a flow variable.
+    Task,
+    /// `State.x` (Archy).
+    State,
 }
 
 impl Scope {
@@ -20,6 +24,8 @@ impl Scope {
         match self {
             Scope::Flow => "Flow.",
             Scope::Common => "Common.",
+            Scope::Task => "Task.",
+            Scope::State => "State.",
         }
     }
 }
@@ -31,13 +37,11 @@ fn strip_prefix_ci<'n>(name: &'n str, prefix: &str) -> Option<&'n str> {
         .then(|| &name[prefix.len()..])
 }
 
-/// Splits `Flow.x` / `Common.x` (any case); `None` for a bare name.
+/// Splits `Flow.x` / `Common.x` / `Task.x` / `State.x` (any case); `None` for a bare name.
 pub(crate) fn split_name(name: &str) -> Option<(Scope, &str)> {
-    if let Some(rest) = strip_prefix_ci(name, "Flow.") {
-        Some((Scope::Flow, rest))
-    } else {
-        strip_prefix_ci(name, "Common.").map(|rest| (Scope::Common, rest))
-    }
+    [Scope::Flow, Scope::Common, Scope::Task, Scope::State]
+        .into_iter()
+        .find_map(|scope| strip_prefix_ci(name, scope.prefix()).map(|rest| (scope, rest)))
 }
 
 /// Where a name given in a mapping or input data lives in a frame running `logic`: a prefixed
@@ -64,7 +68,11 @@ pub(crate) fn frame_slot(var: &VarRef) -> Option<(Scope, &str)> {
     match var {
         VarRef::Flow(n) => Some((Scope::Flow, strip_prefix_ci(n, "Flow.").unwrap_or(n))),
         VarRef::Common(n) => Some((Scope::Common, strip_prefix_ci(n, "Common.").unwrap_or(n))),
-        VarRef::InteractionData(_) | VarRef::CallAni | VarRef::CallDnis => None,
+        VarRef::Task(n) => Some((Scope::Task, strip_prefix_ci(n, "Task.").unwrap_or(n))),
+        VarRef::State(n) => Some((Scope::State, strip_prefix_ci(n, "State.").unwrap_or(n))),
+        VarRef::InteractionData(_) | VarRef::CallAni | VarRef::CallDnis | VarRef::Builtin(_) => {
+            None
+        }
     }
 }
 

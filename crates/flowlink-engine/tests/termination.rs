@@ -56,8 +56,8 @@ fn kind_strategy() -> impl Strategy<Value = NodeKind> {
             outputs: vec![]
         }),
         (0..MODULES + 1).prop_map(|m| NodeKind::CallModule(ModuleCall {
-            module_id: format!("m{m}"),
             module_name: None,
+            module_id: format!("m{m}"),
             version: None,
             inputs: vec![],
             outputs: vec![],

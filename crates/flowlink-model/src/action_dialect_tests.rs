@@ -104,8 +104,8 @@ fn seed_001_prepended_call_flow_floats() {
         vec![(
             "callFlow",
             &ModuleCall {
-                module_id: "shared-1".into(),
                 module_name: None,
+                module_id: "shared-1".into(),
                 version: None,
                 inputs: vec![],
                 outputs: vec![]

@@ -47,6 +47,10 @@ pub enum Outcome {
     Timeout,
     NoMatch,
     Dtmf(String),
+    /// An Archy output or branch that has no name above: `found`, `notFound`, `open`, a
+    /// switch case (`evaluate.firstTrue.cases.0.case`), a loop body (`loop`), a container
+    /// (`tasks.0`). Only the Archy dialect makes these.
+    Named(String),
 }
 
 /// A value given to a setting: a literal as written, or a parsed expression.
@@ -121,6 +125,9 @@ pub enum NodeKind {
         queue: ValueSource,
     },
     Disconnect,
+    /// An Archy action, menu choice or container (task, menu, state): what it does plus the
+    /// fields as written, so the dialect exports back to what it read.
+    Archy(Box<crate::archy::ArchyNode>),
 }
 
 /// A declared flow or module variable (`variables: [{name, type, input, output}]`).

@@ -331,8 +331,8 @@ fn module_call_forms_and_versions() {
     assert_eq!(
         full,
         ModuleCall {
-            module_id: "m1".into(),
             module_name: None,
+            module_id: "m1".into(),
             version: None,
             inputs: vec![(
                 "Common.customerId".into(),

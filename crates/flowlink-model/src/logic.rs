@@ -1,6 +1,6 @@
 //! Convenience queries on [`FlowLogic`] used by the server (dependency tracking) and engine.
 
-use crate::graph::{Dialect, FlowLogic, Graph, ModuleCall, Node, NodeKind};
+use crate::graph::{Dialect, FlowLogic, Graph, ModuleCall, Node};
 
 impl FlowLogic {
     /// Logic with no nodes: runs and returns at once.
@@ -12,12 +12,12 @@ impl FlowLogic {
         }
     }
 
-    /// Every module-call node, in node order.
+    /// Every module-call node, in node order (Archy `callCommonModule` actions included).
     pub fn module_calls(&self) -> impl Iterator<Item = (&Node, &ModuleCall)> {
-        self.graph.nodes.iter().filter_map(|node| match &node.kind {
-            NodeKind::CallModule(call) => Some((node, call)),
-            _ => None,
-        })
+        self.graph
+            .nodes
+            .iter()
+            .filter_map(|node| crate::archy::call_of(&node.kind).map(|call| (node, call)))
     }
 }
 

@@ -543,8 +543,8 @@ impl<'a> KindParser<'a, '_> {
         let outputs = self.outputs("outputMappings");
         let reference = reference?;
         Some(ModuleCall {
-            module_id: reference.module_id,
             module_name: None,
+            module_id: reference.module_id,
             version: reference.version,
             inputs,
             outputs,

@@ -46,6 +46,7 @@ impl Outcome {
             Outcome::Timeout => "timeout".into(),
             Outcome::NoMatch => "noMatch".into(),
             Outcome::Dtmf(d) => format!("dtmf:{d}"),
+            Outcome::Named(name) => name.clone(),
         }
     }
 }

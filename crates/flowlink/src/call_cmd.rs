@@ -45,6 +45,7 @@ pub fn request(args: &CallArgs, flow_id: &str) -> anyhow::Result<FlowExecutionLa
             dnis: args.dnis.clone(),
             digits: (!args.digits.is_empty()).then(|| args.digits.clone()),
             data_actions: (!mocks.is_empty()).then_some(mocks),
+            ..Default::default()
         }),
     })
 }

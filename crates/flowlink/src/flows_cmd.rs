@@ -78,7 +78,7 @@ fn show_flow(f: &Flow, output: Output) -> anyhow::Result<()> {
     // Archy text is shown as written; JSON-dialect logic as YAML.
     let yaml = match &logic {
         Value::String(text) => text.clone(),
-        other => serde_yaml::to_string(other).unwrap_or_else(|_| other.to_string()),
+        other => flowlink_model::archy::yaml::to_yaml(other),
     };
     for line in yaml.lines() {
         s.push_str("  ");

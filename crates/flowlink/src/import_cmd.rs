@@ -51,11 +51,11 @@ pub struct FileResult {
     pub error: Option<String>,
 }
 
-fn scalar(v: &serde_yaml::Value) -> Option<String> {
+fn scalar(v: &serde_json::Value) -> Option<String> {
     match v {
-        serde_yaml::Value::String(s) => Some(s.clone()),
-        serde_yaml::Value::Number(n) => Some(n.to_string()),
-        serde_yaml::Value::Bool(b) => Some(b.to_string()),
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
         _ => None,
     }
 }
@@ -66,13 +66,16 @@ pub fn substitutions(args: &ImportArgs) -> anyhow::Result<BTreeMap<String, Strin
     if let Some(path) = &args.subs_file {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read substitutions file {}", path.display()))?;
-        let map: BTreeMap<String, serde_yaml::Value> =
-            serde_yaml::from_str(&text).with_context(|| {
-                format!(
-                    "substitutions file {} is not a flat YAML map of key: value",
-                    path.display()
-                )
-            })?;
+        let not_a_map = || {
+            format!(
+                "substitutions file {} is not a flat YAML map of key: value",
+                path.display()
+            )
+        };
+        let parsed = flowlink_model::archy::yaml::yaml_to_json(&text).with_context(not_a_map)?;
+        let serde_json::Value::Object(map) = parsed else {
+            bail!(not_a_map());
+        };
         for (k, v) in map {
             let Some(v) = scalar(&v) else {
                 bail!(

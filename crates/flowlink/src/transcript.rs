@@ -98,6 +98,9 @@ fn step_line(step: &TraceStep, module_names: &mut HashMap<String, String>) -> St
         Event::Error { reason, handling } => {
             format!("! error at {node}: {reason} ({})", handling.as_str())
         }
+        // Menus, jumps, loops, look-ups, schedules: the action and what it decided.
+        Event::Archy { action, detail } if detail.is_empty() => action.clone(),
+        Event::Archy { action, detail } => format!("{action} {}", kv(detail)),
         Event::ActionLimit { handling, .. } => {
             format!("! action limit reached ({})", handling.as_str())
         }

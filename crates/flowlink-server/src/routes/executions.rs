@@ -80,12 +80,34 @@ fn simulation(req: &FlowExecutionLaunchRequest) -> Result<Simulation, ApiError> 
         .unwrap_or_default()
         .into_iter()
         .collect();
+    let mut queues = None;
+    if let Some(wire_queues) = wire.queues {
+        let mut parsed = std::collections::HashMap::new();
+        for (name, info) in wire_queues {
+            let info: flowlink_engine::QueueInfo = serde_json::from_value(info).map_err(|e| {
+                ApiError::bad_request(format!(
+                    "simulation.queues.{name}: expected {{\"estimatedWaitSeconds\": N}} ({e})"
+                ))
+            })?;
+            parsed.insert(name, info);
+        }
+        queues = Some(parsed);
+    }
     Ok(Simulation {
         ani: wire.ani.unwrap_or_default(),
         dnis: wire.dnis.unwrap_or_default(),
         digits: wire.digits.unwrap_or_default(),
         data_actions,
         input_data,
+        data_tables: wire.data_tables.unwrap_or_default().into_iter().collect(),
+        // The simulated clock defaults to the real one (SPEC §9); the engine itself has none.
+        now: wire.now.or_else(|| {
+            Some(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        }),
+        schedules: wire.schedules.unwrap_or_default().into_iter().collect(),
+        queues,
+        language: wire.language,
+        participant_data: wire.participant_data.unwrap_or_default(),
     })
 }
 

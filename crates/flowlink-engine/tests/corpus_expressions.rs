@@ -1,0 +1,296 @@
+//! Every `exp:` value of the Archy corpus parses and evaluates: run against a context that
+//! gives every variable it reads a plausible value (chosen by the name's use in the
+//! expression), each expression must give a value, never an error. With nothing set, each
+//! must end in a value or a NOT_SET error, never anything else (no function left
+//! unimplemented, no type confusion in the library).
+
+use std::path::PathBuf;
+
+use flowlink_engine::{evaluate, ExprContext};
+use flowlink_model::archy::expr::parse_archy_expression;
+use serde_json::{json, Map, Value};
+
+fn corpus_dir() -> PathBuf {
+    std::env::var_os("FLOWLINK_ARCHY_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/archy-corpus")
+        })
+}
+
+/// `exp:` values by a plain text scan (all are one-line YAML scalars), placeholders filled.
+fn corpus_expressions() -> Vec<(String, usize, String)> {
+    let dir = corpus_dir();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("corpus {}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().and_then(|x| x.to_str()) != Some("md"))
+        .collect();
+    files.sort();
+    let mut found = Vec::new();
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        for (n, line) in text.lines().enumerate() {
+            let trimmed = line.trim_start().trim_start_matches("- ");
+            if let Some(raw) = trimmed.strip_prefix("exp:") {
+                found.push((name.clone(), n + 1, fill(&scalar(raw.trim()))));
+            }
+        }
+    }
+    found
+}
+
+fn scalar(raw: &str) -> String {
+    if let Some(body) = raw.strip_prefix('"') {
+        let mut out = String::new();
+        let mut chars = body.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => break,
+                '\\' => match chars.next() {
+                    Some('n') => out.push('\n'),
+                    Some('t') => out.push('\t'),
+                    Some(other) => out.push(other),
+                    None => break,
+                },
+                c => out.push(c),
+            }
+        }
+        out
+    } else if let Some(body) = raw.strip_prefix('\'') {
+        body.strip_suffix('\'').unwrap_or(body).replace("''", "'")
+    } else {
+        raw.to_owned()
+    }
+}
+
+fn fill(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{").or_else(|| rest.find("${")) {
+        out.push_str(&rest[..start]);
+        let close = if rest[start..].starts_with("{{") {
+            "}}"
+        } else {
+            "}"
+        };
+        match rest[start..].find(close) {
+            Some(end) => {
+                out.push('X');
+                rest = &rest[start + end + close.len()..];
+            }
+            None => {
+                rest = &rest[start..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A plausible value for a variable, by what its name says it holds and how `text` uses it.
+fn plausible(name: &str, text: &str) -> Value {
+    let n = name.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| n.contains(w));
+    let indexed = text.to_ascii_lowercase().contains(&format!("{n}["));
+    if indexed
+        || has(&[
+            "list",
+            "array",
+            "messages",
+            "purposes",
+            "statuslist",
+            "counts",
+            "time_complete",
+            "start_time",
+            "end_time",
+            "participantid",
+            "flow.time",
+        ])
+    {
+        if has(&["counts"]) {
+            return json!([1, 2]);
+        }
+        return json!(["IDLE", "x"]);
+    }
+    if has(&["index"]) {
+        return json!(0);
+    }
+    if has(&[
+        "intent",
+        "interactionstate",
+        "eventtype",
+        "contactid",
+        "externalid",
+        "customerid",
+        "receivedmessage",
+    ]) {
+        return json!("1");
+    }
+    if has(&[
+        "score",
+        "priority",
+        "count",
+        "int",
+        "seconds",
+        "minutes",
+        "hours",
+        "num",
+        "total",
+        "position",
+        "waiting",
+        "callbacks",
+        "increment",
+    ]) {
+        return json!(2);
+    }
+    if has(&["idle", "success", "requested", "isnew", "optout"]) {
+        return json!(true);
+    }
+    if has(&["duration"]) {
+        return json!({"minutes": 5});
+    }
+    if has(&["updated", "datetime", "date"]) {
+        return json!("2026-11-30T08:00:00.000Z");
+    }
+    if has(&[
+        "json",
+        "attributes",
+        "contact",
+        "queue",
+        "guest",
+        "message",
+        "workitem",
+        "survey",
+        "session",
+    ]) {
+        return json!({"id": "q-1", "name": "Support", "firstName": "Ann", "body": "hi", "e164": "+13175550100",
+            "customFields": [{"key": "k", "value": "v"}], "cellPhone": {"e164": "+13175550100"},
+            "conversationId": "c-1", "status": {"name": "Open"}, "personalEmail": "a@b.test", "delay": "5"});
+    }
+    if has(&["ani", "phone"]) {
+        return json!("tel:+13175550100");
+    }
+    if has(&["ewt"]) {
+        return json!("P0DT0H1M30S");
+    }
+    if has(&["og_attributes"]) {
+        return json!("{\"phoneNumber\": \"+13175550100\"}");
+    }
+    json!("1")
+}
+
+/// Every scoped name the expression text mentions (`Flow.x`, `Task.y[0]` → `Task.y`).
+fn names_in(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_alphabetic()
+            && (i == 0
+                || !(chars[i - 1].is_ascii_alphanumeric()
+                    || chars[i - 1] == '.'
+                    || chars[i - 1] == '"'))
+        {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric() || chars[i] == '_' || chars[i] == '.')
+            {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            let parts: Vec<&str> = word.split('.').collect();
+            if parts.len() >= 2 && !parts[1].is_empty() {
+                names.push(format!("{}.{}", parts[0], parts[1]));
+            }
+        } else {
+            i += 1;
+        }
+    }
+    names
+}
+
+fn context_for(text: &str) -> ExprContext {
+    let mut variables = Map::new();
+    let mut builtins = Map::new();
+    for name in names_in(text) {
+        let scope = name
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let value = plausible(&name, text);
+        if matches!(scope.as_str(), "flow" | "task" | "state" | "common") {
+            variables.insert(name, value);
+        } else {
+            builtins.insert(name, value);
+        }
+    }
+    ExprContext {
+        variables,
+        builtins,
+        ani: "tel:+13175550100".into(),
+        dnis: "tel:+18005550199".into(),
+        now: Some("2026-11-30T09:15:30Z".into()),
+        language: Some("en-us".into()),
+        ..ExprContext::default()
+    }
+}
+
+#[test]
+fn every_corpus_expression_evaluates() {
+    let found = corpus_expressions();
+    let mut failures = Vec::new();
+    let mut unset_errors = 0;
+    for (file, line, text) in &found {
+        let expr = match parse_archy_expression(text) {
+            Ok(expr) => expr,
+            Err(e) => {
+                failures.push(format!("{file}:{line}: {text:?} does not parse: {e}"));
+                continue;
+            }
+        };
+        if let Err(e) = evaluate(&expr, &context_for(text)) {
+            failures.push(format!("{file}:{line}: {text:?}: {}", e.message));
+        }
+        // With nothing set, only NOT_SET may go wrong.
+        let bare = ExprContext {
+            now: Some("2026-11-30T09:15:30Z".into()),
+            ..ExprContext::default()
+        };
+        if let Err(e) = evaluate(&expr, &bare) {
+            unset_errors += 1;
+            if !e.message.contains("NOT_SET")
+                && !e
+                    .message
+                    .contains("out of range (the collection has 0 items)")
+            {
+                failures.push(format!(
+                    "{file}:{line}: {text:?} with nothing set: {}",
+                    e.message
+                ));
+            }
+        }
+    }
+    println!(
+        "{} corpus expressions evaluated ({} of them stop on NOT_SET when nothing is set)",
+        found.len(),
+        unset_errors
+    );
+    assert!(
+        found.len() >= 500,
+        "expected the corpus' 568 expressions, found {}",
+        found.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

@@ -1,0 +1,167 @@
+//! The real Archy corpus (`../shared/archy-corpus`, 78 files from public Genesys repositories):
+//! every file parses (placeholders filled with plausible values), exports, and the export
+//! re-parses to the same canonical logic. Prints the count.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use flowlink_model::archy::{export_archy, parse_archy, placeholders, substitute};
+
+/// Where the corpus is: `FLOWLINK_ARCHY_CORPUS`, else beside the workspace.
+fn corpus_dir() -> PathBuf {
+    match std::env::var_os("FLOWLINK_ARCHY_CORPUS") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/archy-corpus"),
+    }
+}
+
+/// A plausible value for a placeholder, by its key.
+fn plausible(key: &str) -> String {
+    let lower = key.to_ascii_lowercase();
+    if lower.contains("language") {
+        "en-us".into()
+    } else if lower.contains("division") {
+        "Home".into()
+    } else if lower.ends_with("_type") {
+        // Spliced into an expression as a member name (`State.externalContact.{{..._type}}`).
+        "workEmail".into()
+    } else if lower.contains("priority") || lower.ends_with("_id") && lower.contains("metric") {
+        "5".into()
+    } else {
+        format!("Sample {}", key.replace('_', " "))
+    }
+}
+
+/// Each corpus file's text with its placeholders filled.
+pub fn corpus() -> Vec<(String, String)> {
+    let dir = corpus_dir();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("corpus at {}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().and_then(|n| n.to_str()) != Some("SOURCES.md"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("readable corpus file");
+            let subs: BTreeMap<String, String> = placeholders(&text)
+                .into_iter()
+                .map(|(k, _)| {
+                    let v = plausible(&k);
+                    (k, v)
+                })
+                .collect();
+            let text = substitute(&text, &subs).expect("every placeholder has a value");
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
+            (name, text)
+        })
+        .collect()
+}
+
+#[test]
+fn every_corpus_file_parses_exports_and_reparses_to_the_same_logic() {
+    let files = corpus();
+    assert_eq!(files.len(), 78, "the corpus holds 78 Archy files");
+    let mut failures = Vec::new();
+    let mut passed = 0;
+    for (name, text) in &files {
+        let result = (|| -> Result<(), String> {
+            let flow = parse_archy(text).map_err(|e| format!("parse: {e}"))?;
+            let yaml = export_archy(&flow.logic, &flow.flow_type, &flow.name)
+                .map_err(|e| format!("export: {e}"))?;
+            let again = parse_archy(&yaml).map_err(|e| format!("re-parse: {e}\n{yaml}"))?;
+            if again.logic != flow.logic {
+                let first = flow
+                    .logic
+                    .graph
+                    .nodes
+                    .iter()
+                    .zip(&again.logic.graph.nodes)
+                    .find(|(a, b)| a != b)
+                    .map(|(a, b)| format!("{a:?}\n  vs\n{b:?}"))
+                    .unwrap_or_else(|| "node count or variables differ".into());
+                return Err(format!("canonical logic differs after export: {first}"));
+            }
+            if (again.name.as_str(), again.flow_type.as_str())
+                != (flow.name.as_str(), flow.flow_type.as_str())
+            {
+                return Err("name or type differs after export".into());
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) => passed += 1,
+            Err(e) => failures.push(format!("{name}: {e}")),
+        }
+    }
+    println!("archy corpus: {passed}/{} round-trip", files.len());
+    assert!(
+        failures.is_empty(),
+        "{} failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn linking_a_module_into_corpus_files_inserts_one_block_and_unlink_restores_the_bytes() {
+    use flowlink_model::archy::{link_archy, unlink_archy};
+    let module = "Shared Auth Module";
+    let mut linked_count = 0;
+    let mut refused = Vec::new();
+    for (name, text) in corpus() {
+        let linked = match link_archy(&text, module) {
+            Ok(Some(linked)) => linked,
+            Ok(None) => panic!("{name}: reported already linked"),
+            Err(e) => {
+                // Only flows that start with a menu have no startup task to insert into.
+                assert!(e.message.contains("names a menu"), "{name}: {e}");
+                refused.push(name);
+                continue;
+            }
+        };
+        // One contiguous insertion: the original is a prefix plus a suffix of the linked text.
+        let prefix = text
+            .bytes()
+            .zip(linked.bytes())
+            .take_while(|(a, b)| a == b)
+            .count();
+        let suffix = text
+            .bytes()
+            .rev()
+            .zip(linked.bytes().rev())
+            .take_while(|(a, b)| a == b)
+            .count();
+        assert!(
+            prefix + suffix >= text.len(),
+            "{name}: bytes outside the insertion changed"
+        );
+        let flow = parse_archy(&linked).unwrap_or_else(|e| panic!("{name}: linked text: {e}"));
+        assert!(
+            flow.logic.unbound_module_names().contains(module),
+            "{name}: the call is not in the linked flow"
+        );
+        assert_eq!(
+            link_archy(&linked, module).expect("ok"),
+            None,
+            "{name}: link twice"
+        );
+        assert_eq!(
+            unlink_archy(&linked, module).expect("unlinks").as_deref(),
+            Some(text.as_str()),
+            "{name}: unlink restores the file"
+        );
+        linked_count += 1;
+    }
+    println!(
+        "archy corpus: linked {linked_count} files; {} start with a menu: {}",
+        refused.len(),
+        refused.join(", ")
+    );
+    assert!(linked_count >= 50, "linked only {linked_count}");
+}
