@@ -169,6 +169,26 @@ impl<'a> Offsets<'a> {
             offset,
         }
     }
+
+    /// The position of a byte offset (on a character boundary) of the text.
+    fn at_offset(&self, offset: usize) -> Pos {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset);
+        let line_start = self
+            .line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(0);
+        let column = self
+            .text
+            .get(line_start..offset)
+            .map_or(1, |s| s.chars().count() + 1);
+        Pos {
+            line,
+            column,
+            offset,
+        }
+    }
 }
 
 enum Building {
@@ -185,8 +205,14 @@ pub fn parse_yaml(text: &str) -> Result<YNode, ArchyError> {
     let mut docs = 0usize;
     for event in Parser::new_from_str(text) {
         let (event, span): (Event<'_>, Span) = event.map_err(|e| {
-            let mark = *e.marker();
-            let pos = offsets.pos(mark);
+            let mut pos = offsets.pos(*e.marker());
+            // The scanner reports a tab where the token it was reading began; the user needs
+            // the tab itself.
+            if e.info().contains("found a tab") {
+                if let Some(tab) = text[pos.offset..].find('\t') {
+                    pos = offsets.at_offset(pos.offset + tab);
+                }
+            }
             ArchyError::at(pos, None, format!("YAML syntax error: {}", e.info()))
         })?;
         let start = offsets.pos(span.start);
@@ -442,6 +468,12 @@ mod tests {
             v,
             json!({"a": "yes", "b": "no", "c": true, "d": 3, "e": 1.5, "f": null, "g": "3"})
         );
+    }
+
+    #[test]
+    fn a_tab_is_reported_where_it_stands() {
+        let e = parse_yaml("inboundCall:\n  name: X\n\tbad: tab\n").expect_err("a tab indents");
+        assert_eq!((e.line, e.column), (3, 1), "{e}");
     }
 
     #[test]
