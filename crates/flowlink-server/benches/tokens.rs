@@ -16,6 +16,9 @@ use flowlink_server::{bootstrap, AppState, ServerConfig};
 use flowlink_store::{NewClient, SqliteStore, Store};
 use tokio::sync::Mutex;
 
+/// Where each login takes its (client id, secret) from; `None` ends the run.
+type Credentials = Arc<Mutex<Box<dyn FnMut() -> Option<(String, String)> + Send>>>;
+
 fn argon2_phc(secret: &str) -> String {
     let salt = SaltString::encode_b64(uuid::Uuid::new_v4().as_bytes()).expect("salt");
     Argon2::default()
@@ -51,7 +54,7 @@ async fn rate(
     base: &str,
     callers: usize,
     budget: Duration,
-    next: Arc<Mutex<Box<dyn FnMut() -> Option<(String, String)> + Send>>>,
+    next: Credentials,
 ) -> (f64, u64) {
     let start = Instant::now();
     let loops: Vec<_> = (0..callers)
@@ -126,14 +129,19 @@ async fn bench() {
 
     let (id, secret) = (creds.client_id.to_string(), creds.client_secret.clone());
     let same = move || Some((id.clone(), secret.clone()));
-    let next: Arc<Mutex<Box<dyn FnMut() -> Option<(String, String)> + Send>>> =
-        Arc::new(Mutex::new(Box::new(same)));
-    rate(&http, &base, 2, Duration::from_millis(500), Arc::clone(&next)).await; // warm-up
+    let next: Credentials = Arc::new(Mutex::new(Box::new(same)));
+    rate(
+        &http,
+        &base,
+        2,
+        Duration::from_millis(500),
+        Arc::clone(&next),
+    )
+    .await; // warm-up
     let (fast_rate, fast_n) = rate(&http, &base, 8, Duration::from_secs(3), next).await;
 
     let mut queue = legacy.into_iter();
-    let next: Arc<Mutex<Box<dyn FnMut() -> Option<(String, String)> + Send>>> =
-        Arc::new(Mutex::new(Box::new(move || queue.next())));
+    let next: Credentials = Arc::new(Mutex::new(Box::new(move || queue.next())));
     let (legacy_rate, legacy_n_done) = rate(&http, &base, 8, Duration::from_secs(30), next).await;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("POST /oauth/token, 8 callers: sha256 {fast_rate:>8.0} req/s ({fast_n} logins)");

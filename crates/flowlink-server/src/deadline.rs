@@ -18,7 +18,11 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Reads the body within the deadline (see the module docs), then runs the rest.
-pub async fn read_body_in_time(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn read_body_in_time(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let (parts, body) = req.into_parts();
     // Nothing to wait for (GET, DELETE...): the common case costs nothing.
     if body.size_hint().exact() == Some(0) {
@@ -48,7 +52,10 @@ pub async fn read_body_in_time(State(state): State<AppState>, req: Request, next
         Ok(buf)
     };
     match tokio::time::timeout(state.config.request_body_timeout, read).await {
-        Ok(Ok(bytes)) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        Ok(Ok(bytes)) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
         Ok(Err(e)) => e.into_response(),
         Err(_) => ApiError::ClientTimeout.into_response(),
     }

@@ -84,7 +84,10 @@ fn credentials(dir: &Path) -> (String, String) {
     let v: Value = serde_json::from_str(&text).expect("credentials json");
     (
         v["clientId"].as_str().expect("clientId").to_string(),
-        v["clientSecret"].as_str().expect("clientSecret").to_string(),
+        v["clientSecret"]
+            .as_str()
+            .expect("clientSecret")
+            .to_string(),
     )
 }
 
@@ -103,7 +106,13 @@ async fn token(addr: &str, dir: &Path) -> String {
 }
 
 /// Sends a request head and the first `sent` bytes of `body`, leaving the rest for later.
-async fn start_slow_post(addr: &str, path: &str, bearer: &str, body: &[u8], sent: usize) -> TcpStream {
+async fn start_slow_post(
+    addr: &str,
+    path: &str,
+    bearer: &str,
+    body: &[u8],
+    sent: usize,
+) -> TcpStream {
     let mut c = TcpStream::connect(addr).await.expect("connect");
     let head = format!(
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {bearer}\r\n\
@@ -139,7 +148,9 @@ async fn sigterm_finishes_the_request_in_flight_refuses_new_ones_and_exits() {
     );
     slow.write_all(&body[10..]).await.expect("write the rest");
     let mut answer = Vec::new();
-    slow.read_to_end(&mut answer).await.expect("read the answer");
+    slow.read_to_end(&mut answer)
+        .await
+        .expect("read the answer");
     let answer = String::from_utf8_lossy(&answer).into_owned();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     let flow_id = answer
@@ -162,7 +173,11 @@ async fn sigterm_finishes_the_request_in_flight_refuses_new_ones_and_exits() {
         .send()
         .await
         .expect("get");
-    assert_eq!(resp.status(), 200, "the flow created during shutdown is lost");
+    assert_eq!(
+        resp.status(),
+        200,
+        "the flow created during shutdown is lost"
+    );
     again.child.kill().expect("kill");
     again.child.wait().expect("reap");
 }
@@ -172,7 +187,12 @@ async fn a_request_that_never_completes_cannot_hold_the_exit() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut server = start(
         dir.path(),
-        &["--shutdown-timeout-secs", "1", "--request-body-timeout-secs", "600"],
+        &[
+            "--shutdown-timeout-secs",
+            "1",
+            "--request-body-timeout-secs",
+            "600",
+        ],
     );
     let bearer = token(&server.addr, dir.path()).await;
     let body = br#"{"name": "never finished", "type": "inboundcall"}"#;

@@ -59,7 +59,10 @@ fn secret_digest(secret: &str) -> [u8; 32] {
 
 /// The stored form of a client secret (`sha256:…`, self-describing, 50 characters).
 pub fn hash_secret(secret: &str) -> String {
-    format!("{FAST_PREFIX}{}", URL_SAFE_NO_PAD.encode(secret_digest(secret)))
+    format!(
+        "{FAST_PREFIX}{}",
+        URL_SAFE_NO_PAD.encode(secret_digest(secret))
+    )
 }
 
 /// What checking a secret against its stored hash found.

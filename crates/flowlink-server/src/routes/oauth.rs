@@ -47,9 +47,10 @@ pub async fn token(
 ) -> Result<Response, ApiError> {
     // Served by `serve`, every request knows its peer; a router driven directly (tests'
     // `oneshot`) counts failures under the unspecified address.
-    let peer = peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |Extension(ConnectInfo(a))| {
-        a.ip()
-    });
+    let peer = peer.map_or(
+        IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        |Extension(ConnectInfo(a))| a.ip(),
+    );
     let body = issue(&state, peer, &headers, body).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
 }

@@ -38,7 +38,10 @@ async fn a_slowloris_of_a_thousand_connections_does_not_stop_normal_requests() {
     let mut probe = [0u8; 1];
     for c in &mut held {
         let r = tokio::time::timeout(Duration::from_millis(1), c.read(&mut probe)).await;
-        assert!(r.is_err(), "a stalled connection was answered or closed early");
+        assert!(
+            r.is_err(),
+            "a stalled connection was answered or closed early"
+        );
     }
     drop(held);
 }
@@ -66,7 +69,8 @@ async fn a_stalled_header_and_an_idle_keep_alive_connection_are_closed() {
         .await
         .unwrap();
     let got = read_until_closed(&mut idle, Duration::from_secs(30)).await;
-    let got = String::from_utf8_lossy(&got.expect("the idle connection was not closed")).into_owned();
+    let got =
+        String::from_utf8_lossy(&got.expect("the idle connection was not closed")).into_owned();
     assert!(got.starts_with("HTTP/1.1 401"), "{got}");
 }
 
@@ -91,7 +95,10 @@ async fn a_trickling_body_is_answered_408() {
     let got = String::from_utf8_lossy(&got.expect("no answer to a trickling body")).into_owned();
     assert!(got.starts_with("HTTP/1.1 408"), "{got}");
     assert!(got.contains("\"code\":\"client.timeout\""), "{got}");
-    assert!(got.to_ascii_lowercase().contains("inin-correlation-id"), "{got}");
+    assert!(
+        got.to_ascii_lowercase().contains("inin-correlation-id"),
+        "{got}"
+    );
     // A whole body in time is served as before.
     let r = token(&from(71), &s.base, &s.client_id, &s.client_secret).await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -120,11 +127,14 @@ async fn the_connection_cap_holds() {
     .await;
     let mut first = [0u8; 12];
     let early = tokio::time::timeout(Duration::from_millis(500), fifth.read(&mut first)).await;
-    assert!(early.is_err(), "a fifth connection was served over a cap of four");
+    assert!(
+        early.is_err(),
+        "a fifth connection was served over a cap of four"
+    );
     // ... and is as soon as one of them closes.
     drop(held.pop());
     let got = read_until_closed(&mut fifth, Duration::from_secs(30)).await;
-    let got = String::from_utf8_lossy(&got.expect("the fifth connection was never served"))
-        .into_owned();
+    let got =
+        String::from_utf8_lossy(&got.expect("the fifth connection was never served")).into_owned();
     assert!(got.starts_with("HTTP/1.1 401"), "{got}");
 }

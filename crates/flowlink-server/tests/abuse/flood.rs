@@ -72,7 +72,11 @@ async fn reads_during(s: &TestServer, bearer: &str, flow: &str, tally: &Tally) -
             tokio::spawn(async move {
                 for _ in 0..100 {
                     let r = http.get(&url).bearer_auth(&bearer).send().await.unwrap();
-                    assert_eq!(r.status(), 200, "an authenticated read failed during the flood");
+                    assert_eq!(
+                        r.status(),
+                        200,
+                        "an authenticated read failed during the flood"
+                    );
                 }
             })
         })
@@ -138,7 +142,10 @@ async fn authenticated_reads_succeed_during_a_bad_secret_flood() {
     // refused before any check.
     let secs = started.elapsed().as_secs();
     let unauthorized = tally.unauthorized.load(Ordering::Relaxed);
-    assert!(unauthorized <= 60 + secs + 2, "{unauthorized} failures in {secs}s");
+    assert!(
+        unauthorized <= 60 + secs + 2,
+        "{unauthorized} failures in {secs}s"
+    );
     assert!(tally.throttled.load(Ordering::Relaxed) >= 100);
 }
 
@@ -179,6 +186,12 @@ async fn legacy_checks_stay_bounded_with_the_login_limits_off() {
     assert_eq!(tally.other.load(Ordering::Relaxed), 0, "only 401 and 503");
     assert_eq!(tally.throttled.load(Ordering::Relaxed), 0, "limits are off");
     // The right secret still logs in (and upgrades the hash) after the flood.
-    let r = token(&from(63), &s.base, &legacy.id.to_string(), "the-real-secret").await;
+    let r = token(
+        &from(63),
+        &s.base,
+        &legacy.id.to_string(),
+        "the-real-secret",
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
 }

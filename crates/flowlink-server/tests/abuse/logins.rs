@@ -20,9 +20,15 @@ fn config(auth_failures_per_minute: u32) -> ServerConfig {
 #[tokio::test]
 async fn wrong_secrets_from_one_address_get_429_and_other_addresses_still_log_in() {
     let s = TestServer::start_with(config(5), None).await;
-    let other = create_client(s.store.as_ref(), s.org_id, "other", &["architect".into()], None)
-        .await
-        .unwrap();
+    let other = create_client(
+        s.store.as_ref(),
+        s.org_id,
+        "other",
+        &["architect".into()],
+        None,
+    )
+    .await
+    .unwrap();
     let (other_id, other_secret) = (other.client_id.to_string(), other.client_secret);
     let attacker = from(2);
     for i in 0..5 {
@@ -48,9 +54,15 @@ async fn wrong_secrets_from_one_address_get_429_and_other_addresses_still_log_in
 async fn a_clients_failures_count_from_every_address() {
     let s = TestServer::start_with(config(4), None).await;
     let admin = s.admin_token().await;
-    let other = create_client(s.store.as_ref(), s.org_id, "other", &["architect".into()], None)
-        .await
-        .unwrap();
+    let other = create_client(
+        s.store.as_ref(),
+        s.org_id,
+        "other",
+        &["architect".into()],
+        None,
+    )
+    .await
+    .unwrap();
     for last in 10..14 {
         let r = token(&from(last), &s.base, &s.client_id, "wrong").await;
         assert_eq!(r.status, 401, "{}", r.body);
@@ -58,7 +70,13 @@ async fn a_clients_failures_count_from_every_address() {
     assert_throttled(&token(&from(14), &s.base, &s.client_id, "wrong").await);
     assert_throttled(&token(&from(15), &s.base, &s.client_id, &s.client_secret).await);
     // Other clients from fresh addresses, and tokens already issued, are unaffected.
-    let r = token(&from(15), &s.base, &other.client_id.to_string(), &other.client_secret).await;
+    let r = token(
+        &from(15),
+        &s.base,
+        &other.client_id.to_string(),
+        &other.client_secret,
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
     s.get("/api/v2/organizations/me", &admin)
         .await
@@ -69,7 +87,11 @@ async fn a_clients_failures_count_from_every_address() {
 async fn unknown_and_malformed_client_ids_count_against_the_address() {
     let s = TestServer::start_with(config(3), None).await;
     let attacker = from(20);
-    for id in [Uuid::new_v4().to_string(), "not-a-uuid".into(), Uuid::new_v4().to_string()] {
+    for id in [
+        Uuid::new_v4().to_string(),
+        "not-a-uuid".into(),
+        Uuid::new_v4().to_string(),
+    ] {
         let r = token(&attacker, &s.base, &id, "x").await;
         assert_eq!(r.status, 401, "{id}: {}", r.body);
     }
@@ -111,7 +133,10 @@ async fn an_argon2_hash_of_an_earlier_release_logs_in_and_is_upgraded() {
     // A wrong secret is refused and leaves the stored hash alone.
     let r = token(&http, &s.base, &id, "wrong").await;
     assert_eq!(r.status, 401, "{}", r.body);
-    assert_eq!(s.store.get_client(client.id).await.unwrap().secret_hash, phc);
+    assert_eq!(
+        s.store.get_client(client.id).await.unwrap().secret_hash,
+        phc
+    );
 
     let r = token(&http, &s.base, &id, secret).await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -126,15 +151,24 @@ async fn an_argon2_hash_of_an_earlier_release_logs_in_and_is_upgraded() {
     let r = token(&http, &s.base, &id, secret).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(token(&http, &s.base, &id, "wrong").await.status, 401);
-    assert_eq!(s.store.get_client(client.id).await.unwrap().secret_hash, upgraded);
+    assert_eq!(
+        s.store.get_client(client.id).await.unwrap().secret_hash,
+        upgraded
+    );
 }
 
 #[tokio::test]
 async fn new_clients_are_stored_with_the_fast_hash() {
     let s = TestServer::start_with(config(60), None).await;
-    let c = create_client(s.store.as_ref(), s.org_id, "ci", &["architect".into()], None)
-        .await
-        .unwrap();
+    let c = create_client(
+        s.store.as_ref(),
+        s.org_id,
+        "ci",
+        &["architect".into()],
+        None,
+    )
+    .await
+    .unwrap();
     let stored = s.store.get_client(c.client_id).await.unwrap().secret_hash;
     assert!(stored.starts_with("sha256:"), "{stored}");
     assert!(!stored.contains(&c.client_secret));

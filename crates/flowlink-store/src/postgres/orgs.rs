@@ -86,14 +86,13 @@ pub async fn replace_client_secret_hash(
     expected: &str,
     new: &str,
 ) -> Result<bool, StoreError> {
-    let res = sqlx::query(
-        "UPDATE oauth_clients SET secret_hash = $1 WHERE id = $2 AND secret_hash = $3",
-    )
-    .bind(new)
-    .bind(id)
-    .bind(expected)
-    .execute(pool)
-    .await?;
+    let res =
+        sqlx::query("UPDATE oauth_clients SET secret_hash = $1 WHERE id = $2 AND secret_hash = $3")
+            .bind(new)
+            .bind(id)
+            .bind(expected)
+            .execute(pool)
+            .await?;
     Ok(res.rows_affected() == 1)
 }
 
