@@ -6,8 +6,9 @@
 //!   `auth_failures_per_minute`, then one every `60 / n` seconds);
 //! - a key whose failure went over the limit is *blocked* until that limiter would admit it
 //!   again: [`LoginThrottle::admit`] answers 429 `too.many.requests.retry.after` with
-//!   `Retry-After` for it before any work (no store read, no hash), so a flood costs about
-//!   what a 404 costs;
+//!   `Retry-After` for it before any work (no store read, no hash), after a short pause, so a
+//!   flood costs about what a 404 costs and a client looping regardless of `Retry-After`
+//!   gets about one answer a second per connection;
 //! - only failures count, so a client with the right secret is never slowed down by its own
 //!   logins; already issued tokens are not affected at all (bearer checks are elsewhere);
 //! - the slow argon2 check of hashes written by earlier releases runs in a bounded number of
@@ -35,6 +36,9 @@ use crate::error::ApiError;
 
 /// Most keys (addresses and client ids) tracked at once in each map.
 pub const MAX_KEYS: usize = 100_000;
+
+/// Longest pause before a blocked login's 429 (see [`LoginThrottle::admit`]).
+pub const TARPIT: Duration = Duration::from_secs(1);
 
 /// How long a login waits for a legacy (argon2) check slot before a 503 with `Retry-After`.
 const LEGACY_WAIT: Duration = Duration::from_secs(5);
@@ -92,8 +96,23 @@ impl LoginThrottle {
     }
 
     /// Before any work on a login from `addr` for `client` (if its id parsed): a 429 if either
-    /// is blocked.
-    pub fn admit(&self, addr: IpAddr, client: Option<Uuid>) -> Result<(), ApiError> {
+    /// is blocked, answered after a pause of at most [`TARPIT`] (never more than the
+    /// `Retry-After` it carries). The pause costs the server a timer; it caps a client that
+    /// ignores `Retry-After` at about one request a second per connection, so a flood on a few
+    /// connections cannot crowd out authenticated traffic however fast it loops.
+    pub async fn admit(&self, addr: IpAddr, client: Option<Uuid>) -> Result<(), ApiError> {
+        let refused = self.check(addr, client);
+        if let Err(ApiError::LoginThrottled {
+            retry_after_secs, ..
+        }) = &refused
+        {
+            tokio::time::sleep(TARPIT.min(Duration::from_secs(*retry_after_secs))).await;
+        }
+        refused
+    }
+
+    /// [`Self::admit`] without the pause.
+    pub fn check(&self, addr: IpAddr, client: Option<Uuid>) -> Result<(), ApiError> {
         let Some(l) = &self.limits else {
             return Ok(());
         };
@@ -233,20 +252,20 @@ mod tests {
         let (a, b, c) = (ip("10.0.0.1"), ip("10.0.0.2"), Uuid::new_v4());
         for _ in 0..3 {
             assert_eq!(t.failed(a, None), ApiError::invalid_client());
-            t.admit(a, None).unwrap();
+            t.check(a, None).unwrap();
         }
         assert!(matches!(
             t.failed(a, None),
             ApiError::LoginThrottled { per_minute: 3, .. }
         ));
-        match t.admit(a, Some(c)) {
+        match t.check(a, Some(c)) {
             Err(ApiError::LoginThrottled {
                 retry_after_secs, ..
             }) => assert!((1..=20).contains(&retry_after_secs), "{retry_after_secs}"),
             other => panic!("{other:?}"),
         }
         // Another address is not blocked; the client id alone was not over its limit.
-        t.admit(b, Some(c)).unwrap();
+        t.check(b, Some(c)).unwrap();
         // A client's failures count from every address.
         for i in 0..3 {
             let from = IpAddr::from([10, 1, 0, i]);
@@ -256,8 +275,8 @@ mod tests {
             t.failed(ip("10.1.0.9"), Some(c)),
             ApiError::LoginThrottled { .. }
         ));
-        assert!(t.admit(ip("10.2.0.1"), Some(c)).is_err());
-        assert!(t.admit(ip("10.2.0.1"), None).is_ok());
+        assert!(t.check(ip("10.2.0.1"), Some(c)).is_err());
+        assert!(t.check(ip("10.2.0.1"), None).is_ok());
     }
 
     #[test]
@@ -279,7 +298,7 @@ mod tests {
         for _ in 0..100 {
             assert_eq!(t.failed(ip("10.0.0.1"), None), ApiError::invalid_client());
         }
-        assert!(t.admit(ip("10.0.0.1"), None).is_ok());
+        assert!(t.check(ip("10.0.0.1"), None).is_ok());
         assert_eq!(t.tracked_keys(), 0);
     }
 

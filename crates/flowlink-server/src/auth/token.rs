@@ -111,12 +111,12 @@ pub async fn issue(
             secret: field("client_secret")?.to_string(),
         })
     }) else {
-        logins.admit(peer, None)?;
+        logins.admit(peer, None).await?;
         return Err(logins.failed(peer, None));
     };
     let client_id = Uuid::parse_str(creds.id.trim()).ok();
     // Blocked address or client: answered before any store read or hash.
-    logins.admit(peer, client_id)?;
+    logins.admit(peer, client_id).await?;
     let Some(client_id) = client_id else {
         return Err(logins.failed(peer, None));
     };
