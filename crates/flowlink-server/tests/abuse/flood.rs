@@ -195,4 +195,6 @@ async fn legacy_checks_stay_bounded_with_the_login_limits_off() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
+    let stored = s.store.get_client(legacy.id).await.unwrap().secret_hash;
+    assert!(stored.starts_with("sha256:"), "{stored}");
 }
