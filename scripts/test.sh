@@ -37,9 +37,14 @@ cargo test --workspace --locked "$@"
 # each test in a fresh schema.
 if [ "${FLOWLINK_SKIP_POSTGRES:-}" != 1 ]; then
   echo "== API tests again on PostgreSQL (FLOWLINK_TEST_BACKEND=postgres)"
-  FLOWLINK_TEST_BACKEND=postgres cargo test --locked \
-    -p flowlink-server --test server --test executions --test hostile --test lifecycle \
-    --test official_sdks \
+  # `--workspace` with `--test` filters builds with the same features as the first pass, so
+  # nothing is compiled twice.
+  FLOWLINK_TEST_BACKEND=postgres cargo test --workspace --locked \
+    --test server --test executions --test hostile --test lifecycle --test official_sdks \
+    --test flow_jobs --test abuse \
+    --test commands --test concurrency --test deps_and_lifecycle --test link --test rate_limit \
+    --test archy
+ficial_sdks \
     -p flowlink --test commands --test concurrency --test deps_and_lifecycle --test link \
     --test rate_limit
 fi

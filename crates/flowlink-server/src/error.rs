@@ -86,6 +86,19 @@ pub enum ApiError {
         retry_after_secs: u64,
         per_minute: u32,
     },
+    /// 429 `too.many.requests.retry.after` on `POST /oauth/token`: too many failed
+    /// client-credential attempts from this address or for this client.
+    #[error("login throttled for {retry_after_secs}s")]
+    LoginThrottled {
+        retry_after_secs: u64,
+        per_minute: u32,
+    },
+    /// 408 `client.timeout`: the request body did not arrive in time.
+    #[error("request body timed out")]
+    ClientTimeout,
+    /// 503 `service.unavailable` with `Retry-After`: no capacity to check a secret now.
+    #[error("overloaded, retry in {retry_after_secs}s")]
+    Overloaded { retry_after_secs: u64 },
     /// 400/401 OAuth errors of `POST /oauth/token`, in the OAuth body shape.
     #[error("oauth error {error}")]
     OAuth {
@@ -380,6 +393,37 @@ impl ApiError {
                     value: Some(i64::from(per_minute)),
                 });
                 (s, Ok(b))
+            }
+            ApiError::LoginThrottled {
+                retry_after_secs,
+                per_minute,
+            } => {
+                let s = StatusCode::TOO_MANY_REQUESTS;
+                retry_after = Some(retry_after_secs);
+                let m = format!(
+                    "Rate limit exceeded the maximum. Retry the request in [{retry_after_secs}] \
+                     seconds"
+                );
+                let mut b = body(s, "too.many.requests.retry.after", m, vec![]);
+                b.limit = Some(Limit {
+                    key: Some("auth.failures.per.minute".into()),
+                    namespace: Some("auth.api".into()),
+                    value: Some(i64::from(per_minute)),
+                });
+                (s, Ok(b))
+            }
+            ApiError::ClientTimeout => {
+                let s = StatusCode::REQUEST_TIMEOUT;
+                let m = "The client did not produce a request within the server timeout limit.";
+                (s, Ok(body(s, "client.timeout", m.into(), vec![])))
+            }
+            ApiError::Overloaded { retry_after_secs } => {
+                let s = StatusCode::SERVICE_UNAVAILABLE;
+                retry_after = Some(retry_after_secs);
+                let m = format!(
+                    "The server is busy. Retry the request in [{retry_after_secs}] seconds"
+                );
+                (s, Ok(body(s, "service.unavailable", m, vec![])))
             }
             ApiError::OAuth {
                 status,

@@ -11,19 +11,23 @@
 //! 2. **Tracing**: one `request` span (method, path, context id); anything logged while
 //!    answering lands inside it, including the cause of a 500, which
 //!    [`observe::log_internal_causes`] logs from the response's extension. Secrets and tokens
-//!    are never logged: tokens are hashed on arrival, client secrets only ever meet argon2.
+//!    are never logged: both are hashed on arrival ([`auth::secrets`]).
 //! 3. **Panic guard**: a panicking handler becomes a 500 `ErrorBody`, not a dropped connection.
 //! 4. **Routing**: `POST /oauth/token` and `GET /api/v2/docs/openapi.json` (no bearer; the
 //!    OpenAPI document of every route, [`openapi`]) or an `/api/v2` route; anything else is a 404
 //!    `ErrorBody`, a wrong method a 405 `ErrorBody`; a path whose percent-escapes are not UTF-8
 //!    ([`extract::reject_undecodable_paths`]) is a 404 `ErrorBody` too.
+//!    `POST /oauth/token` limits failed client-credential attempts per source address and per
+//!    client id ([`auth::throttle`]: 429 `too.many.requests.retry.after` with `Retry-After`).
 //! 5. **Authentication** ([`auth::authenticate`], on `/api/v2` only): `Authorization: Bearer`
 //!    → SHA-256 → `Store::get_token` → organization, client and scopes ([`auth::Principal`]).
 //!    Missing → 401 `authentication.required`, unknown → `bad.credentials`, expired →
 //!    `credentials.expired`.
 //! 6. **Rate limit** ([`ratelimit`]): the token's budget (default 300/minute, keyed by token
 //!    hash) is spent; when empty → 429 `too.many.requests.retry.after` with `Retry-After`.
-//! 7. **Handler** ([`routes`]): our extractors parse the body ([`extract::JsonBody`]: 413 over
+//! 7. **Body** ([`deadline`]): the body is read whole within the request-body timeout (408
+//!    `client.timeout` past it, 413 over the size limit).
+//!    **Handler** ([`routes`]): our extractors parse the body ([`extract::JsonBody`]: 413 over
 //!    the limit, 415 not JSON, 400 malformed) and the query ([`extract::QueryParams`]: repeated
 //!    keys and comma lists); the handler loads the flow scoped to the caller's organization
 //!    (another organization's id is indistinguishable from a missing one: 404), checks the
@@ -38,6 +42,10 @@
 //!    epoch-ms and ISO dates, relative listing URIs). Any failure on the way is an
 //!    [`ApiError`], turned into status + `ErrorBody` by one exhaustive `match`; `StoreError`
 //!    converts into it in one place.
+//!
+//! Before all this, [`connections`] accepts the connection (within the connection cap), gives
+//! it the header-read timeout, and tags each request with its source address; on shutdown it
+//! finishes requests in flight within a bound.
 //!
 //! Invariants: only this crate knows HTTP status codes; a new error variant does not compile
 //! until its status is decided; handlers see `dyn Store`, never SQL.
@@ -57,7 +65,9 @@ pub mod archy_write;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+pub mod connections;
 pub mod context;
+pub mod deadline;
 pub mod dependency_types;
 pub mod error;
 pub mod extract;
@@ -103,10 +113,16 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     let (public, _) = routes::public_routes().split_for_parts();
     let (api, _) = routes::api_routes().split_for_parts();
-    let api = api.route_layer(middleware::from_fn_with_state(
-        state.clone(),
-        auth::authenticate,
-    ));
+    let read_body = || middleware::from_fn_with_state(state.clone(), deadline::read_body_in_time);
+    // Authentication outside the body read: a request without a valid token is refused
+    // before its body is waited for.
+    let api = api
+        .route_layer(read_body())
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ));
+    let public = public.route_layer(read_body());
     Router::new()
         .merge(public)
         .merge(api)
@@ -135,7 +151,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Periodic clean-up: expired tokens and day-old flow jobs out of the store, idle keys out of
-/// the rate limiter.
+/// the rate limiter and the failed-login limits.
 async fn housekeeping(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
@@ -143,6 +159,7 @@ async fn housekeeping(state: AppState) {
         if let Some(limiter) = &state.limiter {
             limiter.retain_recent();
         }
+        state.logins.retain_recent();
         let now = chrono::Utc::now().timestamp_millis();
         if let Err(e) = state.store.purge_jobs(now - jobs::KEEP_JOBS_MS).await {
             tracing::warn!(error = %e, "could not purge old flow jobs");
@@ -153,16 +170,17 @@ async fn housekeeping(state: AppState) {
     }
 }
 
-/// Serves [`router`] on `listener` until `shutdown` completes, then drains in-flight requests.
+/// Serves [`router`] on `listener` until `shutdown` completes, with the connection limits
+/// of the state's configuration ([`connections`]); then stops accepting, lets in-flight
+/// requests finish within `shutdown_timeout`, and returns.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let chores = tokio::spawn(housekeeping(state.clone()));
-    let result = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let limits = connections::ConnectionLimits::from(state.config.as_ref());
+    connections::run(listener, router(state), limits, shutdown).await;
     chores.abort();
-    result
+    Ok(())
 }

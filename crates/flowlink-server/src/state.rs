@@ -1,10 +1,12 @@
-//! What every handler shares: the store, the configuration and the rate limiter.
+//! What every handler shares: the store, the configuration, the rate limiter and the
+//! failed-login limits.
 
 use std::sync::Arc;
 
 use flowlink_store::Store;
 
 use crate::auth::cache::TokenCache;
+use crate::auth::throttle::LoginThrottle;
 use crate::config::ServerConfig;
 use crate::ratelimit::RateLimiter;
 use crate::simulate::Simulator;
@@ -22,18 +24,27 @@ pub struct AppState {
     pub simulator: Arc<Simulator>,
     /// Bearer-token lookups already made (tokens never change; see the cache's docs).
     pub tokens: Arc<TokenCache>,
+    /// Failed client-credential attempts per address and client, and the legacy-check slots.
+    pub logins: Arc<LoginThrottle>,
 }
 
 impl AppState {
     /// Builds the state for a store and a configuration.
     pub fn new(store: Arc<dyn Store>, config: ServerConfig) -> Self {
         let limiter = RateLimiter::new(config.rate_limit_per_minute).map(Arc::new);
+        // Slow legacy (argon2) checks get at most half the cores.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let logins = Arc::new(LoginThrottle::new(
+            config.auth_failures_per_minute,
+            cores / 2,
+        ));
         AppState {
             store,
             config: Arc::new(config),
             limiter,
             simulator: Arc::new(Simulator::default()),
             tokens: Arc::new(TokenCache::default()),
+            logins,
         }
     }
 }

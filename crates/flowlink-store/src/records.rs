@@ -12,7 +12,8 @@ pub struct Organization {
     pub created_ms: i64,
 }
 
-/// An OAuth client as stored. `secret_hash` is an argon2 PHC string.
+/// An OAuth client as stored. `secret_hash` is a self-describing hash string: `sha256:…`
+/// (current), or the argon2 PHC string (`$argon2id$…`) an earlier release stored.
 #[derive(Clone, PartialEq, Eq)]
 pub struct OAuthClient {
     pub id: Uuid,

@@ -50,6 +50,15 @@ pub trait Store: JobStore + Send + Sync + 'static {
     async fn create_client(&self, client: NewClient) -> Result<OAuthClient, StoreError>;
     /// A client by id, across organizations: this is how a login finds its client.
     async fn get_client(&self, id: Uuid) -> Result<OAuthClient, StoreError>;
+    /// Replaces a client's stored secret hash with `new` if it still is `expected` (a login
+    /// upgrading the form an earlier release stored; a concurrent change wins). Whether it
+    /// was replaced.
+    async fn replace_client_secret_hash(
+        &self,
+        id: Uuid,
+        expected: &str,
+        new: &str,
+    ) -> Result<bool, StoreError>;
     /// The clients of one organization.
     async fn list_clients(&self, org: Uuid) -> Result<Vec<OAuthClient>, StoreError>;
     /// Stores an issued token (by hash).

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const AFTER_HELP: &str = "\
@@ -155,6 +156,23 @@ pub struct ServeArgs {
     /// Requests per minute per token; 0 turns the limit off.
     #[arg(long, default_value_t = 300)]
     pub rate_limit_per_minute: u32,
+    /// Failed client-credential attempts per minute per source address and per client id,
+    /// then 429 with Retry-After (independent of --rate-limit-per-minute); 0 turns it off.
+    #[arg(long, default_value_t = flowlink_server::config::DEFAULT_AUTH_FAILURES_PER_MINUTE)]
+    pub auth_failures_per_minute: u32,
+    /// Seconds a connection gets to send a request's headers; also closes idle keep-alive
+    /// connections.
+    #[arg(long, default_value_t = flowlink_server::config::DEFAULT_HEADER_READ_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_secs: u64,
+    /// Seconds a request gets to send its whole body (then 408).
+    #[arg(long, default_value_t = flowlink_server::config::DEFAULT_REQUEST_BODY_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_body_timeout_secs: u64,
+    /// Connections served at once; more wait until one closes.
+    #[arg(long, default_value_t = flowlink_server::config::DEFAULT_MAX_CONNECTIONS, value_parser = clap::value_parser!(u64).range(1..).map(|n| usize::try_from(n).unwrap_or(usize::MAX)))]
+    pub max_connections: usize,
+    /// On SIGTERM/Ctrl-C, seconds in-flight requests get to finish before the server exits.
+    #[arg(long, default_value_t = flowlink_server::config::DEFAULT_SHUTDOWN_TIMEOUT.as_secs())]
+    pub shutdown_timeout_secs: u64,
 }
 
 #[derive(Debug, Subcommand)]

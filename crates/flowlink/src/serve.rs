@@ -1,7 +1,9 @@
 //! `flowlink serve`: the platform server on the data dir's SQLite store, with the first-start
-//! bootstrap and a graceful shutdown on Ctrl-C / SIGTERM.
+//! bootstrap and a graceful shutdown on Ctrl-C / SIGTERM (stop accepting, finish requests in
+//! flight within `--shutdown-timeout-secs`, close the store, exit 0).
 
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 
@@ -64,6 +66,11 @@ pub async fn run(args: &ServeArgs, dir: &Path, database_url: Option<&str>) -> an
         store.clone(),
         ServerConfig {
             rate_limit_per_minute: args.rate_limit_per_minute,
+            auth_failures_per_minute: args.auth_failures_per_minute,
+            header_read_timeout: Duration::from_secs(args.header_read_timeout_secs),
+            request_body_timeout: Duration::from_secs(args.request_body_timeout_secs),
+            max_connections: args.max_connections,
+            shutdown_timeout: Duration::from_secs(args.shutdown_timeout_secs),
             ..ServerConfig::default()
         },
     );
@@ -79,5 +86,6 @@ pub async fn run(args: &ServeArgs, dir: &Path, database_url: Option<&str>) -> an
         .await
         .context("server failed")?;
     store.close().await;
+    eprintln!("flowlink stopped");
     Ok(())
 }

@@ -1,10 +1,12 @@
-//! Authentication and authorization: the token endpoint, bearer-token checking (with the
-//! per-token rate limit right after it) and the scope checks handlers call.
+//! Authentication and authorization: the token endpoint (with its failed-login limits),
+//! bearer-token checking (with the per-token rate limit right after it) and the scope checks
+//! handlers call.
 
 pub mod cache;
 pub mod principal;
 pub mod scopes;
 pub mod secrets;
+pub mod throttle;
 pub mod token;
 
 use axum::extract::{Request, State};

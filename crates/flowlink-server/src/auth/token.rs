@@ -3,7 +3,14 @@
 //!
 //! Credentials come from HTTP Basic (what the SDKs send) or the form fields `client_id` /
 //! `client_secret` (seed 000). An optional `scope` narrows the token to a subset of what the
-//! client's grants imply. Errors use the OAuth body shape, not `ErrorBody`.
+//! client's grants imply. Errors use the OAuth body shape, not `ErrorBody` (but for the 429 of
+//! the failed-login limits, [`super::throttle`], and the 503 of a busy legacy check).
+//!
+//! A secret is checked against its stored fast hash in constant time ([`super::secrets`]);
+//! a hash written by an earlier release (argon2) is checked once, in a bounded slot, and
+//! replaced by the fast form on success.
+
+use std::net::IpAddr;
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
@@ -15,7 +22,7 @@ use flowlink_store::{AccessToken, StoreError};
 use uuid::Uuid;
 
 use super::scopes::{self, ScopeSet};
-use super::secrets;
+use super::secrets::{self, Verified};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -39,6 +46,20 @@ fn basic(headers: &HeaderMap) -> Option<Credentials> {
     })
 }
 
+/// After a successful check against an argon2 hash of an earlier release: stores the fast
+/// form, so the next login is cheap. A failure only costs the next login another slow check.
+async fn upgrade_hash(state: &AppState, client: Uuid, stored: &str, secret: &str) {
+    let new = secrets::hash_secret(secret);
+    match state
+        .store
+        .replace_client_secret_hash(client, stored, &new)
+        .await
+    {
+        Ok(_) => tracing::info!(%client, "client secret hash upgraded from argon2"),
+        Err(e) => tracing::warn!(%client, error = %e, "could not upgrade the client secret hash"),
+    }
+}
+
 fn oauth(status: u16, error: &'static str, description: impl Into<String>) -> ApiError {
     ApiError::OAuth {
         status,
@@ -47,10 +68,13 @@ fn oauth(status: u16, error: &'static str, description: impl Into<String>) -> Ap
     }
 }
 
-/// Checks a token request (the raw form body and the headers that may carry HTTP Basic
-/// credentials) and issues a token. Errors use the OAuth body shape where OAuth defines one.
+/// Checks a token request from `peer` (the raw form body and the headers that may carry
+/// HTTP Basic credentials) and issues a token. Errors use the OAuth body shape where OAuth
+/// defines one; failed attempts are limited per address and per client
+/// ([`super::throttle`]): 429 `too.many.requests.retry.after` past the limit.
 pub async fn issue(
     state: &AppState,
+    peer: IpAddr,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<TokenResponse, ApiError> {
@@ -80,27 +104,44 @@ pub async fn issue(
         }
         None => return Err(oauth(400, "invalid_request", "grant_type is required")),
     }
-    let creds = basic(headers)
-        .or_else(|| {
-            Some(Credentials {
-                id: field("client_id")?.to_string(),
-                secret: field("client_secret")?.to_string(),
-            })
+    let logins = &state.logins;
+    let Some(creds) = basic(headers).or_else(|| {
+        Some(Credentials {
+            id: field("client_id")?.to_string(),
+            secret: field("client_secret")?.to_string(),
         })
-        .ok_or_else(ApiError::invalid_client)?;
-    let client_id = Uuid::parse_str(creds.id.trim()).map_err(|_| ApiError::invalid_client())?;
+    }) else {
+        logins.admit(peer, None).await?;
+        return Err(logins.failed(peer, None));
+    };
+    let client_id = Uuid::parse_str(creds.id.trim()).ok();
+    // Blocked address or client: answered before any store read or hash.
+    logins.admit(peer, client_id).await?;
+    let Some(client_id) = client_id else {
+        return Err(logins.failed(peer, None));
+    };
     let client = match state.store.get_client(client_id).await {
         Ok(c) => c,
-        Err(StoreError::NotFound) => return Err(ApiError::invalid_client()),
+        // Unknown ids count against the address only: the client map holds real clients.
+        Err(StoreError::NotFound) => return Err(logins.failed(peer, None)),
         Err(e) => return Err(e.into()),
     };
-    // Argon2 is deliberately slow: keep it off the async workers.
-    let phc = client.secret_hash.clone();
-    let ok = tokio::task::spawn_blocking(move || secrets::verify_secret(&creds.secret, &phc))
-        .await
-        .map_err(|e| ApiError::Internal(format!("secret check failed: {e}")))?;
-    if !ok {
-        return Err(ApiError::invalid_client());
+    let stored = client.secret_hash.clone();
+    let verified = if secrets::is_legacy(&stored) {
+        // Argon2 is deliberately slow: off the async workers, in bounded slots.
+        let _slot = logins.legacy_slot().await?;
+        let secret = creds.secret.clone();
+        let stored = stored.clone();
+        tokio::task::spawn_blocking(move || secrets::verify_secret(&secret, &stored))
+            .await
+            .map_err(|e| ApiError::Internal(format!("secret check failed: {e}")))?
+    } else {
+        secrets::verify_secret(&creds.secret, &stored)
+    };
+    match verified {
+        Verified::Match => {}
+        Verified::Legacy => upgrade_hash(state, client.id, &stored, &creds.secret).await,
+        Verified::NoMatch => return Err(logins.failed(peer, Some(client.id))),
     }
 
     let granted = ScopeSet::from_granted(&client.scopes);

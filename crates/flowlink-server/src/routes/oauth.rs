@@ -1,12 +1,14 @@
 //! `POST /oauth/token`: the client-credentials grant (SPEC §7, reference §1). The checks and
 //! the issuing live in [`crate::auth::token`]; this is the route.
 
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 
 use crate::auth::token::issue;
 use crate::error::ApiError;
@@ -31,15 +33,24 @@ use crate::state::AppState;
         (status = 401, description = "`invalid_client`: unknown client or wrong secret",
          body = flowlink_api::OAuthErrorBody),
         crate::vocabulary::TooLarge,
-        crate::vocabulary::Internal
+        crate::vocabulary::LoginThrottled,
+        crate::vocabulary::Internal,
+        crate::vocabulary::Busy
     ),
     security(())
 )]
 pub async fn token(
     State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let body = issue(&state, &headers, body).await?;
+    // Served by `serve`, every request knows its peer; a router driven directly (tests'
+    // `oneshot`) counts failures under the unspecified address.
+    let peer = peer.map_or(
+        IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        |Extension(ConnectInfo(a))| a.ip(),
+    );
+    let body = issue(&state, peer, &headers, body).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
 }

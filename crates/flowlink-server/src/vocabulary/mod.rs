@@ -13,7 +13,8 @@ pub mod responses;
 pub mod schemas;
 
 pub use responses::{
-    Authenticated, BadRequest, Conflict, Forbidden, Gone, Internal, NotFound, NotJson, TooLarge,
+    Authenticated, BadRequest, Busy, Conflict, Forbidden, Gone, Internal, LoginThrottled, NotFound,
+    NotJson, TooLarge,
 };
 pub use schemas::{
     ConsumedResourcesEntityListing, FlowFilter, GrantType, NewFlow, NewFlowModule, ObjectType,

@@ -82,6 +82,19 @@ error_status!(
     "`unsupported.media.type`: a body that is not `application/json`"
 );
 error_status!(
+    /// 429 of `POST /oauth/token`: too many failed client-credential attempts.
+    LoginThrottled,
+    429,
+    "`too.many.requests.retry.after`: too many failed client-credential attempts from this \
+     address or for this client; see `Retry-After`"
+);
+error_status!(
+    /// 503 `service.unavailable`: no capacity now; see `Retry-After`.
+    Busy,
+    503,
+    "`service.unavailable`: the server is busy; retry after `Retry-After` seconds"
+);
+error_status!(
     /// 500 `internal.server.error`.
     Internal,
     500,

@@ -80,6 +80,22 @@ pub async fn get_client(pool: &PgPool, id: Uuid) -> Result<OAuthClient, StoreErr
     client_from_row(&row)
 }
 
+pub async fn replace_client_secret_hash(
+    pool: &PgPool,
+    id: Uuid,
+    expected: &str,
+    new: &str,
+) -> Result<bool, StoreError> {
+    let res =
+        sqlx::query("UPDATE oauth_clients SET secret_hash = $1 WHERE id = $2 AND secret_hash = $3")
+            .bind(new)
+            .bind(id)
+            .bind(expected)
+            .execute(pool)
+            .await?;
+    Ok(res.rows_affected() == 1)
+}
+
 pub async fn list_clients(pool: &PgPool, org: Uuid) -> Result<Vec<OAuthClient>, StoreError> {
     let rows = sqlx::query(&format!(
         "SELECT {CLIENT_COLUMNS} FROM oauth_clients WHERE org_id = $1 ORDER BY created_ms, id"

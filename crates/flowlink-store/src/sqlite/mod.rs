@@ -99,6 +99,14 @@ impl Store for SqliteStore {
     async fn get_client(&self, id: Uuid) -> Result<OAuthClient, StoreError> {
         orgs::get_client(&self.readers, id).await
     }
+    async fn replace_client_secret_hash(
+        &self,
+        id: Uuid,
+        expected: &str,
+        new: &str,
+    ) -> Result<bool, StoreError> {
+        orgs::replace_client_secret_hash(&self.writer, id, expected, new).await
+    }
     async fn list_clients(&self, org: Uuid) -> Result<Vec<OAuthClient>, StoreError> {
         orgs::list_clients(&self.readers, org).await
     }

@@ -73,6 +73,22 @@ pub async fn get_client(pool: &SqlitePool, id: Uuid) -> Result<OAuthClient, Stor
     client_from_row(&row)
 }
 
+pub async fn replace_client_secret_hash(
+    pool: &SqlitePool,
+    id: Uuid,
+    expected: &str,
+    new: &str,
+) -> Result<bool, StoreError> {
+    let res =
+        sqlx::query("UPDATE oauth_clients SET secret_hash = ? WHERE id = ? AND secret_hash = ?")
+            .bind(new)
+            .bind(id.to_string())
+            .bind(expected)
+            .execute(pool)
+            .await?;
+    Ok(res.rows_affected() == 1)
+}
+
 pub async fn list_clients(pool: &SqlitePool, org: Uuid) -> Result<Vec<OAuthClient>, StoreError> {
     let rows = sqlx::query(&format!(
         "SELECT {CLIENT_COLUMNS} FROM oauth_clients WHERE org_id = ? ORDER BY created_ms, id"

@@ -36,6 +36,24 @@ pub async fn orgs_clients_and_tokens(s: Shared) {
         .unwrap();
     let got = s.get_client(ci.id).await.unwrap();
     assert_eq!(got, ci);
+
+    // A login upgrades the stored hash only if it is still the one it checked.
+    let old_hash = ci.secret_hash.clone();
+    assert!(!s
+        .replace_client_secret_hash(ci.id, "sha256:other", "sha256:new")
+        .await
+        .unwrap());
+    assert_eq!(s.get_client(ci.id).await.unwrap().secret_hash, old_hash);
+    assert!(s
+        .replace_client_secret_hash(ci.id, &old_hash, "sha256:new")
+        .await
+        .unwrap());
+    assert_eq!(s.get_client(ci.id).await.unwrap().secret_hash, "sha256:new");
+    assert!(!s
+        .replace_client_secret_hash(Uuid::new_v4(), &old_hash, "sha256:x")
+        .await
+        .unwrap());
+    let ci = s.get_client(ci.id).await.unwrap();
     assert_eq!(got.scopes, ["admin", "flow:flow:read"]);
     assert_eq!(
         s.get_client(dev.id).await.unwrap().scopes,

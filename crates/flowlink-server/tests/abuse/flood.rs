@@ -1,0 +1,200 @@
+//! A flood of wrong client secrets does not take the server away from authenticated
+//! traffic: every authenticated read made while the flood runs succeeds, and the flood is
+//! answered 401 then 429 (or, for slow legacy checks, 503 when no slot frees up), the 429s
+//! after a pause of up to a second each.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use flowlink_server::ServerConfig;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::common::TestServer;
+use crate::support::*;
+
+/// What the flooding loops saw.
+#[derive(Default)]
+struct Tally {
+    sent: AtomicU64,
+    unauthorized: AtomicU64,
+    throttled: AtomicU64,
+    busy: AtomicU64,
+    other: AtomicU64,
+}
+
+/// `loops` concurrent loops from 127.0.0.`last` posting wrong secrets for the given client
+/// ids in turn, until `stop`.
+fn flood(
+    base: &str,
+    last: u8,
+    loops: usize,
+    ids: Vec<String>,
+    stop: Arc<AtomicBool>,
+    tally: Arc<Tally>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    let http = from(last);
+    (0..loops)
+        .map(|i| {
+            let (http, base, ids) = (http.clone(), base.to_string(), ids.clone());
+            let (stop, tally) = (Arc::clone(&stop), Arc::clone(&tally));
+            tokio::spawn(async move {
+                let mut n = i;
+                while !stop.load(Ordering::Relaxed) {
+                    let id = &ids[n % ids.len()];
+                    n += 1;
+                    let r = token(&http, &base, id, "not-the-secret").await;
+                    tally.sent.fetch_add(1, Ordering::Relaxed);
+                    let counter = match r.status.as_u16() {
+                        401 => &tally.unauthorized,
+                        429 => &tally.throttled,
+                        503 => &tally.busy,
+                        _ => &tally.other,
+                    };
+                    counter.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect()
+}
+
+/// Authenticated reads of one flow, `rounds` × `loops` concurrent, all while the flood runs.
+/// Returns how many flood requests were sent meanwhile.
+async fn reads_during(s: &TestServer, bearer: &str, flow: &str, tally: &Tally) -> u64 {
+    let before = tally.sent.load(Ordering::Relaxed);
+    let http = from(60);
+    let reads: Vec<_> = (0..4)
+        .map(|_| {
+            let (http, url, bearer) = (
+                http.clone(),
+                format!("{}/api/v2/flows/{flow}", s.base),
+                bearer.to_string(),
+            );
+            tokio::spawn(async move {
+                for _ in 0..200 {
+                    let r = http.get(&url).bearer_auth(&bearer).send().await.unwrap();
+                    assert_eq!(
+                        r.status(),
+                        200,
+                        "an authenticated read failed during the flood"
+                    );
+                }
+            })
+        })
+        .collect();
+    for r in reads {
+        r.await.unwrap();
+    }
+    tally.sent.load(Ordering::Relaxed) - before
+}
+
+async fn world(config: ServerConfig) -> (TestServer, String, String) {
+    let s = TestServer::start_with(config, None).await;
+    let bearer = s.admin_token().await;
+    let flow = s
+        .create(
+            &bearer,
+            json!({"name": "Main IVR", "type": "inboundcall",
+                   "actions": [{"type": "disconnect", "name": "Bye"}]}),
+        )
+        .await;
+    let flow = flow["id"].as_str().unwrap().to_string();
+    (s, bearer, flow)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authenticated_reads_succeed_during_a_bad_secret_flood() {
+    let (s, bearer, flow) = world(ServerConfig {
+        rate_limit_per_minute: 0,
+        ..ServerConfig::default()
+    })
+    .await;
+    let legacy = stored_client(s.store.as_ref(), s.org_id, argon2_phc("the-real-secret")).await;
+    let ids = vec![
+        s.client_id.clone(),
+        legacy.id.to_string(),
+        Uuid::new_v4().to_string(),
+        "garbage".to_string(),
+    ];
+    let (stop, tally) = (Arc::new(AtomicBool::new(false)), Arc::new(Tally::default()));
+    let started = std::time::Instant::now();
+    let loops = flood(&s.base, 61, 32, ids, Arc::clone(&stop), Arc::clone(&tally));
+    // Let the flood reach its limit first, so the reads run against a flood being refused.
+    while tally.throttled.load(Ordering::Relaxed) < 32 && tally.sent.load(Ordering::Relaxed) < 5000
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let during = reads_during(&s, &bearer, &flow, &tally).await;
+    stop.store(true, Ordering::Relaxed);
+    for l in loops {
+        l.await.unwrap();
+    }
+    println!(
+        "flood: {} sent ({} while 800 reads ran): {} × 401, {} × 429, {} × 503",
+        tally.sent.load(Ordering::Relaxed),
+        during,
+        tally.unauthorized.load(Ordering::Relaxed),
+        tally.throttled.load(Ordering::Relaxed),
+        tally.busy.load(Ordering::Relaxed),
+    );
+    assert!(during > 0, "the flood stopped before the reads ran");
+    assert_eq!(tally.other.load(Ordering::Relaxed), 0, "only 401, 429, 503");
+    // The default limit: a burst of 60 failures per address, then one a second; the rest
+    // refused before any check.
+    let secs = started.elapsed().as_secs();
+    let unauthorized = tally.unauthorized.load(Ordering::Relaxed);
+    assert!(
+        unauthorized <= 60 + secs + 2,
+        "{unauthorized} failures in {secs}s"
+    );
+    assert!(tally.throttled.load(Ordering::Relaxed) >= 32);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn legacy_checks_stay_bounded_with_the_login_limits_off() {
+    // No failure limit at all: only the bounded argon2 slots stand between a flood of wrong
+    // secrets for a not-yet-upgraded client and the CPU.
+    let (s, bearer, flow) = world(ServerConfig {
+        rate_limit_per_minute: 0,
+        auth_failures_per_minute: 0,
+        ..ServerConfig::default()
+    })
+    .await;
+    let legacy = stored_client(s.store.as_ref(), s.org_id, argon2_phc("the-real-secret")).await;
+    let (stop, tally) = (Arc::new(AtomicBool::new(false)), Arc::new(Tally::default()));
+    let loops = flood(
+        &s.base,
+        62,
+        16,
+        vec![legacy.id.to_string()],
+        Arc::clone(&stop),
+        Arc::clone(&tally),
+    );
+    while tally.sent.load(Ordering::Relaxed) < 4 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let during = reads_during(&s, &bearer, &flow, &tally).await;
+    stop.store(true, Ordering::Relaxed);
+    for l in loops {
+        l.await.unwrap();
+    }
+    println!(
+        "legacy flood: {} sent ({during} while 800 reads ran): {} × 401, {} × 503",
+        tally.sent.load(Ordering::Relaxed),
+        tally.unauthorized.load(Ordering::Relaxed),
+        tally.busy.load(Ordering::Relaxed),
+    );
+    assert_eq!(tally.other.load(Ordering::Relaxed), 0, "only 401 and 503");
+    assert_eq!(tally.throttled.load(Ordering::Relaxed), 0, "limits are off");
+    // The right secret still logs in (and upgrades the hash) after the flood.
+    let r = token(
+        &from(63),
+        &s.base,
+        &legacy.id.to_string(),
+        "the-real-secret",
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let stored = s.store.get_client(legacy.id).await.unwrap().secret_hash;
+    assert!(stored.starts_with("sha256:"), "{stored}");
+}
