@@ -44,7 +44,4 @@ if [ "${FLOWLINK_SKIP_POSTGRES:-}" != 1 ]; then
     --test flow_jobs --test abuse \
     --test commands --test concurrency --test deps_and_lifecycle --test link --test rate_limit \
     --test archy
-ficial_sdks \
-    -p flowlink --test commands --test concurrency --test deps_and_lifecycle --test link \
-    --test rate_limit
 fi
