@@ -42,7 +42,7 @@ pub mod yaml;
 pub use behavior::same_behavior;
 pub use error::ArchyError;
 pub use export::export_archy;
-pub use link::{link_archy, unlink_archy};
+pub use link::{link_archy, unlink_archy, LINKED_STARTUP_REF};
 pub(crate) use modules::call_of;
 pub use node::{ArchyNode, ArchyOp, SwitchCase};
 pub use parse::{parse_archy, ArchyFlow, MAX_FILE_BYTES};
