@@ -9,7 +9,7 @@
 //! only the jump, it removes the task and puts the old `startUpRef` back, so link then unlink
 //! gives back the original bytes.
 
-use super::parse::{parse_archy, CONTAINER_KEYS};
+use super::parse::{parse_archy, ArchyFlow, CONTAINER_KEYS};
 use super::yaml::{parse_yaml, quote_if_needed, Pos, YNode, YValue};
 use super::ArchyError;
 
@@ -29,6 +29,15 @@ fn linked_startup_ref() -> String {
 /// menu, in a startup task added in front of it (module docs); `Ok(None)` when that list
 /// already calls the module.
 pub fn link_archy(text: &str, module_name: &str) -> Result<Option<String>, ArchyError> {
+    link_archy_parsed(text, module_name).map(|linked| linked.map(|(text, _)| text))
+}
+
+/// [`link_archy`], with the parse of the linked text it validates against (so a caller that
+/// needs the flow does not read the text again).
+pub fn link_archy_parsed(
+    text: &str,
+    module_name: &str,
+) -> Result<Option<(String, ArchyFlow)>, ArchyError> {
     // The text is read once as YAML here and once as a flow after the edit (which validates the
     // whole file): linking many flows stays close to the cost of reading them.
     let doc = parse_yaml(text)?;
@@ -124,14 +133,14 @@ pub fn link_archy(text: &str, module_name: &str) -> Result<Option<String>, Archy
 }
 
 /// The edited file must read as a flow that calls the module.
-fn checked_link(new_text: String, module_name: &str) -> Result<String, ArchyError> {
+fn checked_link(new_text: String, module_name: &str) -> Result<(String, ArchyFlow), ArchyError> {
     let linked = parse_archy(&new_text)?;
     if !linked.logic.unbound_module_names().contains(module_name) {
         return Err(ArchyError::file(
             "internal: the linked text does not call the module",
         ));
     }
-    Ok(new_text)
+    Ok((new_text, linked))
 }
 
 /// The bytes of a one-line scalar as written (quotes included, a trailing comment and spaces
@@ -355,6 +364,14 @@ fn restore_menu_start(text: &str) -> Result<Option<String>, ArchyError> {
 /// Removes every `callCommonModule` action of `module_name` (anywhere in the file); `Ok(None)`
 /// when there is none.
 pub fn unlink_archy(text: &str, module_name: &str) -> Result<Option<String>, ArchyError> {
+    unlink_archy_parsed(text, module_name).map(|unlinked| unlinked.map(|(text, _)| text))
+}
+
+/// [`unlink_archy`], with the parse of the unlinked text.
+pub fn unlink_archy_parsed(
+    text: &str,
+    module_name: &str,
+) -> Result<Option<(String, ArchyFlow)>, ArchyError> {
     parse_archy(text)?;
     let doc = parse_yaml(text)?;
     let mut ranges = Vec::new();
@@ -376,8 +393,8 @@ pub fn unlink_archy(text: &str, module_name: &str) -> Result<Option<String>, Arc
     if let Some(restored) = restore_menu_start(&out)? {
         out = restored;
     }
-    parse_archy(&out)?;
-    Ok(Some(out))
+    let flow = parse_archy(&out)?;
+    Ok(Some((out, flow)))
 }
 
 fn root(doc: &YNode) -> Result<(&str, &YNode), ArchyError> {
