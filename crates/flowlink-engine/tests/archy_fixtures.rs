@@ -1,7 +1,8 @@
 //! Archy simulation fixtures: one YAML file a case in `archy_fixtures/`, one named test per
 //! file (`cargo test -p flowlink-engine --test archy_fixtures menu_reached_twice`). A case holds
 //! the flow as Archy text, the modules it calls by name, and runs: a simulation input and the
-//! facts expected (outcome, prompts played in order, participant data, output data, tags).
+//! facts expected (outcome, prompts played in order, participant data, output data, tags);
+//! with `link: <module name>`, the flow runs as `link_archy` leaves it with that module linked.
 //! `every_fixture_file_has_a_test` keeps the list below and the folder in step.
 
 use std::collections::BTreeMap;
@@ -11,7 +12,7 @@ use std::sync::Arc;
 use flowlink_engine::{
     run, ErrorHandling, Event, ExecutionResult, FlowToRun, InMemoryModules, Limits, Simulation,
 };
-use flowlink_model::archy::{parse_archy, yaml::yaml_to_json};
+use flowlink_model::archy::{link_archy, parse_archy, yaml::yaml_to_json};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -25,6 +26,9 @@ struct Case {
     /// Modules by name, as Archy files (`commonModule:`).
     #[serde(default)]
     modules: Vec<String>,
+    /// A module linked into the flow (`flowlink link`'s text edit) before it runs.
+    #[serde(default)]
+    link: Option<String>,
     runs: Vec<Run>,
 }
 
@@ -102,7 +106,13 @@ fn run_fixture(name: &str) {
     let doc = yaml_to_json(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
     let case: Case =
         serde_json::from_value(doc).unwrap_or_else(|e| panic!("{name}: bad case: {e}"));
-    let flow = parse_archy(&case.flow).unwrap_or_else(|e| panic!("{name}: flow: {e}"));
+    let flow_text = match &case.link {
+        Some(module) => link_archy(&case.flow, module)
+            .unwrap_or_else(|e| panic!("{name}: link: {e}"))
+            .unwrap_or_else(|| panic!("{name}: link changed nothing")),
+        None => case.flow.clone(),
+    };
+    let flow = parse_archy(&flow_text).unwrap_or_else(|e| panic!("{name}: flow: {e}"));
     let mut modules = InMemoryModules::new();
     let mut ids = BTreeMap::new();
     for text in &case.modules {
@@ -196,6 +206,7 @@ fixtures!(
     common_module_by_name_with_inputs_and_outputs,
     unsimulated_action_fails_naming_it,
     output_without_actions_falls_through,
+    linked_menu_start_enters_the_module_then_the_menu,
 );
 
 #[test]

@@ -110,35 +110,51 @@ fn every_corpus_file_parses_exports_and_reparses_to_the_same_logic() {
 
 #[test]
 fn linking_a_module_into_corpus_files_inserts_one_block_and_unlink_restores_the_bytes() {
-    use flowlink_model::archy::{link_archy, unlink_archy};
+    use flowlink_model::archy::{link_archy, unlink_archy, LINKED_STARTUP_REF};
     let module = "Shared Auth Module";
     let mut linked_count = 0;
-    let mut refused = Vec::new();
-    for (name, text) in corpus() {
-        let linked = match link_archy(&text, module) {
+    let mut menu_starts = Vec::new();
+    let mut failures = Vec::new();
+    let files = corpus();
+    for (name, text) in &files {
+        let linked = match link_archy(text, module) {
             Ok(Some(linked)) => linked,
             Ok(None) => panic!("{name}: reported already linked"),
             Err(e) => {
-                // Only flows that start with a menu have no startup task to insert into.
-                assert!(e.message.contains("names a menu"), "{name}: {e}");
-                refused.push(name);
+                failures.push(format!("{name}: {e}"));
                 continue;
             }
         };
-        // One contiguous insertion: the original is a prefix plus a suffix of the linked text.
-        let prefix = text
+        // One contiguous insertion: the original is a prefix plus a suffix of the linked text —
+        // except for a menu start, where `startUpRef` also changes (to the added task).
+        let menu_start = linked.contains(&format!("refId: {LINKED_STARTUP_REF}"));
+        let compared = if menu_start {
+            menu_starts.push(name.clone());
+            let at = |t: &str| t.find("startUpRef:").expect("a menu start has startUpRef");
+            let (a, b) = (at(text), at(&linked));
+            assert_eq!(a, b, "{name}: bytes before startUpRef changed");
+            let eol = |t: &str, from: usize| t[from..].find('\n').map_or(t.len(), |n| from + n);
+            (
+                text[eol(text, a)..].to_string(),
+                linked[eol(&linked, b)..].to_string(),
+            )
+        } else {
+            (text.clone(), linked.clone())
+        };
+        let (before, after) = (&compared.0, &compared.1);
+        let prefix = before
             .bytes()
-            .zip(linked.bytes())
+            .zip(after.bytes())
             .take_while(|(a, b)| a == b)
             .count();
-        let suffix = text
+        let suffix = before
             .bytes()
             .rev()
-            .zip(linked.bytes().rev())
+            .zip(after.bytes().rev())
             .take_while(|(a, b)| a == b)
             .count();
         assert!(
-            prefix + suffix >= text.len(),
+            prefix + suffix >= before.len(),
             "{name}: bytes outside the insertion changed"
         );
         let flow = parse_archy(&linked).unwrap_or_else(|e| panic!("{name}: linked text: {e}"));
@@ -159,9 +175,13 @@ fn linking_a_module_into_corpus_files_inserts_one_block_and_unlink_restores_the_
         linked_count += 1;
     }
     println!(
-        "archy corpus: linked {linked_count} files; {} start with a menu: {}",
-        refused.len(),
-        refused.join(", ")
+        "archy corpus: linked and unlinked {linked_count}/{} files byte for byte; {} start with \
+         a menu (a startup task added): {}",
+        files.len(),
+        menu_starts.len(),
+        menu_starts.join(", ")
     );
-    assert!(linked_count >= 50, "linked only {linked_count}");
+    assert!(failures.is_empty(), "link failed:\n{}", failures.join("\n"));
+    assert_eq!(linked_count, files.len());
+    assert_eq!(menu_starts.len(), 13, "the corpus has 13 menu starts");
 }

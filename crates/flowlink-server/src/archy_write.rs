@@ -75,8 +75,15 @@ fn calls(logic: &FlowLogic) -> Vec<ModuleRef> {
 /// Parses `text`, which must be final text: the server never substitutes, and a placeholder
 /// that reaches it is an error listing every one left, with its line (SPEC §9).
 pub fn parse_final(text: &str) -> Result<ArchyFlow, ArchyWriteError> {
-    substitute(text, &BTreeMap::new()).map_err(ArchyWriteError::Parse)?;
+    check_final(text)?;
     parse_archy(text).map_err(ArchyWriteError::Parse)
+}
+
+/// Refuses text with a placeholder left (see [`parse_final`]).
+fn check_final(text: &str) -> Result<(), ArchyWriteError> {
+    substitute(text, &BTreeMap::new())
+        .map(drop)
+        .map_err(ArchyWriteError::Parse)
 }
 
 /// The logic version of `parsed` (the parse of `text`), its module calls bound from `names`.
@@ -105,18 +112,14 @@ pub fn write_parsed(
     })
 }
 
-/// [`parse_final`] then [`write_parsed`].
-pub fn archy_write(text: &str, names: &ModuleNames) -> Result<ArchyWrite, ArchyWriteError> {
-    write_parsed(text, parse_final(text)?, names)
-}
-
 /// The Archy text of a stored version's document, if it was written in Archy.
 pub fn stored_text(document: &serde_json::Value) -> Option<&str> {
     document.get("archy").and_then(serde_json::Value::as_str)
 }
 
 /// The bulk link's edit of an Archy flow: `link_archy` / `unlink_archy` on the stored text
-/// (every other byte kept), re-parsed and re-bound like an upload. `Ok(None)`: nothing to
+/// (every other byte kept), checked and re-bound like an upload — the edit's own parse of the
+/// new text is the one parse it takes. `Ok(None)`: nothing to
 /// change. Archy links float (the text edit writes `ver_latestPublished`), so a pinned link is
 /// refused.
 pub fn relink(
@@ -126,7 +129,7 @@ pub fn relink(
     unlink: bool,
     names: &ModuleNames,
 ) -> Result<Option<LogicWrite>, flowlink_store::StoreError> {
-    use flowlink_model::archy::{link_archy, unlink_archy};
+    use flowlink_model::archy::{link_archy_parsed, unlink_archy_parsed};
     use flowlink_store::{InvalidDetail, StoreError};
     let invalid = |code: &str, message: String| {
         StoreError::invalid(InvalidDetail {
@@ -149,15 +152,16 @@ pub fn relink(
         ));
     }
     let edited = if unlink {
-        unlink_archy(text, module_name)
+        unlink_archy_parsed(text, module_name)
     } else {
-        link_archy(text, module_name)
+        link_archy_parsed(text, module_name)
     }
     .map_err(|e| invalid("archy.invalid", e.to_string()))?;
-    let Some(new_text) = edited else {
+    let Some((new_text, parsed)) = edited else {
         return Ok(None);
     };
-    archy_write(&new_text, names)
+    check_final(&new_text)
+        .and_then(|()| write_parsed(&new_text, parsed, names))
         .map(|w| Some(w.write))
         .map_err(|e| invalid("archy.invalid", e.to_string()))
 }

@@ -6,6 +6,11 @@
 //! starts) and its ratio to SQLite (target: within 2x). Each backend's link time is the best
 //! of [`REPEATS`] runs, each linking a fresh module.
 //!
+//! Then, on each backend, the issue-11 comparison: `flowlink link` (bulk) into N imported Archy
+//! inbound flows (a corpus file with a startup task, renamed per flow) against N graph-dialect
+//! inbound flows with as many nodes as the Archy file has actions, each on a fresh server, and
+//! the ratio Archy/graph (target <= 2x).
+//!
 //! `flowlink link` uses the server's bulk link (flowlink extension) by default;
 //! `FLOWLINK_BENCH_PER_FLOW=1` times its `--per-flow` path instead (GET + PUT per flow, as
 //! against Genesys).
@@ -67,30 +72,97 @@ fn tag(t: &str) -> flowlink_client::LogicDoc {
     }
 }
 
+/// The flows a run links into.
+#[derive(Clone, Copy)]
+enum Shape<'a> {
+    /// Two actions (actions dialect), as the seeds' flows.
+    Small,
+    /// A graph-dialect chain of this many nodes.
+    Graph(usize),
+    /// This Archy file, renamed per flow.
+    Archy(&'a str),
+}
+
+/// The Archy inbound file the comparison imports: a corpus flow whose startup is a task.
+const ARCHY_FILE: &str = "GenesysCloudBlueprints__design-architect-flow-data-actions-for-resiliency__blueprint__src__CacheExampleFlow.yaml";
+
+fn archy_corpus_file() -> String {
+    let dir = match std::env::var_os("FLOWLINK_ARCHY_CORPUS") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/archy-corpus"),
+    };
+    std::fs::read_to_string(dir.join(ARCHY_FILE)).expect("the Archy corpus file")
+}
+
+/// A graph-dialect definition: `n - 1` setData nodes in a chain, then a transfer.
+fn graph_definition(n: usize) -> Value {
+    let mut nodes: Vec<Value> = (0..n.saturating_sub(1))
+        .map(|i| json!({"id": format!("n{i}"), "name": format!("Step {i}"), "type": "setData",
+                         "settings": {"data": [{"key": format!("k{i}"), "value": {"expression": "Call.Ani"}}]}}))
+        .collect();
+    nodes.push(
+        json!({"id": format!("n{}", nodes.len()), "name": "Queue", "type": "transferToAcd",
+                      "settings": {"queue": "Support"}}),
+    );
+    let mut edges = vec![json!({"id": "e0", "source": "start", "target": "n0", "type": "default"})];
+    edges.extend((1..nodes.len()).map(|i| {
+        json!({"id": format!("e{i}"), "source": format!("n{}", i - 1), "target": format!("n{i}"), "type": "default"})
+    }));
+    json!({"nodes": nodes, "edges": edges, "entry": {"nodeId": "n0"}})
+}
+
+fn flow_body(shape: Shape<'_>, i: usize) -> FlowWrite {
+    let name = format!("Inbound {i:04}");
+    match shape {
+        Shape::Small => FlowWrite {
+            name: Some(name),
+            flow_type: Some(FlowType::InboundCall),
+            actions: Some(json!([
+                {"type": "playPrompt", "name": "Greeting", "prompt": {"text": "Hello"}},
+                {"type": "transferToAcd", "name": "Queue", "queue": "Support"}
+            ])),
+            ..Default::default()
+        },
+        Shape::Graph(nodes) => FlowWrite {
+            name: Some(name),
+            flow_type: Some(FlowType::InboundCall),
+            definition: Some(graph_definition(nodes)),
+            ..Default::default()
+        },
+        Shape::Archy(text) => FlowWrite {
+            name: Some(name.clone()),
+            flow_type: Some(FlowType::InboundCall),
+            archy: Some(text.replacen("  name: Cache Example", &format!("  name: {name}"), 1)),
+            ..Default::default()
+        },
+    }
+}
+
 /// Creates `n` inbound flows and one module per name in `modules`; returns the module ids.
 async fn seed(client: &Client, n: usize, modules: &[String]) -> Vec<String> {
+    seed_shaped(client, n, modules, Shape::Small).await
+}
+
+/// [`seed`] with flows of `shape`.
+async fn seed_shaped(
+    client: &Client,
+    n: usize,
+    modules: &[String],
+    shape: Shape<'_>,
+) -> Vec<String> {
     use futures::StreamExt;
     let setup = Instant::now();
     let created: Vec<_> = futures::stream::iter(0..n)
         .map(|i| {
             let client = client.clone();
-            async move {
-                let body = FlowWrite {
-                    name: Some(format!("Inbound {i:04}")),
-                    flow_type: Some(FlowType::InboundCall),
-                    actions: Some(json!([
-                        {"type": "playPrompt", "name": "Greeting", "prompt": {"text": "Hello"}},
-                        {"type": "transferToAcd", "name": "Queue", "queue": "Support"}
-                    ])),
-                    ..Default::default()
-                };
-                client.create_flow(&body).await
-            }
+            async move { client.create_flow(&flow_body(shape, i)).await }
         })
         .buffer_unordered(16)
         .collect()
         .await;
-    assert!(created.iter().all(Result::is_ok), "creating flows failed");
+    if let Some(Err(e)) = created.iter().find(|r| r.is_err()) {
+        panic!("creating flows failed: {e}");
+    }
     let mut ids = Vec::new();
     for name in modules {
         let m = client
@@ -100,7 +172,12 @@ async fn seed(client: &Client, n: usize, modules: &[String]) -> Vec<String> {
         ids.push(m.id.expect("id"));
     }
     println!(
-        "setup: {n} inbound flows created in {:.2} s",
+        "setup: {n} inbound flows ({}) created in {:.2} s",
+        match shape {
+            Shape::Small => "2 actions".to_string(),
+            Shape::Graph(k) => format!("graph dialect, {k} nodes"),
+            Shape::Archy(_) => "Archy".to_string(),
+        },
         seconds(setup)
     );
     ids
@@ -180,6 +257,96 @@ async fn check_calls(client: &Client, expected: usize) {
             .as_ref()
             .and_then(Value::as_array)
             .map_or(0, |a| a.iter().filter(|x| x["type"] == "callFlow").count());
+        assert_eq!(
+            calls, expected,
+            "flow {:?} calls every linked module",
+            f.name
+        );
+    }
+}
+
+/// Asserts the first 20 Archy flows' texts call each of `modules` once.
+async fn check_archy_calls(client: &Client, modules: &[String]) {
+    let flows = client
+        .list_flows(&flowlink_client::FlowQuery::of_type(FlowType::InboundCall))
+        .await
+        .expect("list");
+    for f in flows.iter().take(20) {
+        let f = client
+            .get_flow(f.id.as_deref().unwrap_or_default())
+            .await
+            .expect("get");
+        let text = f.archy.as_deref().expect("an Archy flow keeps its text");
+        for m in modules {
+            assert_eq!(
+                text.matches(&format!("{m}:")).count(),
+                1,
+                "flow {:?} calls {m} once",
+                f.name
+            );
+        }
+    }
+}
+
+/// Issue 11's comparison on one backend: the best `flowlink link` into `n` graph-dialect flows
+/// and into `n` Archy flows, each set on a fresh server from `open`; prints both and the ratio.
+fn compare_archy(
+    rt: &tokio::runtime::Runtime,
+    backend: &str,
+    n: usize,
+    open: &dyn Fn() -> Arc<dyn Store>,
+) {
+    let archy = archy_corpus_file();
+    let nodes = flowlink_model::archy::parse_archy(&archy)
+        .expect("the corpus file parses")
+        .logic
+        .graph
+        .nodes
+        .len();
+    let modules: Vec<String> = (0..REPEATS).map(|i| format!("Bench shared {i}")).collect();
+    let mut best = Vec::new();
+    for (label, shape) in [
+        ("graph", Shape::Graph(nodes)),
+        ("archy", Shape::Archy(&archy)),
+    ] {
+        let store = open();
+        let (url, id, secret) = rt.block_on(start_server(store));
+        let client = Client::new(&url, &id, &secret).expect("client");
+        let ids = rt.block_on(seed_shaped(&client, n, &modules, shape));
+        let took = best_link(&format!("{backend}, {label}"), &url, &id, &secret, &ids);
+        match shape {
+            Shape::Archy(_) => rt.block_on(check_archy_calls(&client, &modules)),
+            _ => rt.block_on(check_graph_calls(&client, REPEATS)),
+        }
+        best.push(took);
+    }
+    println!(
+        "{backend}: link into {n} flows ({nodes} actions each), best of {REPEATS}: graph {:.3} s, \
+         archy {:.3} s; archy/graph = {:.2}x (target <= 2x)",
+        best[0],
+        best[1],
+        best[1] / best[0]
+    );
+}
+
+/// Asserts the first 20 graph flows hold `expected` flowModule nodes each.
+async fn check_graph_calls(client: &Client, expected: usize) {
+    let flows = client
+        .list_flows(&flowlink_client::FlowQuery::of_type(FlowType::InboundCall))
+        .await
+        .expect("list");
+    for f in flows.iter().take(20) {
+        let f = client
+            .get_flow(f.id.as_deref().unwrap_or_default())
+            .await
+            .expect("get");
+        let calls = f
+            .definition
+            .as_ref()
+            .and_then(|d| d["nodes"].as_array())
+            .map_or(0, |a| {
+                a.iter().filter(|x| x["type"] == "flowModule").count()
+            });
         assert_eq!(
             calls, expected,
             "flow {:?} calls every linked module",
@@ -272,6 +439,17 @@ fn main() {
 
     rt.block_on(check_calls(&client, REPEATS + usize::from(python_ok)));
 
+    // Issue 11: Archy flows against graph-dialect flows, each on a fresh SQLite store.
+    let dirs = std::sync::Mutex::new(Vec::new());
+    compare_archy(&rt, "sqlite", n, &|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = rt
+            .block_on(SqliteStore::open_dir(dir.path()))
+            .expect("store");
+        dirs.lock().unwrap().push(dir);
+        Arc::new(store)
+    });
+
     // PostgreSQL: the same flows and link runs on a fresh schema.
     let Some(_) = pg_url else {
         println!("postgres: skipped (FLOWLINK_SKIP_POSTGRES=1)");
@@ -296,7 +474,22 @@ fn main() {
          {postgres_s:.3} s; postgres/sqlite = {:.2}x (target <= 2x)",
         postgres_s / flowlink_s
     );
-    // The server's connections are dropped with the runtime, before the schema.
+    let schemas = std::sync::Mutex::new(Vec::new());
+    compare_archy(&rt, "postgres", n, &|| {
+        let (schema, store) = rt.block_on(async {
+            let schema = TestSchema::create()
+                .await
+                .expect("a PostgreSQL test database");
+            let store = flowlink_store::open_store(schema.url())
+                .await
+                .expect("postgres store");
+            (schema, store)
+        });
+        schemas.lock().unwrap().push(schema);
+        store
+    });
+    // The server's connections are dropped with the runtime, before the schemas.
     drop(rt);
     drop(schema);
+    drop(schemas);
 }

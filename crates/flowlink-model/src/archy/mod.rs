@@ -42,7 +42,9 @@ pub mod yaml;
 pub use behavior::same_behavior;
 pub use error::ArchyError;
 pub use export::export_archy;
-pub use link::{link_archy, unlink_archy};
+pub use link::{
+    link_archy, link_archy_parsed, unlink_archy, unlink_archy_parsed, LINKED_STARTUP_REF,
+};
 pub(crate) use modules::call_of;
 pub use node::{ArchyNode, ArchyOp, SwitchCase};
 pub use parse::{parse_archy, ArchyFlow, MAX_FILE_BYTES};

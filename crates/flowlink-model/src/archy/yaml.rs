@@ -142,13 +142,19 @@ fn plain_scalar(text: &str) -> Value {
 struct Offsets<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
+    /// ASCII text (most files): a column is a byte count, no walk needed.
+    ascii: bool,
 }
 
 impl<'a> Offsets<'a> {
     fn new(text: &'a str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        Self { text, line_starts }
+        Self {
+            text,
+            line_starts,
+            ascii: text.is_ascii(),
+        }
     }
 
     fn pos(&mut self, mark: saphyr_parser::Marker) -> Pos {
@@ -159,10 +165,13 @@ impl<'a> Offsets<'a> {
             .unwrap_or(self.text.len());
         let rest = &self.text[line_start..];
         let offset = line_start
-            + rest
-                .char_indices()
-                .nth(mark.col())
-                .map_or(rest.len(), |(i, _)| i);
+            + if self.ascii {
+                mark.col().min(rest.len())
+            } else {
+                rest.char_indices()
+                    .nth(mark.col())
+                    .map_or(rest.len(), |(i, _)| i)
+            };
         Pos {
             line: mark.line(),
             column: mark.col() + 1,
