@@ -12,10 +12,13 @@
 //!
 //! and re-running the link to completion leaves every flow calling the module exactly once.
 
+#[path = "common/serve_process.rs"]
+mod serve_process;
+
+use serve_process::spawn_serve;
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 use futures::stream::{self, StreamExt};
 use serde_json::{json, Value};
@@ -32,34 +35,7 @@ struct Server {
 impl Server {
     /// Starts `flowlink serve` on `dir` with the rate limit off; waits for its URL.
     fn start(dir: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_flowlink"))
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--rate-limit-per-minute",
-                "0",
-            ])
-            .arg("--data-dir")
-            .arg(dir)
-            .env_remove("FLOWLINK_DATA_DIR")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start flowlink serve");
-        let stderr = child.stderr.take().expect("stderr");
-        let mut lines = BufReader::new(stderr).lines();
-        let url = loop {
-            let line = lines
-                .next()
-                .expect("server exited before listening")
-                .expect("read stderr");
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                break rest.split_whitespace().next().expect("url").to_string();
-            }
-        };
-        // Keep draining stderr so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        let (child, url) = spawn_serve(dir, &["--rate-limit-per-minute", "0"]);
         Server { child, url }
     }
 

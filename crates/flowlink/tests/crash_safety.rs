@@ -2,9 +2,12 @@
 //! SIGKILL straight after answering a write, restarted on the same data dir, and every write
 //! the client saw acknowledged must be there, complete.
 
-use std::io::{BufRead, BufReader};
+#[path = "common/serve_process.rs"]
+mod serve_process;
+
+use serve_process::spawn_serve;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
 use serde_json::{json, Value};
 
@@ -14,26 +17,7 @@ struct Server {
 }
 
 fn start(dir: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flowlink"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start flowlink serve");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .expect("read stderr");
-        if let Some(rest) = line.split("listening on ").nth(1) {
-            break rest.split_whitespace().next().expect("url").to_string();
-        }
-    };
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
+    let (child, url) = spawn_serve(dir, &[]);
     Server { child, url }
 }
 

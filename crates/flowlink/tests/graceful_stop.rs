@@ -3,9 +3,12 @@
 //! durable, and the process exits 0; a request that never completes cannot hold the exit
 //! past `--shutdown-timeout-secs`.
 
-use std::io::{BufRead, BufReader};
+#[path = "common/serve_process.rs"]
+mod serve_process;
+
+use serve_process::spawn_serve;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus};
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -18,26 +21,7 @@ struct Server {
 }
 
 fn start(dir: &Path, extra: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flowlink"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir)
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start flowlink serve");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .expect("read stderr");
-        if let Some(rest) = line.split("listening on ").nth(1) {
-            break rest.split_whitespace().next().expect("url").to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let (child, url) = spawn_serve(dir, extra);
     Server {
         child,
         addr: url.trim_start_matches("http://").to_string(),
