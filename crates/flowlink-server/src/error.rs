@@ -132,6 +132,7 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        crate::metrics::count_store_error(&e);
         match e {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::Gone => ApiError::FlowDeleted,

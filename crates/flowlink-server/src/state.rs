@@ -1,5 +1,5 @@
-//! What every handler shares: the store, the configuration, the rate limiter and the
-//! failed-login limits.
+//! What every handler shares: the store, the configuration, the rate limiter, the
+//! failed-login limits and the metrics.
 
 use std::sync::Arc;
 
@@ -8,6 +8,7 @@ use flowlink_store::Store;
 use crate::auth::cache::TokenCache;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::ServerConfig;
+use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::simulate::Simulator;
 
@@ -26,6 +27,8 @@ pub struct AppState {
     pub tokens: Arc<TokenCache>,
     /// Failed client-credential attempts per address and client, and the legacy-check slots.
     pub logins: Arc<LoginThrottle>,
+    /// Request counts, latencies, rejections and open connections (`GET /metrics`).
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -45,6 +48,7 @@ impl AppState {
             simulator: Arc::new(Simulator::default()),
             tokens: Arc::new(TokenCache::default()),
             logins,
+            metrics: Arc::new(Metrics::default()),
         }
     }
 }

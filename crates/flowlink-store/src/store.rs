@@ -37,6 +37,9 @@ pub trait Store: JobStore + Send + Sync + 'static {
     /// Closes the backend's connections, waiting for in-flight statements (graceful shutdown).
     async fn close(&self);
 
+    /// Runs a trivial query (`SELECT 1`): whether the database answers now (`/readyz`).
+    async fn ping(&self) -> Result<(), StoreError>;
+
     // ---- organizations -------------------------------------------------------------------
     /// Creates an organization.
     async fn create_org(&self, name: &str) -> Result<Organization, StoreError>;

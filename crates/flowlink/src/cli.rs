@@ -146,6 +146,16 @@ pub enum Command {
     Revert(crate::lifecycle_cmd::FlowArg),
     /// Force-release a flow's lock (needs the admin scope).
     Unlock(crate::lifecycle_cmd::FlowArg),
+    /// Copy the SQLite database of --data-dir to a file, consistently, while the server runs.
+    #[command(
+        after_help = "Example:\n  flowlink backup --data-dir /var/lib/flowlink --out /backups/flowlink-$(date +%F).db\n\nPostgreSQL: use pg_dump."
+    )]
+    Backup(crate::backup_cmd::BackupArgs),
+    /// Put a backup back as the database of --data-dir (stopped server; empty dir or --force).
+    #[command(
+        after_help = "Example:\n  flowlink restore --from /backups/flowlink-2026-12-01.db --data-dir /var/lib/flowlink\n\nPostgreSQL: use pg_restore."
+    )]
+    Restore(crate::backup_cmd::RestoreArgs),
 }
 
 #[derive(Debug, Args)]

@@ -124,6 +124,13 @@ impl Store for PostgresStore {
     async fn close(&self) {
         PostgresStore::close(self).await
     }
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(StoreError::from)
+    }
 
     async fn create_org(&self, name: &str) -> Result<Organization, StoreError> {
         orgs::create_org(&self.pool, name).await

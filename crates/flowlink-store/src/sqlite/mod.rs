@@ -3,6 +3,7 @@
 //! are serialized through it and start with `BEGIN IMMEDIATE`, so concurrent writers never
 //! meet `SQLITE_BUSY` half-way through a transaction) and a small pool of read-only readers.
 
+pub mod backup;
 mod bulk_link;
 mod dependencies;
 mod executions;
@@ -82,6 +83,13 @@ impl SqliteStore {
 impl Store for SqliteStore {
     async fn close(&self) {
         SqliteStore::close(self).await
+    }
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.readers)
+            .await
+            .map(|_| ())
+            .map_err(StoreError::from)
     }
 
     async fn create_org(&self, name: &str) -> Result<Organization, StoreError> {
