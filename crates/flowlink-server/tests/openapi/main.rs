@@ -26,6 +26,11 @@ use serde_json::Value;
 type RouteList = BTreeMap<String, BTreeSet<String>>;
 
 /// The flow jobs' signed upload/download URLs: authorised by their signature, not a token.
+/// The probes and the metrics: public, answering a plain GET with 200.
+fn is_probe(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz" | "/metrics")
+}
+
 fn is_signed(path: &str) -> bool {
     path.starts_with("/uploads/") || path.starts_with("/downloads/")
 }
@@ -181,6 +186,7 @@ async fn every_documented_operation_reaches_its_handler() {
             }
             match path.as_str() {
                 DOC_PATH => assert_eq!(status, 200, "{m} {path}"),
+                p if is_probe(p) => assert_eq!(status, 200, "{m} {path}"),
                 // No grant_type: the token handler itself answers.
                 "/oauth/token" => {
                     assert_eq!(status, 400, "{m} {path}: {body}");
@@ -387,7 +393,8 @@ fn operations_declare_the_oauth_scheme_and_their_scopes() {
         for (method, op) in item.as_object().unwrap() {
             let id = op["operationId"].as_str().expect("operationId");
             assert!(ids.insert(id.to_string()), "duplicate operationId {id}");
-            let public = path == "/oauth/token" || path == DOC_PATH || is_signed(path);
+            let public =
+                path == "/oauth/token" || path == DOC_PATH || is_signed(path) || is_probe(path);
             let security = op["security"].as_array().cloned().unwrap_or_default();
             let scopes: Vec<&Value> = security
                 .iter()

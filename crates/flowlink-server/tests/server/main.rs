@@ -10,6 +10,7 @@ mod errors;
 mod isolation;
 mod listing;
 mod logic;
+mod observability;
 mod oauth;
 mod persistence;
 mod snapshots;
