@@ -30,8 +30,8 @@ const METHODS: [&str; 6] = ["GET", "POST", "PUT", "DELETE", "PATCH", "other"];
 
 /// Status codes flowlink answers, each its own series; anything else is `other`.
 const STATUSES: [u16; 20] = [
-    200, 201, 202, 204, 302, 400, 401, 403, 404, 405, 408, 409, 410, 413, 415, 429, 500, 503,
-    504, 507,
+    200, 201, 202, 204, 302, 400, 401, 403, 404, 405, 408, 409, 410, 413, 415, 429, 500, 503, 504,
+    507,
 ];
 
 /// Upper bounds of the latency buckets, in seconds (`+Inf` is implied).
@@ -232,7 +232,10 @@ impl Metrics {
             out,
             "# HELP flowlink_http_request_duration_seconds Time from request to response, by route template and method."
         )?;
-        writeln!(out, "# TYPE flowlink_http_request_duration_seconds histogram")?;
+        writeln!(
+            out,
+            "# TYPE flowlink_http_request_duration_seconds histogram"
+        )?;
         if let Some(table) = self.table.get() {
             for (name, counters) in table.names.iter().zip(&table.routes) {
                 for (m, method) in METHODS.iter().enumerate() {

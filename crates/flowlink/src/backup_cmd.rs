@@ -48,7 +48,11 @@ fn sqlite_file(dir: &Path, database_url: Option<&str>, pg: &str) -> anyhow::Resu
 }
 
 /// Writes a consistent copy of the live database to `--out`.
-pub async fn backup(args: &BackupArgs, dir: &Path, database_url: Option<&str>) -> anyhow::Result<()> {
+pub async fn backup(
+    args: &BackupArgs,
+    dir: &Path,
+    database_url: Option<&str>,
+) -> anyhow::Result<()> {
     let db = sqlite_file(dir, database_url, PG_BACKUP)?;
     backup::backup(&db, &args.out)
         .await

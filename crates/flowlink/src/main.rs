@@ -83,11 +83,9 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Backup(args) => backup_cmd::backup(args, &g.data_dir, g.database_url.as_deref())
             .await
             .map(|()| Exit::Ok),
-        Command::Restore(args) => {
-            backup_cmd::restore(args, &g.data_dir, g.database_url.as_deref())
-                .await
-                .map(|()| Exit::Ok)
-        }
+        Command::Restore(args) => backup_cmd::restore(args, &g.data_dir, g.database_url.as_deref())
+            .await
+            .map(|()| Exit::Ok),
         Command::Publish(args) => lifecycle_cmd::publish(&config::client(g)?, args, g.output)
             .await
             .map(|()| Exit::Ok),

@@ -10,7 +10,7 @@ mod errors;
 mod isolation;
 mod listing;
 mod logic;
-mod observability;
 mod oauth;
+mod observability;
 mod persistence;
 mod snapshots;

@@ -11,7 +11,14 @@ use crate::common::{reply, TestServer};
 
 /// `GET path` without any credentials.
 async fn anonymous(s: &TestServer, path: &str) -> crate::common::Reply {
-    reply(s.http.get(format!("{}{path}", s.base)).send().await.unwrap()).await
+    reply(
+        s.http
+            .get(format!("{}{path}", s.base))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
 }
 
 /// The samples of a Prometheus text page: `name{labels}` → value. Asserts every line is a
@@ -30,7 +37,10 @@ fn samples(text: &str) -> BTreeMap<String, f64> {
             name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
             "metric name of {line}"
         );
-        assert!(out.insert(series.to_owned(), value).is_none(), "duplicate {line}");
+        assert!(
+            out.insert(series.to_owned(), value).is_none(),
+            "duplicate {line}"
+        );
     }
     out
 }
@@ -119,11 +129,17 @@ async fn metrics_count_requests_by_route_template_status_and_limit() {
     assert_eq!(req("/api/v2/flows", "GET", 429), 2.0);
     assert_eq!(req("unmatched", "GET", 404), 1.0);
     assert_eq!(req("/oauth/token", "POST", 429), f64::from(throttled));
-    assert!(!m.keys().any(|k| k.contains(&flow)), "a raw id became a label");
+    assert!(
+        !m.keys().any(|k| k.contains(&flow)),
+        "a raw id became a label"
+    );
     let hist = "flowlink_http_request_duration_seconds";
     let labels = "route=\"/api/v2/flows/{id}\",method=\"GET\"";
     assert_eq!(get(&m, &format!("{hist}_count{{{labels}}}")), 4.0);
-    assert_eq!(get(&m, &format!("{hist}_bucket{{{labels},le=\"+Inf\"}}")), 4.0);
+    assert_eq!(
+        get(&m, &format!("{hist}_bucket{{{labels},le=\"+Inf\"}}")),
+        4.0
+    );
     assert!(get(&m, &format!("{hist}_sum{{{labels}}}")) > 0.0);
     // Buckets are cumulative: non-decreasing in their bound, the last one the count.
     let prefix = format!("{hist}_bucket{{{labels},le=\"");
@@ -131,7 +147,14 @@ async fn metrics_count_requests_by_route_template_status_and_limit() {
         .iter()
         .filter_map(|(k, v)| {
             let le = k.strip_prefix(&prefix)?.strip_suffix("\"}")?;
-            Some((if le == "+Inf" { f64::INFINITY } else { le.parse().unwrap() }, *v))
+            Some((
+                if le == "+Inf" {
+                    f64::INFINITY
+                } else {
+                    le.parse().unwrap()
+                },
+                *v,
+            ))
         })
         .collect();
     buckets.sort_by(|a, b| a.0.total_cmp(&b.0));

@@ -48,7 +48,12 @@ pub async fn integrity_check(path: &Path) -> Result<(), StoreError> {
     let rows = sqlx::query("PRAGMA integrity_check")
         .fetch_all(&mut conn)
         .await
-        .map_err(|e| backend(format!("{} is not a readable database: {e}", path.display())))?;
+        .map_err(|e| {
+            backend(format!(
+                "{} is not a readable database: {e}",
+                path.display()
+            ))
+        })?;
     let _ = conn.close().await;
     let report: Vec<String> = rows
         .iter()
@@ -138,7 +143,8 @@ pub async fn restore(from: &Path, dir: &Path, force: bool) -> Result<PathBuf, St
             )));
         }
     }
-    std::fs::create_dir_all(dir).map_err(|e| backend(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| backend(format!("cannot create {}: {e}", dir.display())))?;
     let db = dir.join(DB_FILE);
     if db.exists() {
         if in_use(&db).await? {
