@@ -198,9 +198,17 @@ async fn check_upgraded(store: Arc<dyn Store>, exp: &Value) {
     assert_eq!(status, 200, "{modules}");
     // The flow listing holds every type, modules included.
     let all = exp["flows"].as_array().unwrap();
-    assert_eq!(listing["total"].as_u64(), Some(all.len() as u64), "{listing}");
+    assert_eq!(
+        listing["total"].as_u64(),
+        Some(all.len() as u64),
+        "{listing}"
+    );
     let module_count = all.iter().filter(|f| f["type"] == "COMMONMODULE").count();
-    assert_eq!(modules["total"].as_u64(), Some(module_count as u64), "{modules}");
+    assert_eq!(
+        modules["total"].as_u64(),
+        Some(module_count as u64),
+        "{modules}"
+    );
     for f in exp["flows"].as_array().unwrap() {
         let id = f["id"].as_str().unwrap();
         let (status, got) = s.get(&format!("/api/v2/flows/{id}"), &admin).await;
