@@ -12,8 +12,10 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 /// `flowlink serve` on 127.0.0.1:0 over `dir`, its stderr in `log`: the child and its URL.
+/// The caller reaps the child ([`stop`]); a panic here fails the test process anyway.
+#[allow(clippy::zombie_processes)]
 fn serve(dir: &Path, log: &Path, envs: &[(&str, &str)]) -> (Child, String) {
-    let child = Command::new(env!("CARGO_BIN_EXE_flowlink"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flowlink"))
         .args([
             "serve",
             "--listen",
@@ -37,7 +39,11 @@ fn serve(dir: &Path, log: &Path, envs: &[(&str, &str)]) -> (Child, String) {
             let url = rest.split_whitespace().next().unwrap().to_owned();
             return (child, url);
         }
-        assert!(Instant::now() < deadline, "server did not start:\n{text}");
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("server did not start:\n{text}");
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
 }
