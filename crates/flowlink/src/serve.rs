@@ -126,9 +126,10 @@ async fn open_when_reachable(
         Err(StoreError::Unavailable(why)) => why,
         Err(e) => return Err(e).with_context(cannot),
     };
+    // The same "listening on URL" line as a serving start, so scripts find the port either way.
     eprintln!(
-        "flowlink: the database is not reachable yet ({first}); answering 503 until it is \
-         (listening on http://{})",
+        "flowlink listening on http://{} (the database is not reachable yet: {first}; \
+         answering 503 until it is)",
         listener.local_addr()?
     );
     // Two handles on the one listening socket: the 503 answerer accepts on one until the
