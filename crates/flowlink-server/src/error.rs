@@ -527,11 +527,13 @@ mod tests {
 
     #[tokio::test]
     async fn database_faults_answer_genesys_errors_without_their_cause() {
-        let resp = ApiError::from(StoreError::Unavailable("connection refused /x".into()))
-            .into_response();
+        let resp =
+            ApiError::from(StoreError::Unavailable("connection refused /x".into())).into_response();
         assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(
-            resp.headers().get(header::RETRY_AFTER).map(|v| v.as_bytes()),
+            resp.headers()
+                .get(header::RETRY_AFTER)
+                .map(|v| v.as_bytes()),
             Some(DATABASE_RETRY_AFTER_SECS.to_string().as_bytes())
         );
         let (status, body) = body_of(ApiError::from(StoreError::Unavailable("/x".into()))).await;

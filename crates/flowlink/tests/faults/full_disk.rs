@@ -50,7 +50,10 @@ impl Tmpfs {
 
 impl Drop for Tmpfs {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
+        let _ = Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
     }
 }
 
@@ -59,7 +62,9 @@ fn big_flow(name: &str, kb: usize) -> Value {
     let mut text = String::with_capacity(kb * 1024);
     let mut x: u64 = name.len() as u64 + 1;
     while text.len() < kb * 1024 {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         text.push_str(&format!("{x:016x}"));
     }
     json!({"name": name, "type": "inboundcall",

@@ -38,6 +38,16 @@ fn bin_dir() -> PathBuf {
         )
 }
 
+/// `FLOWLINK_SKIP_POSTGRES=1` skips the PostgreSQL tests deliberately (as everywhere in the
+/// suite), saying so; otherwise a machine without PostgreSQL fails them with instructions.
+pub fn skipped(test: &str) -> bool {
+    let skip = std::env::var("FLOWLINK_SKIP_POSTGRES").is_ok_and(|v| v == "1");
+    if skip {
+        eprintln!("FLOWLINK_SKIP_POSTGRES=1: {test} skipped");
+    }
+    skip
+}
+
 fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
@@ -125,7 +135,16 @@ impl Postgres {
             self.port,
             self.data().display()
         );
-        let out = self.pg_ctl(&["-l", log.to_str().unwrap(), "-w", "-t", "30", "-o", &opts, "start"]);
+        let out = self.pg_ctl(&[
+            "-l",
+            log.to_str().unwrap(),
+            "-w",
+            "-t",
+            "30",
+            "-o",
+            &opts,
+            "start",
+        ]);
         assert!(
             out.status.success(),
             "pg_ctl start failed: {}\n{}",
@@ -142,7 +161,11 @@ impl Postgres {
         let log = self.dir.path().join("postgres.log");
         let log = log.to_str().unwrap();
         let out = self.pg_ctl(&["-l", log, "-m", "fast", "-w", "-t", "30", "restart"]);
-        assert!(out.status.success(), "pg_ctl restart failed: {}", text(&out));
+        assert!(
+            out.status.success(),
+            "pg_ctl restart failed: {}",
+            text(&out)
+        );
     }
 }
 

@@ -28,7 +28,9 @@ async fn names(http: &reqwest::Client, base: &str, bearer: &str, prefix: &str) -
     let mut out = Vec::new();
     for page in 1.. {
         let r = http
-            .get(format!("{base}/api/v2/flows?pageSize=100&pageNumber={page}"))
+            .get(format!(
+                "{base}/api/v2/flows?pageSize=100&pageNumber={page}"
+            ))
             .bearer_auth(bearer)
             .send()
             .await
@@ -55,7 +57,12 @@ async fn sigterm_during_load_drops_no_in_flight_request() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server::start(
         dir.path(),
-        &["--rate-limit-per-minute", "0", "--shutdown-timeout-secs", "10"],
+        &[
+            "--rate-limit-per-minute",
+            "0",
+            "--shutdown-timeout-secs",
+            "10",
+        ],
     );
     let base = server.base.clone();
     let bearer = token(&http(Duration::from_secs(20)), &base, dir.path()).await;
@@ -78,8 +85,7 @@ async fn sigterm_during_load_drops_no_in_flight_request() {
                         break;
                     }
                     let name = format!("Load {w}-{n}");
-                    match create(&http, &base, &bearer, &flow_body(&name, "inboundcall", "t"))
-                        .await
+                    match create(&http, &base, &bearer, &flow_body(&name, "inboundcall", "t")).await
                     {
                         Ok((200, _)) => tally.acknowledged.lock().unwrap().push(name),
                         Ok(_) => {
@@ -119,7 +125,10 @@ async fn sigterm_during_load_drops_no_in_flight_request() {
     let server = Server::start(dir.path(), &["--rate-limit-per-minute", "0"]);
     let http = http(Duration::from_secs(20));
     let bearer = token(&http, &server.base, dir.path()).await;
-    let stored: BTreeSet<String> = names(&http, &server.base, &bearer, "Load ").await.into_iter().collect();
+    let stored: BTreeSet<String> = names(&http, &server.base, &bearer, "Load ")
+        .await
+        .into_iter()
+        .collect();
     let acknowledged: BTreeSet<String> =
         tally.acknowledged.lock().unwrap().iter().cloned().collect();
     let lost: Vec<_> = acknowledged.difference(&stored).collect();

@@ -102,7 +102,10 @@ pub async fn token_reply(http: &reqwest::Client, base: &str, dir: &Path) -> (u16
 pub async fn token(http: &reqwest::Client, base: &str, dir: &Path) -> String {
     let (status, body) = token_reply(http, base, dir).await;
     assert_eq!(status, 200, "{body}");
-    body["access_token"].as_str().expect("access_token").to_string()
+    body["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string()
 }
 
 /// The body of a new flow of `flow_type` named `name` whose logic tags the call with `tag`.
@@ -151,6 +154,9 @@ pub async fn get_flow(http: &reqwest::Client, base: &str, bearer: &str, id: &str
 pub fn assert_error_body(body: &Value, status: u16, code: &str) {
     assert_eq!(body["status"], status, "{body}");
     assert_eq!(body["code"], code, "{body}");
-    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
     assert!(body["contextId"].as_str().is_some(), "{body}");
 }
