@@ -85,7 +85,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_backend_errors_abort_a_batch() {
+    fn only_database_errors_abort_a_batch() {
         assert!(fails_flow_alone(&StoreError::NotFound));
         assert!(fails_flow_alone(&StoreError::Gone));
         assert!(!fails_flow_alone(&StoreError::Backend("disk".into())));

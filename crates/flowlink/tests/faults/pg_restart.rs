@@ -225,7 +225,7 @@ async fn a_replica_started_before_its_database_answers_503_then_serves() {
     let http = http(REQUEST_BOUND);
 
     // No database yet: every request is answered, 503 with a Genesys body and Retry-After.
-    let mut waiting = 0;
+    let mut unavailable = 0;
     for (method, path) in [("GET", "/api/v2/flows"), ("POST", "/oauth/token")] {
         let started = Instant::now();
         let r = http
@@ -239,7 +239,7 @@ async fn a_replica_started_before_its_database_answers_503_then_serves() {
         assert!(r.headers().contains_key("inin-correlation-id"));
         let body: Value = r.json().await.unwrap();
         assert_error_body(&body, 503, "service.unavailable");
-        waiting += 1;
+        unavailable += 1;
     }
     assert!(
         credentials(dir.path()).is_none(),
@@ -260,8 +260,8 @@ async fn a_replica_started_before_its_database_answers_503_then_serves() {
                 break body["access_token"].as_str().unwrap().to_string();
             }
             assert_eq!(status, 503, "{body}");
+            unavailable += 1;
         }
-        waiting += 1;
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let serving_after = db_started.elapsed();
@@ -275,8 +275,9 @@ async fn a_replica_started_before_its_database_answers_503_then_serves() {
     let (status, _) = get_flow(&http, &base, &bearer, &id).await;
     assert_eq!(status, 200);
     println!(
-        "replica before its database: {waiting} requests answered 503 (or polled) while it \
-         waited; serving {:.1} s after PostgreSQL started (whole test {:.1} s)",
+        "replica before its database: {unavailable} requests answered 503 \
+         service.unavailable while it waited; serving {:.1} s after PostgreSQL started (whole \
+         test {:.1} s)",
         serving_after.as_secs_f64(),
         run_started.elapsed().as_secs_f64()
     );
