@@ -256,11 +256,8 @@ async fn authenticated_throughput_during_a_flood_is_at_least_half_of_without() {
     let loops: Vec<_> = (0..64)
         .map(|i| {
             let (http, base, ids) = (http.clone(), s.base.clone(), ids.clone());
-            let (stop, paused, tally) = (
-                Arc::clone(&stop),
-                Arc::clone(&paused),
-                Arc::clone(&tally),
-            );
+            let (stop, paused, tally) =
+                (Arc::clone(&stop), Arc::clone(&paused), Arc::clone(&tally));
             tokio::spawn(async move {
                 let mut n = i;
                 while !stop.load(Ordering::Relaxed) {

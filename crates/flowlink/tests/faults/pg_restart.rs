@@ -283,3 +283,25 @@ async fn a_replica_started_before_its_database_answers_503_then_serves() {
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_waiting_for_its_database_stops_on_sigterm() {
+    // Nothing listens on this port: the database never comes.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgres://flowlink@127.0.0.1:{port}/postgres");
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path(), &["--database-url", &url]);
+    let r = http(REQUEST_BOUND)
+        .get(format!("{}/api/v2/flows", server.base))
+        .send()
+        .await
+        .expect("answered while waiting");
+    assert_eq!(r.status(), 503);
+    server.sigterm();
+    let status = server.exited(Duration::from_secs(10)).await;
+    assert!(status.is_some_and(|s| s.success()), "exit: {status:?}");
+}
