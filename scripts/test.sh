@@ -31,6 +31,12 @@ if [ -z "${FLOWLINK_TEST_DATABASE_URL:-}" ] && [ "${FLOWLINK_SKIP_POSTGRES:-}" !
   export FLOWLINK_TEST_DATABASE_URL
 fi
 
+# The fault suite's slowloris holds 2,000 connections with both ends in one process.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+# The fault suite (crates/flowlink/tests/faults) runs here too: its PostgreSQL tests start and
+# restart their own throw-away server (initdb, pg_ctl, found like scripts/postgres.sh finds
+# them), never the shared one, and its full-disk test mounts a tmpfs (root).
 cargo test --workspace --locked "$@"
 
 # The API test targets whose server harness follows FLOWLINK_TEST_BACKEND, again on PostgreSQL,

@@ -89,6 +89,7 @@ pub mod simulate;
 pub mod state;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod unready;
 pub mod vocabulary;
 
 use std::future::Future;

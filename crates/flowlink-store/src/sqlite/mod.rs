@@ -21,7 +21,7 @@ use async_trait::async_trait;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::ConnectOptions;
+use sqlx::{ConnectOptions, Connection};
 use uuid::Uuid;
 
 use crate::bulk::{EditResult, FlowEdit};
@@ -55,6 +55,13 @@ impl SqliteStore {
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
+            // On SQLITE_FULL (and some I/O errors) SQLite rolls the transaction back itself;
+            // sqlx's own ROLLBACK then fails and its transaction count stays up, so every later
+            // BEGIN on that connection would fail. The ping before acquiring lets a queued
+            // rollback finish; a connection still counted inside a transaction after it is
+            // replaced by a fresh one (the full-disk test in the fault suite).
+            .test_before_acquire(true)
+            .before_acquire(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
             .connect_with(base.clone().create_if_missing(true))
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
@@ -70,6 +77,14 @@ impl SqliteStore {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", dir.display())))?;
         Self::open(&dir.join("flowlink.db")).await
+    }
+
+    /// SQLite's `PRAGMA integrity_check` of the whole file: `["ok"]` when it finds it sound,
+    /// else its list of problems (for operators and the full-disk test).
+    pub async fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(&self.writer)
+            .await?)
     }
 
     /// Closes both pools, waiting for in-flight statements (graceful shutdown).
