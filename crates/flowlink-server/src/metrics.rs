@@ -49,19 +49,22 @@ const BUCKETS_US: [u64; 14] = [
 pub const UNMATCHED: &str = "unmatched";
 
 /// Store error kinds, in [`store_error_kind`]'s order.
-const STORE_KINDS: [&str; 7] = [
+const STORE_KINDS: [&str; 9] = [
     "not_found",
     "gone",
     "conflict",
     "in_use",
     "invalid",
     "backend",
+    "unavailable",
+    "storage_full",
     "other",
 ];
 
 /// Store errors are counted process-wide: the conversion that sees them has no server state,
 /// and one process is one scrape target.
-static STORE_ERRORS: [AtomicU64; STORE_KINDS.len()] = [const { AtomicU64::new(0) }; 7];
+static STORE_ERRORS: [AtomicU64; STORE_KINDS.len()] =
+    [const { AtomicU64::new(0) }; STORE_KINDS.len()];
 
 /// The index of a store error's kind in [`STORE_KINDS`].
 fn store_error_kind(e: &StoreError) -> usize {
@@ -73,7 +76,9 @@ fn store_error_kind(e: &StoreError) -> usize {
         StoreError::InUse { .. } => 3,
         StoreError::Invalid { .. } => 4,
         StoreError::Backend(_) => 5,
-        _ => 6,
+        StoreError::Unavailable(_) => 6,
+        StoreError::StorageFull(_) => 7,
+        _ => 8,
     }
 }
 

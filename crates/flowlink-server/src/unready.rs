@@ -13,9 +13,16 @@ use crate::connections::{self, ConnectionLimits};
 use crate::context;
 use crate::error::ApiError;
 
-/// Every path, every method: 503 `service.unavailable` (with the correlation id).
+/// `/healthz` 200 (the process is alive: a supervisor must not restart a replica that is
+/// only waiting for its database); every other path and method 503 `service.unavailable`
+/// (with the correlation id) — `/readyz` included, which is what a load balancer polls.
 pub fn router() -> Router {
     Router::new()
+        // The same answer as `routes::health::healthz`; the foundations do not name handlers.
+        .route(
+            "/healthz",
+            axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+        )
         .fallback(|| async {
             ApiError::DatabaseUnavailable("the database has not been reachable yet".into())
         })
@@ -29,7 +36,13 @@ pub fn serve_unavailable(
     config: &ServerConfig,
     ready: impl Future<Output = ()> + Send + 'static,
 ) -> impl Future<Output = ()> + Send + 'static {
-    connections::run(listener, router(), ConnectionLimits::from(config), ready)
+    connections::run(
+        listener,
+        router(),
+        ConnectionLimits::from(config),
+        std::sync::Arc::new(crate::metrics::Metrics::default()),
+        ready,
+    )
 }
 
 #[cfg(test)]
@@ -40,7 +53,11 @@ mod tests {
 
     #[tokio::test]
     async fn every_request_is_a_genesys_503_with_retry_after() {
-        for (method, path) in [("GET", "/api/v2/flows"), ("POST", "/oauth/token")] {
+        for (method, path) in [
+            ("GET", "/api/v2/flows"),
+            ("POST", "/oauth/token"),
+            ("GET", "/readyz"),
+        ] {
             let req = Request::builder()
                 .method(method)
                 .uri(path)
@@ -57,5 +74,15 @@ mod tests {
             assert_eq!(body["code"], "service.unavailable");
             assert_eq!(body["status"], 503);
         }
+    }
+
+    #[tokio::test]
+    async fn the_process_is_alive_while_it_waits() {
+        let req = Request::builder()
+            .uri("/healthz")
+            .body(Body::empty())
+            .unwrap();
+        let resp = super::router().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
     }
 }

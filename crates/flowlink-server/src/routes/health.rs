@@ -73,8 +73,6 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 fn not_ready() -> Response {
-    ApiError::Overloaded {
-        retry_after_secs: READY_TIMEOUT.as_secs().max(1),
-    }
-    .into_response()
+    ApiError::DatabaseUnavailable("the readiness check found the database unreachable".into())
+        .into_response()
 }
