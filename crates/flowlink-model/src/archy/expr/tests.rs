@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::expr::VarRef;
+use crate::MAX_EXPR_LEN;
 
 fn ok(text: &str) -> Expr {
     parse_archy_expression(text).unwrap_or_else(|e| panic!("{text:?} should parse: {e}"))
