@@ -173,15 +173,15 @@ impl<L: Language> Parser<L> {
         result
     }
 
-    /// One left-associative keyword level: `next (word next)*`.
-    fn keyword_level(
+    /// One left-associative level: `next (op next)*`, where `op_here` names the operator at
+    /// the current token (or refuses it).
+    fn left_assoc(
         &mut self,
-        word: &str,
-        op: BinaryOp,
-        next: fn(&mut Self) -> Result<Parsed, ExprError>,
+        op_here: impl Fn(&Self) -> Result<Option<BinaryOp>, ExprError>,
+        next: impl Fn(&mut Self) -> Result<Parsed, ExprError>,
     ) -> Result<Parsed, ExprError> {
         let mut left = next(self)?;
-        while self.peek_keyword(word) {
+        while let Some(op) = op_here(self)? {
             let column = self.column();
             self.pos += 1;
             let right = next(self)?;
@@ -192,11 +192,17 @@ impl<L: Language> Parser<L> {
     }
 
     fn parse_or(&mut self) -> Result<Parsed, ExprError> {
-        self.keyword_level("or", BinaryOp::Or, Self::parse_and)
+        self.left_assoc(
+            |p| Ok(p.peek_keyword("or").then_some(BinaryOp::Or)),
+            Self::parse_and,
+        )
     }
 
     fn parse_and(&mut self) -> Result<Parsed, ExprError> {
-        self.keyword_level("and", BinaryOp::And, Self::parse_not)
+        self.left_assoc(
+            |p| Ok(p.peek_keyword("and").then_some(BinaryOp::And)),
+            Self::parse_not,
+        )
     }
 
     fn parse_not(&mut self) -> Result<Parsed, ExprError> {
@@ -235,21 +241,18 @@ impl<L: Language> Parser<L> {
         let Some(level) = L::LEVELS.get(index) else {
             return self.parse_unary();
         };
-        let mut left = self.parse_level(index + 1)?;
-        while let Some(op) = self.peek_op() {
-            if let Some(&(_, refusal)) = level.refused.iter().find(|(o, _)| *o == op) {
-                return err(self.column(), refusal);
-            }
-            let Some(&(_, op)) = level.ops.iter().find(|(o, _)| *o == op) else {
-                break;
-            };
-            let column = self.column();
-            self.pos += 1;
-            let right = self.parse_level(index + 1)?;
-            let depth = left.1.max(right.1);
-            left = self.node(column, binary(op, left.0, right.0), depth)?;
-        }
-        Ok(left)
+        self.left_assoc(
+            |p| {
+                let Some(op) = p.peek_op() else {
+                    return Ok(None);
+                };
+                if let Some(&(_, refusal)) = level.refused.iter().find(|(o, _)| *o == op) {
+                    return err(p.column(), refusal);
+                }
+                Ok(level.ops.iter().find(|(o, _)| *o == op).map(|&(_, op)| op))
+            },
+            |p| p.parse_level(index + 1),
+        )
     }
 
     fn parse_unary(&mut self) -> Result<Parsed, ExprError> {

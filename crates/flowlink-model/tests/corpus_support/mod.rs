@@ -95,6 +95,22 @@ pub fn corpus_expressions() -> Vec<(String, usize, String)> {
     found
 }
 
+/// Asserts that the scan found the corpus' expressions (`found` of them) and that none is in
+/// `failures` (one line each).
+pub fn assert_no_expression_failed(found: usize, failures: &[String]) {
+    assert!(
+        found >= 500,
+        "expected the corpus' 568 expressions, found {}",
+        found
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
 /// Decodes a one-line YAML scalar: `"..."` with escapes, `'...'` with `''`, or plain.
 fn yaml_scalar(raw: &str) -> String {
     if let Some(body) = raw.strip_prefix('"') {
