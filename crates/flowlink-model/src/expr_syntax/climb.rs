@@ -209,13 +209,22 @@ impl<L: Language> Parser<L> {
         if !self.peek_keyword("not") {
             return self.parse_comparison();
         }
+        let (column, (operand, depth)) = self.prefixed(Self::parse_not)?;
+        self.node(column, Expr::Unary(UnaryOp::Not, Box::new(operand)), depth)
+    }
+
+    /// Moves past a prefix operator and parses its operand one recursion level deeper: the
+    /// operator's column and the operand.
+    fn prefixed(
+        &mut self,
+        operand: fn(&mut Self) -> Result<Parsed, ExprError>,
+    ) -> Result<(usize, Parsed), ExprError> {
         let column = self.column();
         self.pos += 1;
         self.enter()?;
-        let operand = self.parse_not();
+        let parsed = operand(self);
         self.leave();
-        let (operand, depth) = operand?;
-        self.node(column, Expr::Unary(UnaryOp::Not, Box::new(operand)), depth)
+        Ok((column, parsed?))
     }
 
     fn parse_comparison(&mut self) -> Result<Parsed, ExprError> {
@@ -263,12 +272,7 @@ impl<L: Language> Parser<L> {
             let value = self.parse_primary()?;
             return L::postfix(self, value);
         };
-        let column = self.column();
-        self.pos += 1;
-        self.enter()?;
-        let operand = self.parse_unary();
-        self.leave();
-        let (operand, depth) = operand?;
+        let (column, (operand, depth)) = self.prefixed(Self::parse_unary)?;
         // Fold signs into number literals so `-5` is a plain literal for the engine.
         match (op, operand) {
             (UnaryOp::Neg, Expr::Literal(Literal::Integer(i))) => {
