@@ -5,7 +5,7 @@
 //! This file holds only what is the JSON dialects' own (dotted names lexed whole, their numbers,
 //! the refused `-` between values, the scopes and the fixed function table); the scanner, the
 //! precedence climbing and the caps on length and depth are shared with Architect's language in
-//! [`crate::expr_syntax`].
+//! `crate::expr_syntax`.
 
 use crate::expr::{BinaryOp, Expr, Function, Literal, UnaryOp, VarRef};
 use crate::expr_syntax::{

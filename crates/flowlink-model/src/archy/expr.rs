@@ -13,7 +13,7 @@
 //!
 //! The scanner, the precedence climbing and the caps on text length, recursion and tree depth
 //! ([`MAX_EXPR_LEN`](crate::MAX_EXPR_LEN), [`MAX_EXPR_DEPTH`](crate::MAX_EXPR_DEPTH)) are shared
-//! with the JSON dialects' language ([`crate::expr_syntax`]); this module and `lex` hold what is
+//! with the JSON dialects' language (`crate::expr_syntax`); this module and `lex` hold what is
 //! Architect's own. Every error carries the 1-based character column in the expression text.
 
 mod lex;

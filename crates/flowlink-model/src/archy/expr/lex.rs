@@ -1,7 +1,7 @@
 //! What Architect's expressions lex their own way: the punctuation (`.`, brackets and `* / %`
 //! besides the JSON dialects' set), numbers (`1.x` is a member of `1`, a number running into a
 //! name is refused) and single names (dots are tokens of their own). The scanner around them is
-//! [`crate::expr_syntax`]'s.
+//! `crate::expr_syntax`'s.
 
 use crate::expr_syntax::{digits_end, err, is_ident_char, is_ident_start, shorten, Tok};
 use crate::ExprError;
