@@ -19,6 +19,7 @@ mod output;
 mod progress;
 mod quickstart;
 mod serve;
+mod test_cmd;
 mod transcript;
 
 use std::process::ExitCode;
@@ -32,7 +33,7 @@ use cli::{Cli, Command};
 pub enum Exit {
     /// Everything worked.
     Ok,
-    /// The command ran, but some flows failed (link/unlink).
+    /// The command ran, but some flows failed (link/unlink) or some test cases failed (test).
     SomeFailed,
 }
 
@@ -79,6 +80,7 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Checkin(a) => lifecycle(g, lifecycle_cmd::Action::Checkin, &a.flow).await,
         Command::Revert(a) => lifecycle(g, lifecycle_cmd::Action::Revert, &a.flow).await,
         Command::Unlock(a) => lifecycle(g, lifecycle_cmd::Action::Unlock, &a.flow).await,
+        Command::Test(args) => test_cmd::run(g, args).await,
         Command::Publish(args) => lifecycle_cmd::publish(&config::client(g)?, args, g.output)
             .await
             .map(|()| Exit::Ok),
