@@ -78,7 +78,9 @@ fn counted(node: &Node) -> bool {
 #[derive(Debug, Clone, Default)]
 pub struct CoverageIndex {
     flows: HashMap<String, (usize, HashMap<String, usize>)>,
-    paths: Vec<Vec<Vec<String>>>,
+    /// Per flow, per node: each path's label and the id of the node its edge leads to (menus
+    /// record the choice they jump to, not an outcome).
+    paths: Vec<Vec<Vec<(String, Option<String>)>>>,
 }
 
 impl CoverageIndex {
@@ -95,9 +97,26 @@ impl CoverageIndex {
                 .map(|(n, node)| (node.id.clone(), n))
                 .collect();
             index.flows.insert(f.id.clone(), (i, nodes));
-            index
-                .paths
-                .push(f.logic.graph.nodes.iter().map(paths_of).collect());
+            let nodes = &f.logic.graph.nodes;
+            index.paths.push(
+                nodes
+                    .iter()
+                    .map(|node| {
+                        paths_of(node)
+                            .into_iter()
+                            .map(|label| {
+                                let target = node
+                                    .next
+                                    .iter()
+                                    .find(|(o, _)| o.as_wire() == label)
+                                    .and_then(|(_, t)| nodes.get(*t))
+                                    .map(|n| n.id.clone());
+                                (label, target)
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            );
         }
         index
     }
@@ -142,8 +161,11 @@ impl Tally {
             self.touched[*f] = true;
             self.ran[*f][n] = true;
             let paths = &index.paths[*f][n];
-            for (p, label) in paths.iter().enumerate() {
-                if step.outcome.as_deref() == Some(label) || step.edge.as_deref() == Some(label)
+            let jumped = step.edge.as_deref() == Some("goto");
+            for (p, (label, target)) in paths.iter().enumerate() {
+                if step.outcome.as_deref() == Some(label)
+                    || step.edge.as_deref() == Some(label)
+                    || (jumped && target.is_some() && step.next == *target)
                 {
                     self.taken[*f][n][p] = true;
                 }
@@ -224,7 +246,7 @@ impl Tally {
                         path: None,
                     });
                 }
-                for (p, path) in index.paths[f][n].iter().enumerate() {
+                for (p, (path, _)) in index.paths[f][n].iter().enumerate() {
                     fc.paths += 1;
                     if self.taken[f][n][p] {
                         fc.paths_taken += 1;
