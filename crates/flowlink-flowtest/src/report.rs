@@ -23,8 +23,13 @@ pub fn step_line(index: usize, step: &TraceStep) -> String {
         .unwrap_or_default();
     let what = match &step.event {
         Event::PromptPlayed { prompt } => format!(": prompt {:?}", prompt.text.as_deref().unwrap_or("")),
-        Event::InputCollected { digits, .. } => {
-            format!(": digits {}", digits.as_deref().unwrap_or("(none)"))
+        Event::InputCollected { digits, prompt } => {
+            let heard = prompt
+                .as_ref()
+                .and_then(|p| p.text.as_deref())
+                .map(|t| format!(" prompt {t:?},"))
+                .unwrap_or_default();
+            format!(":{heard} digits {}", digits.as_deref().unwrap_or("(none)"))
         }
         Event::ModuleEnter {
             module_name,
