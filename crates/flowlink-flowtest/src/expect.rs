@@ -247,7 +247,7 @@ pub fn check(expect: &Expect, observed: &Observed) -> Option<Mismatch> {
     for want in &expect.modules {
         let entered = observed.modules.iter().any(|m| {
             (m.name.eq_ignore_ascii_case(&want.module) || m.id == want.module)
-                && want.version.map_or(true, |v| v == m.version)
+                && want.version.is_none_or(|v| v == m.version)
         });
         if !entered {
             let seen: Vec<String> = observed

@@ -41,7 +41,7 @@ impl Options {
     pub fn selects(&self, case: &Case) -> bool {
         self.filter
             .as_deref()
-            .map_or(true, |f| case.name.contains(f))
+            .is_none_or(|f| case.name.contains(f))
     }
 
     fn workers(&self, jobs: usize) -> usize {
