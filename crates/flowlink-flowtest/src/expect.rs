@@ -10,7 +10,10 @@ use crate::observed::Observed;
 #[derive(Debug, Clone)]
 pub enum TextMatch {
     Substring(String),
-    Regex { source: String, regex: regex_lite::Regex },
+    Regex {
+        source: String,
+        regex: regex_lite::Regex,
+    },
 }
 
 impl TextMatch {
@@ -191,10 +194,7 @@ pub fn check(expect: &Expect, observed: &Observed) -> Option<Mismatch> {
                 let heard: Vec<String> = observed.prompts.iter().map(|(_, t)| t.clone()).collect();
                 let place = match from {
                     0 => String::new(),
-                    _ => format!(
-                        " after {:?}",
-                        expect.prompts[i - 1].source()
-                    ),
+                    _ => format!(" after {:?}", expect.prompts[i - 1].source()),
                 };
                 return Some(Mismatch {
                     key: "prompts",

@@ -96,8 +96,11 @@ fn json_flow(file: &str, text: &str) -> Result<FlowEntry, TestError> {
         None => FlowType::InboundCall,
     };
     let error_handling = match doc.get("errorHandling").and_then(Value::as_str) {
-        Some(e) => ErrorHandling::parse(e)
-            .ok_or_else(|| err(format!("errorHandling is disconnect or continue, not `{e}`")))?,
+        Some(e) => ErrorHandling::parse(e).ok_or_else(|| {
+            err(format!(
+                "errorHandling is disconnect or continue, not `{e}`"
+            ))
+        })?,
         None => ErrorHandling::default(),
     };
     let logic = if let Some(definition) = doc.get("definition") {

@@ -22,7 +22,9 @@ pub fn step_line(index: usize, step: &TraceStep) -> String {
         .map(|o| format!(" → {o}"))
         .unwrap_or_default();
     let what = match &step.event {
-        Event::PromptPlayed { prompt } => format!(": prompt {:?}", prompt.text.as_deref().unwrap_or("")),
+        Event::PromptPlayed { prompt } => {
+            format!(": prompt {:?}", prompt.text.as_deref().unwrap_or(""))
+        }
         Event::InputCollected { digits, prompt } => {
             let heard = prompt
                 .as_ref()

@@ -39,14 +39,16 @@ pub struct Options {
 impl Options {
     /// Whether `case` passes the name filter.
     pub fn selects(&self, case: &Case) -> bool {
-        self.filter
-            .as_deref()
-            .is_none_or(|f| case.name.contains(f))
+        self.filter.as_deref().is_none_or(|f| case.name.contains(f))
     }
 
     fn workers(&self, jobs: usize) -> usize {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let wanted = if self.threads == 0 { cores } else { self.threads };
+        let wanted = if self.threads == 0 {
+            cores
+        } else {
+            self.threads
+        };
         wanted.clamp(1, jobs.max(1))
     }
 }
@@ -57,9 +59,13 @@ impl Options {
 pub enum Status {
     Passed,
     /// An expectation was not met: the first one.
-    Failed { mismatch: Mismatch },
+    Failed {
+        mismatch: Mismatch,
+    },
     /// The case could not run (e.g. the flow's type is not simulated, the server refused).
-    Error { message: String },
+    Error {
+        message: String,
+    },
 }
 
 /// One case's result.
@@ -140,7 +146,11 @@ pub fn judge(
 }
 
 /// The flow each file tests, or an error at the file's `flow` line.
-pub fn resolve_flows(set: &FlowSet, files: &[TestFile], dir: &str) -> Result<Vec<usize>, TestError> {
+pub fn resolve_flows(
+    set: &FlowSet,
+    files: &[TestFile],
+    dir: &str,
+) -> Result<Vec<usize>, TestError> {
     files
         .iter()
         .map(|f| {
@@ -239,10 +249,13 @@ pub fn run_offline(
                             s.now = Some(now.clone());
                             &*s
                         };
-                        let traced = local.is_some()
-                            || opts.keep_observed
-                            || case.expect.needs_steps();
-                        let level = if traced { TraceLevel::Full } else { TraceLevel::Off };
+                        let traced =
+                            local.is_some() || opts.keep_observed || case.expect.needs_steps();
+                        let level = if traced {
+                            TraceLevel::Full
+                        } else {
+                            TraceLevel::Off
+                        };
                         let started = Instant::now();
                         let run = &runs[flows[fi]];
                         let result = run_with(run, sim, set.modules(), &limits, level);

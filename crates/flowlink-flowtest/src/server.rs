@@ -152,7 +152,9 @@ async fn server_coverage(
         entries.push(FlowEntry {
             id: id.clone(),
             name: flow.name.unwrap_or_else(|| id.clone()),
-            flow_type: flow.flow_type.unwrap_or(flowlink_api::FlowType::InboundCall),
+            flow_type: flow
+                .flow_type
+                .unwrap_or(flowlink_api::FlowType::InboundCall),
             file: format!("{id} v{version}"),
             logic: Arc::new(logic),
             error_handling: ErrorHandling::default(),
@@ -211,7 +213,10 @@ pub async fn run_server(
     };
     let mut jobs = Vec::new();
     for (fi, file) in files.iter().enumerate() {
-        if consumers.as_ref().is_some_and(|c| !c.contains(&flow_ids[fi])) {
+        if consumers
+            .as_ref()
+            .is_some_and(|c| !c.contains(&flow_ids[fi]))
+        {
             continue;
         }
         for (ci, case) in file.cases.iter().enumerate() {
@@ -221,9 +226,10 @@ pub async fn run_server(
         }
     }
     let keep = opts.keep_observed || opts.coverage;
-    let done: Vec<CaseResult> = stream::iter(jobs.iter().map(|&(fi, ci)| {
-        run_case(client, &flow_ids[fi], &files[fi].cases[ci], keep)
-    }))
+    let done: Vec<CaseResult> = stream::iter(
+        jobs.iter()
+            .map(|&(fi, ci)| run_case(client, &flow_ids[fi], &files[fi].cases[ci], keep)),
+    )
     .buffered(in_flight.max(1))
     .collect()
     .await;

@@ -116,7 +116,10 @@ impl Ctx<'_> {
         match &node.value {
             YValue::Seq(items) => items
                 .iter()
-                .map(|i| self.text(i, &format!("each entry of {what}")).map(str::to_string))
+                .map(|i| {
+                    self.text(i, &format!("each entry of {what}"))
+                        .map(str::to_string)
+                })
                 .collect(),
             _ => Err(self.err(node.start, format!("{what} is a list, e.g. [\"a\", \"b\"]"))),
         }
@@ -276,22 +279,22 @@ impl MaxOffset for Pos {
 }
 
 fn line_start(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].rfind('\n').map_or(0, |i| i + 1)
+    text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1)
 }
 
 fn line_end(text: &str, offset: usize) -> usize {
     let offset = offset.min(text.len());
-    text[offset..].find('\n').map_or(text.len(), |i| offset + i + 1)
+    text[offset..]
+        .find('\n')
+        .map_or(text.len(), |i| offset + i + 1)
 }
 
 fn snapshot_place(text: &str, case: &YNode) -> Option<SnapshotPlace> {
     let (_, first_pos, _) = case.entries().first()?;
     let indent = first_pos.column.saturating_sub(1);
-    let place = match case
-        .entries()
-        .iter()
-        .find(|(k, _, _)| k == "expect")
-    {
+    let place = match case.entries().iter().find(|(k, _, _)| k == "expect") {
         Some((_, kpos, value)) => SnapshotPlace {
             start: line_start(text, kpos.offset),
             end: line_end(text, last_end(value).max_by_offset(*kpos).offset),
@@ -315,7 +318,11 @@ pub fn parse_test_file(file: &str, text: &str) -> Result<TestFile, TestError> {
     let root = parse_yaml(text).map_err(|e| TestError::at(file, e.line, e.message))?;
     ctx.check_keys(&root, TOP_KEYS, "a test file")?;
     let Some((_, flow_pos, flow_node)) = root.entries().iter().find(|(k, _, _)| k == "flow") else {
-        return Err(TestError::at(file, 1, "a test file names its `flow` (by name or id)"));
+        return Err(TestError::at(
+            file,
+            1,
+            "a test file names its `flow` (by name or id)",
+        ));
     };
     let flow = ctx.text(flow_node, "`flow`")?.to_string();
     let mut defaults = Map::new();
@@ -329,7 +336,10 @@ pub fn parse_test_file(file: &str, text: &str) -> Result<TestFile, TestError> {
         return Err(TestError::at(file, 1, "a test file has a list of `cases`"));
     };
     if !matches!(cases_node.value, YValue::Seq(_)) {
-        return Err(ctx.err(cases_node.start, "`cases` is a list of cases (`- name: ...`)"));
+        return Err(ctx.err(
+            cases_node.start,
+            "`cases` is a list of cases (`- name: ...`)",
+        ));
     }
     let mut cases = Vec::new();
     for (i, node) in cases_node.items().iter().enumerate() {

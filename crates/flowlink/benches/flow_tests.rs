@@ -56,9 +56,21 @@ fn module(tag: &str, n: usize) -> Value {
     let mut nodes = Vec::new();
     for i in 0..n {
         nodes.push(match i % 3 {
-            0 => node(&format!("m{i}"), "setData", json!({"data": [{"key": format!("{tag}_{i}"), "value": "set"}]})),
-            1 => node(&format!("m{i}"), "tagInteraction", json!({"tags": [format!("{tag}-{i}")]})),
-            _ => node(&format!("m{i}"), "playPrompt", json!({"prompt": {"text": format!("{tag} step {i}"), "locale": "en-US"}})),
+            0 => node(
+                &format!("m{i}"),
+                "setData",
+                json!({"data": [{"key": format!("{tag}_{i}"), "value": "set"}]}),
+            ),
+            1 => node(
+                &format!("m{i}"),
+                "tagInteraction",
+                json!({"tags": [format!("{tag}-{i}")]}),
+            ),
+            _ => node(
+                &format!("m{i}"),
+                "playPrompt",
+                json!({"prompt": {"text": format!("{tag} step {i}"), "locale": "en-US"}}),
+            ),
         });
     }
     chain(nodes, Vec::new())
@@ -66,17 +78,37 @@ fn module(tag: &str, n: usize) -> Value {
 
 /// The flow: 50 actions — setData/prompt/decision work, two module calls, a transfer.
 fn main_flow(module_a: &str, module_b: &str) -> Value {
-    let mut nodes = vec![node("callA", "flowModule", json!({"flowModuleId": module_a}))];
+    let mut nodes = vec![node(
+        "callA",
+        "flowModule",
+        json!({"flowModuleId": module_a}),
+    )];
     for i in 0..46 {
         let id = format!("n{i}");
         nodes.push(match i % 4 {
-            0 => node(&id, "setData", json!({"data": [{"key": format!("k{i}"), "value": {"expression": "Call.Ani"}}]})),
-            1 => node(&id, "playPrompt", json!({"prompt": {"text": format!("Step {i}"), "locale": "en-US"}})),
-            2 => node(&id, "decision", json!({"expression": "Contains(Call.Ani, \"+1555\")"})),
+            0 => node(
+                &id,
+                "setData",
+                json!({"data": [{"key": format!("k{i}"), "value": {"expression": "Call.Ani"}}]}),
+            ),
+            1 => node(
+                &id,
+                "playPrompt",
+                json!({"prompt": {"text": format!("Step {i}"), "locale": "en-US"}}),
+            ),
+            2 => node(
+                &id,
+                "decision",
+                json!({"expression": "Contains(Call.Ani, \"+1555\")"}),
+            ),
             _ => node(&id, "tagInteraction", json!({"tags": [format!("t{i}")]})),
         });
         if i == 23 {
-            nodes.push(node("callB", "flowModule", json!({"flowModuleId": module_b})));
+            nodes.push(node(
+                "callB",
+                "flowModule",
+                json!({"flowModuleId": module_b}),
+            ));
         }
     }
     nodes.push(node("vipQueue", "transferToAcd", json!({"queue": "VIP"})));
@@ -84,7 +116,11 @@ fn main_flow(module_a: &str, module_b: &str) -> Value {
     // The last decision picks the queue; the others continue either way.
     let mut extra = Vec::new();
     for i in (2..46).step_by(4) {
-        let next = if i + 1 < 46 { format!("n{}", i + 1) } else { "queue".into() };
+        let next = if i + 1 < 46 {
+            format!("n{}", i + 1)
+        } else {
+            "queue".into()
+        };
         if i == 42 {
             extra.push((format!("n{i}"), "vipQueue".to_string(), "true"));
             extra.push((format!("n{i}"), next.clone(), "false"));
@@ -101,12 +137,16 @@ fn cases(flow: &str, n: usize, traced: bool) -> TestFile {
     let mut text = format!("flow: {flow}\ncases:\n");
     for i in 0..n {
         let vip = i % 2 == 0;
-        let (ani, queue) = if vip { ("+15550001", "VIP") } else { ("+14165550123", "General") };
+        let (ani, queue) = if vip {
+            ("+15550001", "VIP")
+        } else {
+            ("+14165550123", "General")
+        };
         text.push_str(&format!(
             "  - name: case {i}\n    call: {{ani: \"{ani}\"}}\n    expect:\n      outcome: {{transferred: {queue}}}\n      participantData: {{a_0: set, k0: \"{ani}\"}}\n"
         ));
         if traced {
-            text.push_str("      prompts: [\"Step 1\", \"/^b step/\", \"Step 45\"]\n      modules: [\"Bench Module A\", \"Bench Module B\"]\n");
+            text.push_str("      prompts: [\"Step 1\", \"/^b step/\", \"Step 41\"]\n      modules: [\"Bench Module A\", \"Bench Module B\"]\n");
         }
     }
     parse_test_file("bench.test.yaml", &text).unwrap()
@@ -123,9 +163,20 @@ fn offline(set: &FlowSet, file: &TestFile, label: &str, coverage: bool) {
     let (results, report) = run_offline(set, std::slice::from_ref(file), "bench", &opts).unwrap();
     let secs = start.elapsed().as_secs_f64();
     let n = results[0].cases.len();
-    let failed = results[0].cases.iter().filter(|c| c.status != Status::Passed).count();
-    assert_eq!(failed, 0, "{:?}", results[0].cases.iter().find(|c| !c.passed()));
-    let cov = report.map(|r| format!(", coverage {:.1}%", r.percent)).unwrap_or_default();
+    let failed = results[0]
+        .cases
+        .iter()
+        .filter(|c| c.status != Status::Passed)
+        .count();
+    assert_eq!(
+        failed,
+        0,
+        "{:?}",
+        results[0].cases.iter().find(|c| !c.passed())
+    );
+    let cov = report
+        .map(|r| format!(", coverage {:.1}%", r.percent))
+        .unwrap_or_default();
     println!(
         "offline {label}: {n} cases in {secs:.3}s = {:.0} cases/s{cov}",
         n as f64 / secs
@@ -144,9 +195,53 @@ fn main() {
     let main = &set.flows[set.find("Bench Main").unwrap()];
     let counted = main.logic.graph.nodes.len();
     println!("flow: {counted} actions calling 2 modules of 10 actions; {cores} core(s)");
-    offline(&set, &cases("Bench Main", n, false), "outcome + data (trace off)", false);
-    offline(&set, &cases("Bench Main", n, true), "+ prompts and modules (trace on)", false);
-    offline(&set, &cases("Bench Main", n, false), "outcome + data, --coverage", true);
+    // The engine alone, one thread, trace off: what the harness has to keep up with.
+    let sims: Vec<_> = cases("Bench Main", 1_000, false)
+        .cases
+        .into_iter()
+        .map(|mut c| {
+            c.simulation.now = Some("2026-12-01T12:00:00Z".into());
+            c.simulation
+        })
+        .collect();
+    let to_run = main.to_run();
+    let limits = flowlink_engine::Limits::default();
+    let start = Instant::now();
+    let mut calls = 0u32;
+    while start.elapsed().as_secs_f64() < 1.0 {
+        for sim in &sims {
+            let r = flowlink_engine::run_with(
+                &to_run,
+                sim,
+                set.modules(),
+                &limits,
+                flowlink_engine::TraceLevel::Off,
+            );
+            calls += u32::from(r.action_count > 0);
+        }
+    }
+    println!(
+        "engine alone, 1 thread, trace off: {:.0} calls/s",
+        f64::from(calls) / start.elapsed().as_secs_f64()
+    );
+    offline(
+        &set,
+        &cases("Bench Main", n, false),
+        "outcome + data (trace off)",
+        false,
+    );
+    offline(
+        &set,
+        &cases("Bench Main", n, true),
+        "+ prompts and modules (trace on)",
+        false,
+    );
+    offline(
+        &set,
+        &cases("Bench Main", n, false),
+        "outcome + data, --coverage",
+        true,
+    );
 
     let server_cases = env_usize("FLOWLINK_BENCH_SERVER_CASES", 1_000);
     let rt = tokio::runtime::Builder::new_multi_thread()

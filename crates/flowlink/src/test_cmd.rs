@@ -219,10 +219,7 @@ pub async fn run(g: &Global, args: &TestArgs) -> anyhow::Result<Exit> {
     };
     if let (Some(min), Some(c)) = (args.min_coverage, &coverage) {
         if c.percent < min {
-            eprintln!(
-                "coverage {:.1}% is below --min-coverage {min}",
-                c.percent
-            );
+            eprintln!("coverage {:.1}% is below --min-coverage {min}", c.percent);
             exit = Exit::SomeFailed;
         }
     }

@@ -67,9 +67,14 @@ async fn the_worked_example_passes_and_prints_a_line_per_case() {
     let run = offline(&["test", s(&examples()), "--coverage"]).await;
     assert_eq!(run.code, 0, "{run:?}");
     assert!(run.stdout.contains("ok   "), "{}", run.stdout);
-    assert!(run.stdout.contains("3 cases: 3 passed, 0 failed, 0 errors"), "{}", run.stdout);
     assert!(
-        run.stdout.contains("not taken: menu 'Main Menu' → dtmf:3 (line 49)"),
+        run.stdout.contains("3 cases: 3 passed, 0 failed, 0 errors"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("not taken: menu 'Main Menu' → dtmf:3 (line 49)"),
         "{}",
         run.stdout
     );
@@ -96,9 +101,16 @@ async fn a_failing_case_exits_1_with_expected_actual_and_junit() {
         file.display()
     );
     assert!(run.stdout.contains(&want), "{}", run.stdout);
-    assert!(run.stdout.contains("4 cases: 3 passed, 1 failed, 0 errors"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("4 cases: 3 passed, 1 failed, 0 errors"),
+        "{}",
+        run.stdout
+    );
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert!(xml.contains("tests=\"4\" failures=\"1\" errors=\"0\""), "{xml}");
+    assert!(
+        xml.contains("tests=\"4\" failures=\"1\" errors=\"0\""),
+        "{xml}"
+    );
     assert_eq!(xml.matches("<failure ").count(), 1, "{xml}");
 }
 
@@ -125,7 +137,8 @@ async fn invalid_files_and_missing_flows_exit_2_naming_file_and_line() {
     let run = offline(&["test", s(&missing), "--flows", s(&examples())]).await;
     assert_eq!(run.code, 2, "{run:?}");
     assert!(
-        run.stderr.contains(&format!("{}:1: no flow `Nope`", missing.display())),
+        run.stderr
+            .contains(&format!("{}:1: no flow `Nope`", missing.display())),
         "{}",
         run.stderr
     );
@@ -142,7 +155,11 @@ async fn update_changed_module_min_coverage_and_json() {
     let flows = examples();
     let run = offline(&["test", s(&file), "--flows", s(&flows), "--update"]).await;
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("updated 1 snapshot case(s)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("updated 1 snapshot case(s)"),
+        "{}",
+        run.stdout
+    );
     let updated = std::fs::read_to_string(&file).unwrap();
     assert!(
         updated.starts_with("flow: Main IVR\ncases:\n  - name: hours\n    snapshot: true\n    call: {digits: [\"3\"]}\n    expect:\n      outcome: disconnected\n"),
@@ -151,7 +168,10 @@ async fn update_changed_module_min_coverage_and_json() {
     let run = offline(&["test", s(&file), "--flows", s(&flows), "-o", "json"]).await;
     assert_eq!(run.code, 0, "{run:?}");
     let report = run.json();
-    assert_eq!(report["summary"], json!({"passed": 1, "failed": 0, "errors": 0}));
+    assert_eq!(
+        report["summary"],
+        json!({"passed": 1, "failed": 0, "errors": 0})
+    );
     assert_eq!(report["files"][0]["cases"][0]["status"], "passed");
 
     // A second file for a flow that does not call the module is left out.
@@ -160,7 +180,17 @@ async fn update_changed_module_min_coverage_and_json() {
         "flow: account-lookup\ncases:\n  - name: direct\n    call: {dataActions: {Get Account: {outputs: {tier: x}}}}\n    expect: {participantData: {accountTier: x}}\n",
     )
     .unwrap();
-    let run = offline(&["test", s(dir.path()), "--flows", s(&flows), "-o", "json", "--changed-module", "Caller Check"]).await;
+    let run = offline(&[
+        "test",
+        s(dir.path()),
+        "--flows",
+        s(&flows),
+        "-o",
+        "json",
+        "--changed-module",
+        "Caller Check",
+    ])
+    .await;
     assert_eq!(run.code, 0, "{run:?}");
     let report = run.json();
     let ran: Vec<&str> = report["files"]
@@ -173,12 +203,34 @@ async fn update_changed_module_min_coverage_and_json() {
     assert_eq!(ran, ["hours"]);
 
     let cov = dir.path().join("coverage.json");
-    let run = offline(&["test", s(&file), "--flows", s(&flows), "--min-coverage", "90", "--coverage-json", s(&cov)]).await;
+    let run = offline(&[
+        "test",
+        s(&file),
+        "--flows",
+        s(&flows),
+        "--min-coverage",
+        "90",
+        "--coverage-json",
+        s(&cov),
+    ])
+    .await;
     assert_eq!(run.code, 1, "{run:?}");
-    assert!(run.stderr.contains("is below --min-coverage 90"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("is below --min-coverage 90"),
+        "{}",
+        run.stderr
+    );
     let c: Value = serde_json::from_str(&std::fs::read_to_string(&cov).unwrap()).unwrap();
     assert!(c["percent"].as_f64().unwrap() < 90.0, "{c}");
-    let run = offline(&["test", s(&file), "--flows", s(&flows), "--min-coverage", "10"]).await;
+    let run = offline(&[
+        "test",
+        s(&file),
+        "--flows",
+        s(&flows),
+        "--min-coverage",
+        "10",
+    ])
+    .await;
     assert_eq!(run.code, 0, "{run:?}");
 }
 
@@ -198,7 +250,21 @@ fn coverage_counts(c: &Value) -> Vec<Value> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| json!([f["flow"], f["actionsRun"], f["actions"], f["pathsTaken"], f["paths"], f["missedPaths"].as_array().unwrap().iter().map(|m| json!([m["action"], m["path"], m["place"]])).collect::<Vec<_>>()]))
+        .map(|f| {
+            json!([
+                f["flow"],
+                f["actionsRun"],
+                f["actions"],
+                f["pathsTaken"],
+                f["paths"],
+                f["missedPaths"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|m| json!([m["action"], m["path"], m["place"]]))
+                    .collect::<Vec<_>>()
+            ])
+        })
         .collect();
     v.sort_by_key(|x| x[0].as_str().unwrap_or_default().to_string());
     v
@@ -208,11 +274,16 @@ fn coverage_counts(c: &Value) -> Vec<Value> {
 async fn offline_and_server_give_the_same_results() {
     let server = TestServer::start(0).await;
     let client = server.client();
-    let lookup: Value =
-        serde_json::from_str(&std::fs::read_to_string(examples().join("account-lookup.json")).unwrap())
-            .unwrap();
+    let lookup: Value = serde_json::from_str(
+        &std::fs::read_to_string(examples().join("account-lookup.json")).unwrap(),
+    )
+    .unwrap();
     client
-        .create_module("Account Lookup", None, Some(&LogicDoc::Graph(lookup["definition"].clone())))
+        .create_module(
+            "Account Lookup",
+            None,
+            Some(&LogicDoc::Graph(lookup["definition"].clone())),
+        )
         .await
         .unwrap();
     for f in ["caller-check.yaml", "main-ivr.yaml"] {
@@ -222,16 +293,35 @@ async fn offline_and_server_give_the_same_results() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("main.test.yaml"), CASES).unwrap();
     let (cov_a, cov_b) = (dir.path().join("a.json"), dir.path().join("b.json"));
-    let local = offline(&["test", s(dir.path()), "--flows", s(&examples()), "-o", "json", "--coverage-json", s(&cov_a)]).await;
+    let local = offline(&[
+        "test",
+        s(dir.path()),
+        "--flows",
+        s(&examples()),
+        "-o",
+        "json",
+        "--coverage-json",
+        s(&cov_a),
+    ])
+    .await;
     let remote = server
-        .cli(&["test", s(dir.path()), "--server", "-o", "json", "--coverage-json", s(&cov_b)])
+        .cli(&[
+            "test",
+            s(dir.path()),
+            "--server",
+            "-o",
+            "json",
+            "--coverage-json",
+            s(&cov_b),
+        ])
         .await;
     assert_eq!(local.code, 1, "{local:?}");
     assert_eq!(remote.code, 1, "{remote:?}");
     let (a, b) = (local.json(), remote.json());
     assert_eq!(verdicts(&a), verdicts(&b));
     assert_eq!(a["summary"], json!({"passed": 3, "failed": 1, "errors": 0}));
-    let read = |p: &Path| -> Value { serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap() };
+    let read =
+        |p: &Path| -> Value { serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap() };
     let (ca, cb) = (read(&cov_a), read(&cov_b));
     assert_eq!(coverage_counts(&ca), coverage_counts(&cb));
     assert_eq!(ca["percent"], cb["percent"]);
@@ -240,5 +330,10 @@ async fn offline_and_server_give_the_same_results() {
     std::fs::write(dir.path().join("main.test.yaml"), "flow: Nope\ncases: []\n").unwrap();
     let run = server.cli(&["test", s(dir.path()), "--server"]).await;
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stderr.contains("main.test.yaml:1: no flow with id or name 'Nope'"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("main.test.yaml:1: no flow with id or name 'Nope'"),
+        "{}",
+        run.stderr
+    );
 }

@@ -10,7 +10,13 @@ use flowlink_flowtest::{parse_test_file, run_offline, FlowSet, Options, Status};
 use flowlink_model::archy::{parse_archy, placeholders, substitute, ArchyOp};
 use flowlink_model::{FlowLogic, NodeKind};
 
-const VOICE: &[&str] = &["inboundCall", "inqueueCall", "outboundCall", "secureCall", "commonModule"];
+const VOICE: &[&str] = &[
+    "inboundCall",
+    "inqueueCall",
+    "outboundCall",
+    "secureCall",
+    "commonModule",
+];
 
 fn corpus_dir() -> PathBuf {
     match std::env::var_os("FLOWLINK_ARCHY_CORPUS") {
@@ -121,7 +127,10 @@ fn every_voice_flow_of_the_corpus_runs_a_smoke_case() {
                 other => problems.push(format!("{}: {other:?}", f.file)),
             }
             let outcome = &c.observed.as_ref().map(|o| format!("{:?}", o.outcome));
-            if outcome.as_deref().is_some_and(|o| o.contains("not simulated")) {
+            if outcome
+                .as_deref()
+                .is_some_and(|o| o.contains("not simulated"))
+            {
                 problems.push(format!("{}: {outcome:?}", f.file));
             }
         }
@@ -130,10 +139,19 @@ fn every_voice_flow_of_the_corpus_runs_a_smoke_case() {
     assert!(ran >= 20, "expected the corpus's voice flows, ran {ran}");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     let coverage = coverage.unwrap();
-    assert!(coverage.flows.len() >= ran, "every flow under test is reported");
+    assert!(
+        coverage.flows.len() >= ran,
+        "every flow under test is reported"
+    );
     for f in &coverage.flows {
         for m in f.missed_actions.iter().chain(&f.missed_paths) {
-            assert!(m.place.starts_with("line "), "{}: {} at {}", f.file, m.action, m.place);
+            assert!(
+                m.place.starts_with("line "),
+                "{}: {} at {}",
+                f.file,
+                m.action,
+                m.place
+            );
         }
     }
 }

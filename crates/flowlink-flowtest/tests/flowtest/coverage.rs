@@ -36,18 +36,38 @@ fn a_menu_with_three_choices_two_tested_lists_the_third() {
             ("failure".to_string(), "line 27".to_string()),
         ]
     );
-    let not_run: Vec<&str> = main.missed_actions.iter().map(|m| m.action.as_str()).collect();
+    let not_run: Vec<&str> = main
+        .missed_actions
+        .iter()
+        .map(|m| m.action.as_str())
+        .collect();
     assert_eq!(
         not_run,
-        ["task 'Hours'", "menuJumpToTask 'Hours'", "playAudio 'Say hours'", "disconnect 'Goodbye'"]
+        [
+            "task 'Hours'",
+            "menuJumpToTask 'Hours'",
+            "playAudio 'Say hours'",
+            "disconnect 'Goodbye'"
+        ]
     );
     assert_eq!(main.percent, 66.6, "14/21 floored to one decimal");
     // The module's decision took both branches (vip and standard): fully covered.
-    let check = report.flows.iter().find(|f| f.flow == "Caller Check").unwrap();
+    let check = report
+        .flows
+        .iter()
+        .find(|f| f.flow == "Caller Check")
+        .unwrap();
     assert!(check.module);
-    assert_eq!((check.paths_taken, check.paths, check.percent), (2, 2, 100.0));
+    assert_eq!(
+        (check.paths_taken, check.paths, check.percent),
+        (2, 2, 100.0)
+    );
     // The JSON module: the data action's failure path was never taken; places are node ids.
-    let lookup = report.flows.iter().find(|f| f.flow == "Account Lookup").unwrap();
+    let lookup = report
+        .flows
+        .iter()
+        .find(|f| f.flow == "Account Lookup")
+        .unwrap();
     assert_eq!(lookup.missed_paths.len(), 1);
     assert_eq!(lookup.missed_paths[0].place, "node lookup");
     assert_eq!(lookup.missed_paths[0].path.as_deref(), Some("failure"));
@@ -72,7 +92,11 @@ fn a_module_sums_over_every_flow_that_calls_it() {
     let one = parse_test_file("a.test.yaml", standard).unwrap();
     let (_, report) = run_offline(&flow_set(), &[one.clone()], "x", &opts).unwrap();
     let check = |r: &flowlink_flowtest::CoverageReport| {
-        r.flows.iter().find(|f| f.flow == "Caller Check").unwrap().paths_taken
+        r.flows
+            .iter()
+            .find(|f| f.flow == "Caller Check")
+            .unwrap()
+            .paths_taken
     };
     assert_eq!(check(report.as_ref().unwrap()), 1);
     // ...and a second file's case fills it in.

@@ -6,7 +6,8 @@ use flowlink_flowtest::FileResult;
 
 use crate::support::{assert_passed, failure, run};
 
-const VIP: &str = r#"{ani: "+15550001111", digits: ["1"], dataActions: {Get Account: {outputs: {tier: gold}}}}"#;
+const VIP: &str =
+    r#"{ani: "+15550001111", digits: ["1"], dataActions: {Get Account: {outputs: {tier: gold}}}}"#;
 
 fn file(cases: &str) -> String {
     format!("flow: Main IVR\ndefaults:\n  call: {{ani: \"+14165550123\"}}\ncases:\n{cases}")
@@ -52,11 +53,19 @@ fn prompts_in_order_by_substring_and_regex() {
         "prompt 2 of 2 \"valued customer\" heard after \"Press 1\""
     );
     assert!(
-        actual.starts_with("heard [\"Welcome to Example Bank.\", \"Welcome back, valued customer.\""),
+        actual
+            .starts_with("heard [\"Welcome to Example Bank.\", \"Welcome back, valued customer.\""),
         "{actual}"
     );
     // The report shows the trace around the last prompt that matched.
-    assert!(cases[1].trace.iter().any(|l| l.starts_with("> ") && l.contains("Press 1")), "{:?}", cases[1].trace);
+    assert!(
+        cases[1]
+            .trace
+            .iter()
+            .any(|l| l.starts_with("> ") && l.contains("Press 1")),
+        "{:?}",
+        cases[1].trace
+    );
 }
 
 #[test]
@@ -135,8 +144,14 @@ fn max_actions() {
     )));
     assert_passed(&cases[0]);
     let (key, expected, actual) = failure(&cases[1]);
-    assert_eq!((key, expected.as_str()), ("maxActions", "at most 3 actions"));
-    assert!(actual.ends_with(" actions") && actual != "3 actions", "{actual}");
+    assert_eq!(
+        (key, expected.as_str()),
+        ("maxActions", "at most 3 actions")
+    );
+    assert!(
+        actual.ends_with(" actions") && actual != "3 actions",
+        "{actual}"
+    );
 }
 
 #[test]
@@ -161,7 +176,13 @@ fn a_failure_is_reported_as_expected_versus_actual_with_the_trace() {
     );
     let expected_head = "FAIL cases.test.yaml:5: Main IVR › wrong queue\n       outcome\n         expected: transferred: Sales\n         actual:   transferred: Support\n       trace:\n";
     assert!(report.starts_with(expected_head), "{report}");
-    assert!(report.contains("> #"), "the failing step is marked: {report}");
+    assert!(
+        report.contains("> #"),
+        "the failing step is marked: {report}"
+    );
     assert!(report.contains("menuTransferToAcd 'Support'"), "{report}");
-    assert!(report.ends_with("1 cases: 0 passed, 1 failed, 0 errors (0.00s)\n"), "{report}");
+    assert!(
+        report.ends_with("1 cases: 0 passed, 1 failed, 0 errors (0.00s)\n"),
+        "{report}"
+    );
 }

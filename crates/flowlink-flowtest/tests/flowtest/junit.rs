@@ -66,20 +66,43 @@ fn junit_xml_parses_back_with_suites_cases_and_failures() {
     let names: Vec<&str> = els.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(
         names,
-        ["testsuites", "testsuite", "testcase", "testcase", "failure", "testsuite", "testcase"]
+        [
+            "testsuites",
+            "testsuite",
+            "testcase",
+            "testcase",
+            "failure",
+            "testsuite",
+            "testcase"
+        ]
     );
     assert_eq!(
-        (els[1].attr("name"), els[1].attr("tests"), els[1].attr("failures"), els[1].attr("errors")),
+        (
+            els[1].attr("name"),
+            els[1].attr("tests"),
+            els[1].attr("failures"),
+            els[1].attr("errors")
+        ),
         ("a.test.yaml", "2", "1", "0")
     );
     assert_eq!(els[2].attr("name"), "support <&> \"quoted\"");
     assert_eq!(els[2].attr("classname"), "Main IVR");
     assert_eq!(els[2].attr("line"), "3");
-    assert_eq!(els[4].attr("message"), "outcome: expected transferred: Sales");
     assert_eq!(
-        (els[5].attr("name"), els[5].attr("tests"), els[5].attr("failures")),
+        els[4].attr("message"),
+        "outcome: expected transferred: Sales"
+    );
+    assert_eq!(
+        (
+            els[5].attr("name"),
+            els[5].attr("tests"),
+            els[5].attr("failures")
+        ),
         ("b.test.yaml", "1", "0")
     );
     // The failure's text carries expected, actual and the trace.
-    assert!(xml.contains("expected: transferred: Sales\nactual:   transferred: Support\n"), "{xml}");
+    assert!(
+        xml.contains("expected: transferred: Sales\nactual:   transferred: Support\n"),
+        "{xml}"
+    );
 }

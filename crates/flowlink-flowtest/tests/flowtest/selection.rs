@@ -23,7 +23,11 @@ fn ran(opts: &Options) -> Vec<String> {
     let (results, _) = run_offline(&flow_set(), &files(), "x", opts).unwrap();
     results
         .iter()
-        .flat_map(|f| f.cases.iter().map(move |c| format!("{}: {}", f.flow, c.name)))
+        .flat_map(|f| {
+            f.cases
+                .iter()
+                .map(move |c| format!("{}: {}", f.flow, c.name))
+        })
         .collect()
 }
 
@@ -38,7 +42,10 @@ fn changed_module_runs_only_the_flows_that_can_enter_it() {
         ran(&opts("Account Lookup")),
         ["Main IVR: support", "Main IVR: hours"]
     );
-    assert_eq!(ran(&opts("caller check")), ["Main IVR: support", "Main IVR: hours"]);
+    assert_eq!(
+        ran(&opts("caller check")),
+        ["Main IVR: support", "Main IVR: hours"]
+    );
     let err = run_offline(&flow_set(), &files(), "examples/flows", &opts("Main IVR"))
         .expect_err("a flow is not a module");
     assert_eq!(
