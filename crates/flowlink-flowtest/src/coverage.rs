@@ -74,13 +74,16 @@ fn counted(node: &Node) -> bool {
     !matches!(&node.kind, NodeKind::Archy(a) if matches!(a.op, ArchyOp::Flow))
 }
 
+/// A path's label and the id of the node its edge leads to, if it has an edge.
+type Path = (String, Option<String>);
+
 /// Lookup from trace ids to nodes, built once per run and shared by the workers.
 #[derive(Debug, Clone, Default)]
 pub struct CoverageIndex {
     flows: HashMap<String, (usize, HashMap<String, usize>)>,
     /// Per flow, per node: each path's label and the id of the node its edge leads to (menus
     /// record the choice they jump to, not an outcome).
-    paths: Vec<Vec<Vec<(String, Option<String>)>>>,
+    paths: Vec<Vec<Vec<Path>>>,
 }
 
 impl CoverageIndex {

@@ -90,7 +90,7 @@ fn a_module_sums_over_every_flow_that_calls_it() {
         ..Options::default()
     };
     let one = parse_test_file("a.test.yaml", standard).unwrap();
-    let (_, report) = run_offline(&flow_set(), &[one.clone()], "x", &opts).unwrap();
+    let (_, report) = run_offline(&flow_set(), std::slice::from_ref(&one), "x", &opts).unwrap();
     let check = |r: &flowlink_flowtest::CoverageReport| {
         r.flows
             .iter()
