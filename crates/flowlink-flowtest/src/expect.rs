@@ -279,3 +279,41 @@ pub fn check(expect: &Expect, observed: &Observed) -> Option<Mismatch> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slashes_make_a_regex_only_around_a_pattern() {
+        assert!(matches!(TextMatch::parse("/"), Ok(TextMatch::Substring(s)) if s == "/"));
+        assert!(matches!(
+            TextMatch::parse("a/b/"),
+            Ok(TextMatch::Substring(_))
+        ));
+        let re = TextMatch::parse("/^Press [0-9]/").expect("a regex");
+        assert!(re.matches("Press 1 for sales") && !re.matches("Please Press 1"));
+        assert!(TextMatch::parse("Press")
+            .expect("text")
+            .matches("Please Press 1"));
+    }
+
+    #[test]
+    fn module_expectations_read_a_version_after_the_last_at() {
+        assert_eq!(
+            ModuleExpect::parse("Team@Home@3.0"),
+            Ok(ModuleExpect {
+                module: "Team@Home".into(),
+                version: Some(3)
+            })
+        );
+        assert_eq!(
+            ModuleExpect::parse(" Caller Check "),
+            Ok(ModuleExpect {
+                module: "Caller Check".into(),
+                version: None
+            })
+        );
+        assert!(ModuleExpect::parse("@2").is_err() && ModuleExpect::parse("").is_err());
+    }
+}
