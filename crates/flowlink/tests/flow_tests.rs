@@ -326,6 +326,48 @@ async fn offline_and_server_give_the_same_results() {
     assert_eq!(coverage_counts(&ca), coverage_counts(&cb));
     assert_eq!(ca["percent"], cb["percent"]);
 
+    // --changed-module: the server's dependency index and the flow files pick the same cases
+    // (the module's own test file does not call Caller Check).
+    std::fs::write(
+        dir.path().join("lookup.test.yaml"),
+        "flow: Account Lookup\ncases:\n  - name: direct\n",
+    )
+    .unwrap();
+    let names = |r: &Run| -> Vec<String> {
+        r.json()["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|f| f["cases"].as_array().unwrap().clone())
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let local = offline(&[
+        "test",
+        s(dir.path()),
+        "--flows",
+        s(&examples()),
+        "-o",
+        "json",
+        "--changed-module",
+        "Caller Check",
+    ])
+    .await;
+    let remote = server
+        .cli(&[
+            "test",
+            s(dir.path()),
+            "--server",
+            "-o",
+            "json",
+            "--changed-module",
+            "caller check",
+        ])
+        .await;
+    assert_eq!(names(&local).len(), 4, "{local:?}");
+    assert_eq!(names(&local), names(&remote), "{remote:?}");
+    std::fs::remove_file(dir.path().join("lookup.test.yaml")).unwrap();
+
     // A flow the server does not have: exit 2 at the file's flow line.
     std::fs::write(dir.path().join("main.test.yaml"), "flow: Nope\ncases: []\n").unwrap();
     let run = server.cli(&["test", s(dir.path()), "--server"]).await;
