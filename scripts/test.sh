@@ -49,5 +49,5 @@ if [ "${FLOWLINK_SKIP_POSTGRES:-}" != 1 ]; then
     --test server --test executions --test hostile --test lifecycle --test official_sdks \
     --test flow_jobs --test abuse \
     --test commands --test concurrency --test deps_and_lifecycle --test link --test rate_limit \
-    --test archy
+    --test archy --test flow_tests
 fi

@@ -20,6 +20,7 @@ mod output;
 mod progress;
 mod quickstart;
 mod serve;
+mod test_cmd;
 mod transcript;
 
 use std::process::ExitCode;
@@ -33,7 +34,7 @@ use cli::{Cli, Command};
 pub enum Exit {
     /// Everything worked.
     Ok,
-    /// The command ran, but some flows failed (link/unlink).
+    /// The command ran, but some flows failed (link/unlink) or some test cases failed (test).
     SomeFailed,
 }
 
@@ -86,6 +87,7 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Restore(args) => backup_cmd::restore(args, &g.data_dir, g.database_url.as_deref())
             .await
             .map(|()| Exit::Ok),
+        Command::Test(args) => test_cmd::run(g, args).await,
         Command::Publish(args) => lifecycle_cmd::publish(&config::client(g)?, args, g.output)
             .await
             .map(|()| Exit::Ok),
