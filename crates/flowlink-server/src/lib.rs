@@ -130,6 +130,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(public)
         .merge(api)
+        // The web console (HTML for people) at `/` and `/console`; it has its own session.
+        .merge(console::router(state.clone()))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(Extension(routes::docs::ServedDocument(
