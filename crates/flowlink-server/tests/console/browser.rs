@@ -1,0 +1,179 @@
+//! Headless Chromium driven over WebDriver (Debian's `chromium` and `chromium-driver`):
+//! chromedriver on a free 127.0.0.1 port, a fresh profile directory per browser, and a
+//! screenshot helper that saves PNGs under the target directory
+//! (`<target>/console-screenshots/`). Chromium missing is a failure, not a skip.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Map, Value};
+
+/// Browsers run one at a time: two cores, and each Chromium wants one.
+pub static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn find(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    for dir in std::env::split_paths(&path) {
+        for n in names {
+            let p = dir.join(n);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+/// Where screenshots go: `<target dir>/console-screenshots`.
+pub fn shots_dir() -> PathBuf {
+    // CARGO_TARGET_TMPDIR is `<target>/tmp` for integration tests.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .map(|p| p.join("console-screenshots"))
+        .unwrap_or_else(|| PathBuf::from("console-screenshots"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A browser session; chromedriver (and with it Chromium) ends when this is dropped.
+pub struct Browser {
+    pub c: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Browser {
+    pub async fn start() -> Browser {
+        let driver_bin = find(&["chromedriver"]).expect(
+            "chromedriver is not installed: apt-get install -y chromium chromium-driver \
+             (scripts/test.sh and .ci/run do this)",
+        );
+        let chromium = find(&["chromium", "chromium-browser"])
+            .expect("chromium is not installed: apt-get install -y chromium chromium-driver");
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let driver = Command::new(driver_bin)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let profile = tempfile::tempdir().unwrap();
+        let mut caps = Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium.to_string_lossy(),
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--window-size=1440,960",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last = None;
+        for _ in 0..100 {
+            let mut b = ClientBuilder::new(
+                hyper_util::client::legacy::connect::HttpConnector::new(),
+            );
+            b.capabilities(caps.clone());
+            match b.connect(&url).await {
+                Ok(c) => {
+                    return Browser {
+                        c,
+                        driver,
+                        _profile: profile,
+                    }
+                }
+                Err(e) => {
+                    last = Some(e.to_string());
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+        panic!("chromedriver did not start a session: {last:?}");
+    }
+
+    /// Saves a screenshot as `<name>.png` and returns its path.
+    pub async fn shot(&self, name: &str) -> PathBuf {
+        let png = self.c.screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "the screenshot is a PNG");
+        let path = shots_dir().join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.c.goto(url).await.unwrap();
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.c
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+            .text()
+            .await
+            .unwrap()
+    }
+
+    pub async fn count(&self, css: &str) -> usize {
+        self.c.find_all(Locator::Css(css)).await.unwrap().len()
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.c
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    pub async fn fill(&self, css: &str, value: &str) {
+        let e = self
+            .c
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"));
+        e.clear().await.unwrap();
+        e.send_keys(value).await.unwrap();
+    }
+
+    pub async fn js(&self, script: &str) -> Value {
+        self.c.execute(script, vec![]).await.unwrap()
+    }
+
+    pub async fn path(&self) -> String {
+        self.c.current_url().await.unwrap().path().to_string()
+    }
+
+    /// Signs in through the form.
+    pub async fn sign_in(&self, base: &str, id: &str, secret: &str) {
+        self.goto(&format!("{base}/console/signin")).await;
+        self.fill("#client_id", id).await;
+        self.fill("#client_secret", secret).await;
+        self.click("#signin").await;
+    }
+
+    /// Ends the WebDriver session (chromedriver ends on drop).
+    pub async fn quit(self) {
+        let _ = self.c.clone().close().await;
+    }
+}
