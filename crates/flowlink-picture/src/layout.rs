@@ -5,7 +5,7 @@
 //! while keeping the order.
 
 /// Width of a node box.
-pub const NODE_W: f64 = 176.0;
+pub const NODE_W: f64 = 196.0;
 /// Height of a node box.
 pub const NODE_H: f64 = 46.0;
 /// Horizontal distance between layers (box edge to box edge): room for edge labels.
@@ -14,6 +14,8 @@ pub const LAYER_GAP: f64 = 74.0;
 pub const ROW_GAP: f64 = 26.0;
 /// Margin around the drawing.
 pub const MARGIN: f64 = 20.0;
+/// How far below the lower box a back-edge arc dips at most (see `svg::draw`).
+pub const BACK_ROOM: f64 = 60.0;
 
 /// The laid-out graph: a box per node and a polyline per edge.
 #[derive(Debug, Clone, PartialEq)]
@@ -156,8 +158,12 @@ pub fn layout(n: usize, edges: &[(usize, usize)], roots: &[usize]) -> Layout {
             if back[i] || chain.is_empty() {
                 let (ax, ay) = nodes.get(a).copied().unwrap_or((0.0, 0.0));
                 let (bx, by) = nodes.get(b).copied().unwrap_or((0.0, 0.0));
+                // Bottom centre to bottom centre: drawn as an arc below both boxes.
                 return Route {
-                    points: vec![(ax + NODE_W / 2.0, ay), (bx + NODE_W / 2.0, by)],
+                    points: vec![
+                        (ax + NODE_W / 2.0, ay + NODE_H),
+                        (bx + NODE_W / 2.0, by + NODE_H),
+                    ],
                     back: true,
                 };
             }
@@ -182,8 +188,8 @@ pub fn layout(n: usize, edges: &[(usize, usize)], roots: &[usize]) -> Layout {
         .map(|(v, &yv)| yv + if v < n { NODE_H } else { 0.0 })
         .fold(0.0f64, f64::max)
         + MARGIN
-        // Room for back-edge arcs above the top row.
-        + MARGIN;
+        // Room for back-edge arcs below the bottom row.
+        + if back.iter().any(|b| *b) { BACK_ROOM } else { 0.0 };
     Layout {
         nodes,
         edges: routes,

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::layout::{Layout, NODE_H, NODE_W};
+use crate::layout::{Layout, BACK_ROOM, NODE_H, NODE_W};
 
 /// Escapes text for SVG/HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -57,13 +57,35 @@ pub struct EdgeSpec {
 }
 
 /// Characters of a box title that fit its width at the style sheet's font size.
-const TITLE_CHARS: usize = 24;
-const SUBTITLE_CHARS: usize = 28;
+const TITLE_CHARS: usize = 25;
+const SUBTITLE_CHARS: usize = 31;
+
+/// A cheap, deterministic fingerprint of a picture (FNV-1a over its keys and size), to name
+/// its marker.
+fn fingerprint(boxes: &[BoxSpec], layout: &Layout) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for b in boxes {
+        eat(b.key.as_bytes());
+        eat(b"\0");
+    }
+    eat(&layout.width.to_bits().to_le_bytes());
+    eat(&layout.height.to_bits().to_le_bytes());
+    h
+}
 
 /// The SVG document of a laid-out graph. `boxes` and `edges` are in the order the layout
 /// got them.
 pub fn draw(layout: &Layout, boxes: &[BoxSpec], edges: &[EdgeSpec], class: &str) -> String {
     let mut s = String::with_capacity(512 + boxes.len() * 400 + edges.len() * 200);
+    // Marker ids are document-wide: each picture names its own, or a page with several
+    // pictures (one hidden) would point every arrow at the hidden picture's marker.
+    let marker = format!("arrow-{:x}", fingerprint(boxes, layout));
     let _ = write!(
         s,
         r#"<svg xmlns="http://www.w3.org/2000/svg" class="picture {cls}" width="{w:.0}" height="{h:.0}" viewBox="0 0 {w:.0} {h:.0}" role="img">"#,
@@ -71,23 +93,27 @@ pub fn draw(layout: &Layout, boxes: &[BoxSpec], edges: &[EdgeSpec], class: &str)
         w = layout.width,
         h = layout.height,
     );
-    s.push_str(r#"<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" class="arrowhead"/></marker></defs>"#);
+    let _ = write!(
+        s,
+        r#"<defs><marker id="{marker}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" class="arrowhead"/></marker></defs>"#
+    );
     s.push_str(r#"<g class="edges">"#);
     for (route, spec) in layout.edges.iter().zip(edges) {
         let cls = format!("edge {}", spec.class);
         let label_at;
         if route.back {
-            // An arc above both boxes, from the source's top to the target's top.
+            // An arc below both boxes, from the source's bottom to the target's bottom: the
+            // way back stays out of the forward edges' way.
             let (ax, ay) = route.points[0];
             let (bx, by) = route.points[route.points.len() - 1];
-            let lift = 18.0 + ((ax - bx).abs() / 8.0).min(60.0);
-            let top = ay.min(by) - lift;
+            let dip = 16.0 + ((ax - bx).abs() / 6.0).min(BACK_ROOM - 16.0);
+            let low = ay.max(by) + dip;
             let _ = write!(
                 s,
-                r#"<path class="{c} back" d="M{ax:.1},{ay:.1} C{ax:.1},{top:.1} {bx:.1},{top:.1} {bx:.1},{by:.1}" marker-end="url(#arrow)"/>"#,
+                r#"<path class="{c} back" d="M{ax:.1},{ay:.1} C{ax:.1},{low:.1} {bx:.1},{low:.1} {bx:.1},{by:.1}" marker-end="url(#{marker})"/>"#,
                 c = escape(&cls)
             );
-            label_at = ((ax + bx) / 2.0, top + lift * 0.25);
+            label_at = ((ax + bx) / 2.0, low - dip * 0.25 + 4.0);
         } else {
             let pts: Vec<String> = route
                 .points
@@ -96,14 +122,15 @@ pub fn draw(layout: &Layout, boxes: &[BoxSpec], edges: &[EdgeSpec], class: &str)
                 .collect();
             let _ = write!(
                 s,
-                r#"<polyline class="{c}" points="{p}" marker-end="url(#arrow)"/>"#,
+                r#"<polyline class="{c}" points="{p}" marker-end="url(#{marker})"/>"#,
                 c = escape(&cls),
                 p = pts.join(" ")
             );
-            // Near the source end: several outcomes of one node stay apart there.
+            // Past the middle of the first segment: the outcomes of one node fan out from
+            // one point, so their labels stand apart only towards the targets.
             let (ax, ay) = route.points[0];
             let (bx, by) = route.points[1];
-            label_at = (ax + (bx - ax) * 0.45, ay + (by - ay) * 0.45 - 4.0);
+            label_at = (ax + (bx - ax) * 0.6, ay + (by - ay) * 0.6 - 4.0);
         }
         if !spec.label.is_empty() {
             let _ = write!(

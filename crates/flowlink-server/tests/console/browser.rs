@@ -118,6 +118,30 @@ impl Browser {
         path
     }
 
+    /// A screenshot with the window grown to show the whole picture in `frame` (a CSS
+    /// selector) at its natural size, then the window's size as before.
+    pub async fn shot_whole(&self, name: &str, frame: &str) -> PathBuf {
+        let size = self
+            .js(&format!(
+                "const s = document.querySelector('{frame} svg'); \
+                 const f = document.querySelector('{frame}'); \
+                 return [s.width.baseVal.value, s.height.baseVal.value, f.getBoundingClientRect().top + window.scrollY];"
+            ))
+            .await;
+        let n = |i: usize| size[i].as_f64().unwrap_or(0.0) as u32;
+        let (w, h, top) = (n(0), n(1), n(2));
+        let (old_w, old_h) = self.c.get_window_size().await.unwrap();
+        // 70vh is the frame's height limit: the window is made tall enough for it.
+        let tall = ((h + 60) as f64 / 0.7) as u32;
+        self.c
+            .set_window_size((w + 100).max(old_w as u32), (top + h + 100).max(tall).max(old_h as u32))
+            .await
+            .unwrap();
+        let path = self.shot(name).await;
+        self.c.set_window_size(old_w as u32, old_h as u32).await.unwrap();
+        path
+    }
+
     pub async fn goto(&self, url: &str) {
         self.c.goto(url).await.unwrap();
     }
@@ -130,6 +154,22 @@ impl Browser {
             .text()
             .await
             .unwrap()
+    }
+
+    /// The text of `css` once it contains `needle` (after a script's form submit), or the
+    /// text it had after five seconds.
+    pub async fn text_with(&self, css: &str, needle: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..50 {
+            if let Ok(e) = self.c.find(Locator::Css(css)).await {
+                last = e.text().await.unwrap_or_default();
+                if last.contains(needle) {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        last
     }
 
     pub async fn count(&self, css: &str) -> usize {
@@ -162,6 +202,19 @@ impl Browser {
 
     pub async fn path(&self) -> String {
         self.c.current_url().await.unwrap().path().to_string()
+    }
+
+    /// The path once it is `want` (a form's POST and its redirect may still be on the way
+    /// when a click returns), or the path it stayed at after five seconds.
+    pub async fn path_becomes(&self, want: &str) -> String {
+        for _ in 0..50 {
+            let p = self.path().await;
+            if p == want {
+                return p;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.path().await
     }
 
     /// Signs in through the form.

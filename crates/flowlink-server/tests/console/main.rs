@@ -46,7 +46,7 @@ impl World {
                 &self.server.client_secret,
             )
             .await;
-        if self.b.path().await != "/console/flows" {
+        if self.b.path_becomes("/console/flows").await != "/console/flows" {
             self.b.shot("signin-failed").await;
             panic!("not signed in: {}", self.b.text("main").await);
         }
@@ -104,7 +104,7 @@ async fn a_flow_page_shows_its_logic_as_a_picture() {
     ] {
         w.b.goto(&w.url(&format!("/console/flows/{id}"))).await;
         assert_eq!(w.b.count("#picture svg g.node").await, nodes, "{name}");
-        w.b.shot(name).await;
+        w.b.shot_whole(name, "#picture").await;
     }
     // No two boxes of the 50-action picture overlap.
     let overlaps = w
@@ -133,11 +133,16 @@ async fn the_dependency_graph_marks_floating_pinned_and_stale_calls() {
     // Click the auth module's box: its page with consumers and the impact of publishing.
     w.b.click(&format!("#graph svg g.node[data-node='{}']", w.flows.auth_module))
         .await;
-    assert_eq!(w.b.path().await, format!("/console/modules/{}", w.flows.auth_module));
+    let module_page = format!("/console/modules/{}", w.flows.auth_module);
+    assert_eq!(w.b.path_becomes(&module_page).await, module_page);
     let consumers = w.b.text("#consumers").await;
     assert!(consumers.contains("Main Inbound") && consumers.contains("Billing Line (pinned)"));
     assert!(consumers.contains("pinned to v1"));
     w.b.shot("module-auth").await;
+    // The pinned flow's own page names its pin.
+    w.b.goto(&w.url(&format!("/console/flows/{}", w.flows.pinned_line)))
+        .await;
+    assert!(w.b.text("#calls").await.contains("pinned to v1"));
     w.b.quit().await;
 }
 
@@ -197,6 +202,8 @@ async fn a_simulated_call_steps_forwards_and_backwards_into_the_module() {
     assert!(outcome.contains("transferred to Branches"), "{outcome}");
     w.b.click("#step-all").await;
     w.b.shot("simulator-50-actions").await;
+    w.b.shot_whole("simulator-50-actions-whole", ".pic:not([hidden]) .picture-frame")
+        .await;
     w.b.quit().await;
 }
 
@@ -266,7 +273,7 @@ async fn a_read_only_client_sees_no_write_control_and_its_write_is_refused() {
     .unwrap();
     w.b.sign_in(&w.server.url, &ro.client_id.to_string(), &ro.client_secret)
         .await;
-    assert_eq!(w.b.path().await, "/console/flows");
+    assert_eq!(w.b.path_becomes("/console/flows").await, "/console/flows");
     assert!(w.b.text("header .me").await.contains("read-only"));
     w.b.goto(&w.url(&format!("/console/flows/{}", w.flows.menu_line)))
         .await;
@@ -286,8 +293,7 @@ async fn a_read_only_client_sees_no_write_control_and_its_write_is_refused() {
         w.flows.menu_line
     ))
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(w.b.text("h1").await.contains("403"));
+    assert!(w.b.text_with("h1", "403").await.contains("403"));
     assert!(w.b.text("#error").await.contains("flow:flow:write"));
     w.b.shot("read-only-write-refused").await;
     w.b.quit().await;
@@ -308,8 +314,7 @@ async fn a_forged_form_post_is_refused() {
         w.flows.menu_line
     ))
     .await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(w.b.text("h1").await.contains("403"));
+    assert!(w.b.text_with("h1", "403").await.contains("403"));
     assert!(w.b.text("#error").await.contains("CSRF"));
     w.b.shot("forged-post-refused").await;
     // Nothing happened.
@@ -343,7 +348,7 @@ async fn sign_out_ends_the_session() {
     let (w, _g) = world().await;
     w.sign_in().await;
     w.b.click("#signout").await;
-    assert_eq!(w.b.path().await, "/console/signin");
+    assert_eq!(w.b.path_becomes("/console/signin").await, "/console/signin");
     w.b.goto(&w.url("/console/flows")).await;
     assert_eq!(w.b.path().await, "/console/signin", "the session is gone");
     w.b.shot("signed-out").await;

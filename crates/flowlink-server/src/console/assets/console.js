@@ -5,6 +5,59 @@
 // - Link form: a progress bar while the server links the module into the checked flows.
 "use strict";
 
+// Scrolls `frame` (not the page) so that the SVG element `g` is in its middle.
+function centreIn(frame, g) {
+  if (!frame || !g.getBBox) return;
+  const svg = g.ownerSVGElement;
+  const box = g.getBBox();
+  const scale = svg && svg.viewBox && svg.viewBox.baseVal && svg.viewBox.baseVal.width
+    ? svg.width.baseVal.value / svg.viewBox.baseVal.width : 1;
+  frame.scrollLeft = Math.max(0, (box.x + box.width / 2) * scale - frame.clientWidth / 2);
+  frame.scrollTop = Math.max(0, (box.y + box.height / 2) * scale - frame.clientHeight / 2);
+}
+
+// Scrolls the list `list` (not the page) so that its item `item` shows.
+function keepVisible(list, item) {
+  if (!list) return;
+  const top = item.offsetTop - list.offsetTop;
+  if (top < list.scrollTop) list.scrollTop = top;
+  else if (top + item.offsetHeight > list.scrollTop + list.clientHeight)
+    list.scrollTop = top + item.offsetHeight - list.clientHeight;
+}
+
+// Zoom for every picture: smaller to see a big flow whole, back to 100% to read it. The
+// SVG's width and height attributes change (no inline style: the CSP forbids it).
+function setupZoom() {
+  document.querySelectorAll(".picture-frame").forEach(function (frame) {
+    const svg = frame.querySelector("svg.picture");
+    if (!svg || !svg.viewBox || !svg.viewBox.baseVal) return;
+    const w = svg.viewBox.baseVal.width, h = svg.viewBox.baseVal.height;
+    let scale = 1;
+    const bar = document.createElement("div");
+    bar.className = "zoom";
+    function set(s) {
+      scale = Math.max(0.2, Math.min(2, s));
+      svg.setAttribute("width", String(Math.round(w * scale)));
+      svg.setAttribute("height", String(Math.round(h * scale)));
+      label.textContent = Math.round(scale * 100) + "%";
+    }
+    function button(text, title, f) {
+      const b = document.createElement("button");
+      b.type = "button"; b.textContent = text; b.title = title;
+      b.addEventListener("click", f);
+      bar.appendChild(b);
+    }
+    button("−", "Zoom out", function () { set(scale / 1.25); });
+    const label = document.createElement("span");
+    label.textContent = "100%";
+    bar.appendChild(label);
+    button("+", "Zoom in", function () { set(scale * 1.25); });
+    button("Fit", "Fit the frame's width", function () { set(Math.min(1, (frame.clientWidth - 4) / w)); });
+    button("100%", "Actual size", function () { set(1); });
+    frame.parentNode.insertBefore(bar, frame);
+  });
+}
+
 function setupStepper() {
   const steps = Array.from(document.querySelectorAll("#steps li.step"));
   const pics = Array.from(document.querySelectorAll(".pictures .pic"));
@@ -48,8 +101,8 @@ function setupStepper() {
         }
       }
       const g = nodeIn(pic, step.dataset.node);
-      if (g && g.scrollIntoView) g.scrollIntoView({ block: "nearest", inline: "center" });
-      step.scrollIntoView({ block: "nearest" });
+      if (g) centreIn(pic.querySelector(".picture-frame"), g);
+      keepVisible(document.getElementById("steps"), step);
     }
     if (at) at.textContent = "step " + (current + 1) + " of " + steps.length;
   }
@@ -79,6 +132,7 @@ function setupLinkProgress() {
 }
 
 document.addEventListener("DOMContentLoaded", function () {
+  setupZoom();
   setupStepper();
   setupLinkProgress();
 });
