@@ -147,6 +147,26 @@ pub fn layout(n: usize, edges: &[(usize, usize)], roots: &[usize]) -> Layout {
             floor = y[v] + if v < n { slot } else { ROW_GAP };
         }
     }
+    // Then right to left: a vertex with successors moves down towards their mean centre (a
+    // chain leading to a wide fan-out lines up with its middle), never past the vertex below
+    // it, so the order and the spacing hold. Bottom-up, so each vertex sees its neighbour's
+    // final place.
+    for row in order.iter().rev() {
+        for i in (0..row.len()).rev() {
+            let v = row[i];
+            if succ[v].is_empty() {
+                continue;
+            }
+            let want = succ[v].iter().map(|&w| y[w]).sum::<f64>() / succ[v].len() as f64;
+            let ceiling = match row.get(i + 1) {
+                Some(&below) => y[below] - if v < n { slot } else { ROW_GAP },
+                None => f64::INFINITY,
+            };
+            if want > y[v] {
+                y[v] = want.min(ceiling);
+            }
+        }
+    }
     let x_of = |r: usize| MARGIN + r as f64 * (NODE_W + LAYER_GAP);
     let nodes: Vec<(f64, f64)> = (0..n).map(|v| (x_of(rank_of[v]), y[v])).collect();
     let mid = NODE_H / 2.0;

@@ -57,7 +57,7 @@ pub struct EdgeSpec {
 }
 
 /// Characters of a box title that fit its width at the style sheet's font size.
-const TITLE_CHARS: usize = 25;
+const TITLE_CHARS: usize = 23;
 const SUBTITLE_CHARS: usize = 31;
 
 /// A cheap, deterministic fingerprint of a picture (FNV-1a over its keys and size), to name

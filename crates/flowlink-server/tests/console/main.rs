@@ -106,6 +106,15 @@ async fn a_flow_page_shows_its_logic_as_a_picture() {
         assert_eq!(w.b.count("#picture svg g.node").await, nodes, "{name}");
         w.b.shot_whole(name, "#picture").await;
     }
+    // At the window's own size, in three parts (the frame scrolls sideways).
+    for (part, at) in [("a", 0.0), ("b", 0.4), ("c", 1.0)] {
+        w.b.js(&format!(
+            "const f = document.querySelector('#picture'); f.scrollIntoView(); \
+             f.scrollLeft = (f.scrollWidth - f.clientWidth) * {at}; return null;"
+        ))
+        .await;
+        w.b.shot(&format!("flow-50-actions-part-{part}")).await;
+    }
     // No two boxes of the 50-action picture overlap.
     let overlaps = w
         .b
