@@ -110,8 +110,18 @@ mod tests {
         let g = DepGraph {
             nodes: vec![node("f1", false), node("f2", false), node("m", true)],
             edges: vec![
-                DepEdge { consumer: 0, module: 2, pinned: None, stale: false },
-                DepEdge { consumer: 1, module: 2, pinned: Some(1), stale: true },
+                DepEdge {
+                    consumer: 0,
+                    module: 2,
+                    pinned: None,
+                    stale: false,
+                },
+                DepEdge {
+                    consumer: 1,
+                    module: 2,
+                    pinned: Some(1),
+                    stale: true,
+                },
             ],
         };
         let svg = dependency_picture(&g, Some(2));

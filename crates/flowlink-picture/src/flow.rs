@@ -117,9 +117,7 @@ fn describe(kind: &NodeKind, names: &HashMap<String, String>) -> (&'static str, 
         }
         NodeKind::Decision { text, .. } => ("k-decision", Some(text.clone())),
         NodeKind::PlayPrompt { prompt } => ("k-prompt", Some(prompt_text(prompt))),
-        NodeKind::CollectInput { digits, .. } => {
-            ("k-input", Some(format!("{digits} digit(s)")))
-        }
+        NodeKind::CollectInput { digits, .. } => ("k-input", Some(format!("{digits} digit(s)"))),
         NodeKind::DataAction { name, .. } => ("k-data", Some(name.clone())),
         NodeKind::TransferToAcd { queue } => ("k-transfer", Some(value_text(queue))),
         NodeKind::Disconnect => ("k-end", None),

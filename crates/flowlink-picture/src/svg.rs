@@ -100,8 +100,7 @@ pub fn draw(layout: &Layout, boxes: &[BoxSpec], edges: &[EdgeSpec], class: &str)
     s.push_str(r#"<g class="edges">"#);
     for (route, spec) in layout.edges.iter().zip(edges) {
         let cls = format!("edge {}", spec.class);
-        let label_at;
-        if route.back {
+        let label_at = if route.back {
             // An arc below both boxes, from the source's bottom to the target's bottom: the
             // way back stays out of the forward edges' way.
             let (ax, ay) = route.points[0];
@@ -113,7 +112,7 @@ pub fn draw(layout: &Layout, boxes: &[BoxSpec], edges: &[EdgeSpec], class: &str)
                 r#"<path class="{c} back" d="M{ax:.1},{ay:.1} C{ax:.1},{low:.1} {bx:.1},{low:.1} {bx:.1},{by:.1}" marker-end="url(#{marker})"/>"#,
                 c = escape(&cls)
             );
-            label_at = ((ax + bx) / 2.0, low - dip * 0.25 + 4.0);
+            ((ax + bx) / 2.0, low - dip * 0.25 + 4.0)
         } else {
             let pts: Vec<String> = route
                 .points
@@ -130,8 +129,8 @@ pub fn draw(layout: &Layout, boxes: &[BoxSpec], edges: &[EdgeSpec], class: &str)
             // one point, so their labels stand apart only towards the targets.
             let (ax, ay) = route.points[0];
             let (bx, by) = route.points[1];
-            label_at = (ax + (bx - ax) * 0.6, ay + (by - ay) * 0.6 - 4.0);
-        }
+            (ax + (bx - ax) * 0.6, ay + (by - ay) * 0.6 - 4.0)
+        };
         if !spec.label.is_empty() {
             let _ = write!(
                 s,

@@ -7,6 +7,10 @@
 //! `cargo bench -p flowlink-server --bench console` (add `--profile dev` for the unoptimized
 //! build, whose times are an upper bound).
 
+// The shared test data (`tests/console/data.rs`) unwraps: a panic there is a failed run with
+// a message, as in the tests.
+#![allow(clippy::unwrap_used)]
+
 use std::time::{Duration, Instant};
 
 use flowlink_server::testing::TestServer;
@@ -18,6 +22,9 @@ use serde_json::json;
 mod data;
 
 const RUNS: usize = 20;
+
+/// A page to time: its name, URL and, for a POST, the form.
+type PageSpec<'a> = (&'a str, String, Option<&'a [(&'a str, &'a str)]>);
 
 /// A signed-in HTTP client: the session cookie from the sign-in form.
 async fn session(server: &TestServer) -> (reqwest::Client, String) {
@@ -93,7 +100,11 @@ async fn measure(
             Some(form) => http.post(url).form(form),
             None => http.get(url),
         };
-        let res = req.header("cookie", cookie).send().await.expect("an answer");
+        let res = req
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("an answer");
         assert!(res.status().is_success(), "{url}: {}", res.status());
         let _ = res.bytes().await.expect("the page");
         // The first two warm the caches (parsed logic, prepared statements).
@@ -117,15 +128,35 @@ async fn pages(label: &str, server: &TestServer, seeded: &data::Seeded, target_m
         ("digits", "9, 1"),
         ("data_actions", ""),
     ];
-    let list: Vec<(&str, String, Option<&[(&str, &str)]>)> = vec![
+    let list: Vec<PageSpec> = vec![
         ("flows list", format!("{base}/console/flows"), None),
-        ("flows search", format!("{base}/console/flows?q=Line&type=inboundcall"), None),
-        ("flow page (menu)", format!("{base}/console/flows/{}", seeded.menu_line), None),
-        ("flow page (50 actions)", format!("{base}/console/flows/{}", seeded.long_flow), None),
+        (
+            "flows search",
+            format!("{base}/console/flows?q=Line&type=inboundcall"),
+            None,
+        ),
+        (
+            "flow page (menu)",
+            format!("{base}/console/flows/{}", seeded.menu_line),
+            None,
+        ),
+        (
+            "flow page (50 actions)",
+            format!("{base}/console/flows/{}", seeded.long_flow),
+            None,
+        ),
         ("dependency graph", format!("{base}/console/modules"), None),
-        ("module page", format!("{base}/console/modules/{}", seeded.greet_module), None),
+        (
+            "module page",
+            format!("{base}/console/modules/{}", seeded.greet_module),
+            None,
+        ),
         ("simulator form", format!("{base}/console/simulate"), None),
-        ("simulated call", format!("{base}/console/simulate"), Some(&sim)),
+        (
+            "simulated call",
+            format!("{base}/console/simulate"),
+            Some(&sim),
+        ),
     ];
     println!("{label} (target: every page under {target_ms} ms)");
     let mut worst = Duration::ZERO;
@@ -141,7 +172,11 @@ async fn pages(label: &str, server: &TestServer, seeded: &data::Seeded, target_m
     println!(
         "  => slowest answer {:.2} ms: {}",
         worst.as_secs_f64() * 1000.0,
-        if worst.as_millis() < target_ms { "within target" } else { "OVER TARGET" }
+        if worst.as_millis() < target_ms {
+            "within target"
+        } else {
+            "OVER TARGET"
+        }
     );
 }
 

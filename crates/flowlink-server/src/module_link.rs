@@ -215,9 +215,7 @@ pub async fn link_into_flows(
     id: &str,
     req: BulkLinkRequest,
 ) -> Result<BulkLinkResponse, ApiError> {
-    let state = state.clone();
-    let who = who.clone();
-    let module = load_flow(&state, &who, &id, Family::Modules, false).await?;
+    let module = load_flow(state, who, id, Family::Modules, false).await?;
     // Some write scope up front (a reader learns nothing flow by flow); which one each flow
     // needs depends on its type and is checked per flow.
     who.require_any(write_scopes(FlowType::CommonModule))?;
@@ -244,9 +242,9 @@ pub async fn link_into_flows(
         }
         Some(n) => n.to_string(),
     };
-    let targets = targets(&state, &who, &req).await?;
+    let targets = targets(state, who, &req).await?;
     let edit = LinkEdit {
-        who: &who,
+        who,
         module_id: module.id.to_string(),
         version: req.version,
         call_name,
@@ -301,7 +299,7 @@ pub async fn link_into_flows(
                     error: None,
                 },
                 Err(EditFailure::Store(e)) => {
-                    failure(r.id.to_string(), None, name_holder(&state, e.into()).await)
+                    failure(r.id.to_string(), None, name_holder(state, e.into()).await)
                 }
                 // The edit's own refusal is already the answer a PUT would give.
                 Err(EditFailure::Refused(refusal)) => {

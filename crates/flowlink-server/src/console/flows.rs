@@ -146,7 +146,14 @@ pub async fn show(
     let picture = view::picture(&state, &rec, shown, &names).await;
     let versions = state
         .store
-        .list_versions(s.who.org_id, rec.id, PageRequest { number: 1, size: 20 })
+        .list_versions(
+            s.who.org_id,
+            rec.id,
+            PageRequest {
+                number: 1,
+                size: 20,
+            },
+        )
         .await?;
     let versions: Vec<_> = versions
         .items

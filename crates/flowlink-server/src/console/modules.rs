@@ -88,8 +88,14 @@ pub async fn show(
         .filter(|c| seen.insert(c.flow_id))
         .map(|c| {
             let (how, effect) = match c.pinned_version {
-                None => ("floating".to_string(), format!("runs v{next} from the next call")),
-                Some(p) if p < next => (format!("pinned to v{p}"), "keeps its pin (stale after publish)".to_string()),
+                None => (
+                    "floating".to_string(),
+                    format!("runs v{next} from the next call"),
+                ),
+                Some(p) if p < next => (
+                    format!("pinned to v{p}"),
+                    "keeps its pin (stale after publish)".to_string(),
+                ),
                 Some(p) => (format!("pinned to v{p}"), "keeps its pin".to_string()),
             };
             json!({"id": c.flow_id.to_string(), "name": c.name, "type": type_label(c.flow_type),
@@ -113,7 +119,10 @@ pub async fn show(
                     types,
                     name: Some(q.lq.trim().to_string()).filter(|n| !n.is_empty()),
                     sort: FlowSort::Name,
-                    page: PageRequest { number: 1, size: LINK_CANDIDATES },
+                    page: PageRequest {
+                        number: 1,
+                        size: LINK_CANDIDATES,
+                    },
                     ..Default::default()
                 },
             )
@@ -160,7 +169,9 @@ fn fields(body: &Bytes) -> Result<Vec<(String, String)>, ConsoleError> {
 }
 
 fn field<'a>(f: &'a [(String, String)], k: &str) -> &'a str {
-    f.iter().find(|(key, _)| key == k).map_or("", |(_, v)| v.as_str())
+    f.iter()
+        .find(|(key, _)| key == k)
+        .map_or("", |(_, v)| v.as_str())
 }
 
 /// `POST /console/modules/{id}/publish`: publishes the module's current version.
@@ -208,14 +219,17 @@ pub async fn link(
         .map(|(_, v)| v.clone())
         .collect();
     if ids.is_empty() {
-        return Err(ApiError::bad_request("choose at least one flow to link the module into").into());
+        return Err(
+            ApiError::bad_request("choose at least one flow to link the module into").into(),
+        );
     }
-    let version = match field(&f, "version").trim() {
-        "" => None,
-        v => Some(v.parse::<u32>().map_err(|_| {
-            ApiError::bad_request(format!("version must be a number, not '{v}'"))
-        })?),
-    };
+    let version =
+        match field(&f, "version").trim() {
+            "" => None,
+            v => Some(v.parse::<u32>().map_err(|_| {
+                ApiError::bad_request(format!("version must be a number, not '{v}'"))
+            })?),
+        };
     let req = BulkLinkRequest {
         flow_ids: Some(ids),
         version,

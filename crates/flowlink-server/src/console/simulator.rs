@@ -98,8 +98,16 @@ pub async fn form(
 ) -> Result<Response, ConsoleError> {
     s.who.require_any(EXECUTION_SCOPES)?;
     let f = SimForm {
-        ani: if f.ani.is_empty() { "+15550100".into() } else { f.ani },
-        dnis: if f.dnis.is_empty() { "+18005550199".into() } else { f.dnis },
+        ani: if f.ani.is_empty() {
+            "+15550100".into()
+        } else {
+            f.ani
+        },
+        dnis: if f.dnis.is_empty() {
+            "+18005550199".into()
+        } else {
+            f.dnis
+        },
         ..f
     };
     page(&state, &s, &f, json!({})).await
@@ -157,7 +165,9 @@ fn describe(step: &TraceStep) -> (String, &'static str) {
             "data",
         ),
         Event::TagsAdded { tags } => (format!("tagged {}", tags.join(", ")), "tag"),
-        Event::PromptPlayed { prompt } => (format!("plays \u{201c}{}\u{201d}", text(prompt)), "prompt"),
+        Event::PromptPlayed { prompt } => {
+            (format!("plays \u{201c}{}\u{201d}", text(prompt)), "prompt")
+        }
         Event::InputCollected { prompt, digits } => (
             format!(
                 "{}caller pressed {}",
@@ -170,7 +180,10 @@ fn describe(step: &TraceStep) -> (String, &'static str) {
             "prompt",
         ),
         Event::DataAction { name, outputs, .. } => (
-            format!("data action {name} answered {}", Value::Object(outputs.clone())),
+            format!(
+                "data action {name} answered {}",
+                Value::Object(outputs.clone())
+            ),
             "data",
         ),
         Event::Decision { expression, value } => (format!("{expression} is {value}"), "decision"),
@@ -180,7 +193,9 @@ fn describe(step: &TraceStep) -> (String, &'static str) {
             ..
         } => (format!("enters module {module_name} v{version}"), "module"),
         Event::ModuleExit { version, .. } => (format!("leaves the module (v{version})"), "module"),
-        Event::ModuleCallFailed { reason, .. } => (format!("module call failed: {reason}"), "error"),
+        Event::ModuleCallFailed { reason, .. } => {
+            (format!("module call failed: {reason}"), "error")
+        }
         Event::Transfer { queue } => (format!("transfers to queue {queue}"), "outcome"),
         Event::Disconnect => ("disconnects".into(), "outcome"),
         Event::Error { reason, .. } => (format!("error: {reason}"), "error"),

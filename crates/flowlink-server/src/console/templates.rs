@@ -17,7 +17,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("flow.html", include_str!("templates/flow.html")),
     ("modules.html", include_str!("templates/modules.html")),
     ("module.html", include_str!("templates/module.html")),
-    ("link_results.html", include_str!("templates/link_results.html")),
+    (
+        "link_results.html",
+        include_str!("templates/link_results.html"),
+    ),
     ("simulate.html", include_str!("templates/simulate.html")),
 ];
 

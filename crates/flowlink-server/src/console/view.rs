@@ -120,8 +120,10 @@ pub async fn org_graph(
             g.nodes.len() - 1
         })
     };
-    let published: HashMap<Uuid, Option<u32>> =
-        modules.iter().map(|m| (m.id, m.published_version)).collect();
+    let published: HashMap<Uuid, Option<u32>> = modules
+        .iter()
+        .map(|m| (m.id, m.published_version))
+        .collect();
     for m in modules {
         let mi = add(&mut g, m.id, &m.name, m.flow_type);
         let consumers = state

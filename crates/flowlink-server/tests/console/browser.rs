@@ -88,9 +88,8 @@ impl Browser {
         let url = format!("http://127.0.0.1:{port}");
         let mut last = None;
         for _ in 0..100 {
-            let mut b = ClientBuilder::new(
-                hyper_util::client::legacy::connect::HttpConnector::new(),
-            );
+            let mut b =
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
             b.capabilities(caps.clone());
             match b.connect(&url).await {
                 Ok(c) => {
@@ -134,11 +133,17 @@ impl Browser {
         // 70vh is the frame's height limit: the window is made tall enough for it.
         let tall = ((h + 60) as f64 / 0.7) as u32;
         self.c
-            .set_window_size((w + 100).max(old_w as u32), (top + h + 100).max(tall).max(old_h as u32))
+            .set_window_size(
+                (w + 100).max(old_w as u32),
+                (top + h + 100).max(tall).max(old_h as u32),
+            )
             .await
             .unwrap();
         let path = self.shot(name).await;
-        self.c.set_window_size(old_w as u32, old_h as u32).await.unwrap();
+        self.c
+            .set_window_size(old_w as u32, old_h as u32)
+            .await
+            .unwrap();
         path
     }
 

@@ -52,7 +52,9 @@ impl Api {
 
     /// Creates a flow (published at once, the seeds' way) and returns its id.
     pub async fn create(&self, body: Value) -> String {
-        let r = self.send(reqwest::Method::POST, "/api/v2/flows", body).await;
+        let r = self
+            .send(reqwest::Method::POST, "/api/v2/flows", body)
+            .await;
         r["id"].as_str().unwrap().to_string()
     }
 }
@@ -78,9 +80,12 @@ fn graph(nodes: Value, edges: Value, entry: &str) -> Value {
 }
 
 fn chain_edges(ids: &[&str]) -> Value {
-    let mut edges = vec![json!({"id": "e0", "source": "start", "target": ids[0], "type": "default"})];
+    let mut edges =
+        vec![json!({"id": "e0", "source": "start", "target": ids[0], "type": "default"})];
     for (i, w) in ids.windows(2).enumerate() {
-        edges.push(json!({"id": format!("e{}", i + 1), "source": w[0], "target": w[1], "type": "default"}));
+        edges.push(
+            json!({"id": format!("e{}", i + 1), "source": w[0], "target": w[1], "type": "default"}),
+        );
     }
     Value::Array(edges)
 }
@@ -112,30 +117,81 @@ pub fn fifty_actions(module: &str) -> Value {
         json!({"id": "e9", "source": "menu", "target": "sorry", "type": "noMatch"}),
         json!({"id": "e10", "source": "sorry", "target": "menu", "type": "default"}),
     ];
-    let branches = [("cards", "Cards"), ("loans", "Loans"), ("branches", "Branches"), ("agent", "Agent")];
+    let branches = [
+        ("cards", "Cards"),
+        ("loans", "Loans"),
+        ("branches", "Branches"),
+        ("agent", "Agent"),
+    ];
     let mut n = 11;
     for (b, (key, label)) in branches.iter().enumerate() {
         let steps = [
-            (format!("{key}-intro"), format!("{label} intro"), json!({"prompt": {"text": format!("You chose {label}."), "locale": "en-US"}}), "playPrompt"),
-            (format!("{key}-set"), format!("Remember {label}"), json!({"data": [{"key": "menu_choice", "value": *key}]}), "setData"),
-            (format!("{key}-fetch"), format!("Fetch {label} info"), json!({"name": format!("{label}Info")}), "callData"),
-            (format!("{key}-say"), format!("Read {label} info"), json!({"prompt": {"text": format!("Here is your {label} information."), "locale": "en-US"}}), "playPrompt"),
-            (format!("{key}-tag"), format!("Tag {label}"), json!({"tags": [*key]}), "tagInteraction"),
-            (format!("{key}-survey"), format!("{label} survey"), json!({"prompt": {"text": "Stay on the line for a short survey.", "locale": "en-US"}}), "playPrompt"),
-            (format!("{key}-xfer"), format!("To {label} queue"), json!({"queue": label}), "transferToAcd"),
+            (
+                format!("{key}-intro"),
+                format!("{label} intro"),
+                json!({"prompt": {"text": format!("You chose {label}."), "locale": "en-US"}}),
+                "playPrompt",
+            ),
+            (
+                format!("{key}-set"),
+                format!("Remember {label}"),
+                json!({"data": [{"key": "menu_choice", "value": *key}]}),
+                "setData",
+            ),
+            (
+                format!("{key}-fetch"),
+                format!("Fetch {label} info"),
+                json!({"name": format!("{label}Info")}),
+                "callData",
+            ),
+            (
+                format!("{key}-say"),
+                format!("Read {label} info"),
+                json!({"prompt": {"text": format!("Here is your {label} information."), "locale": "en-US"}}),
+                "playPrompt",
+            ),
+            (
+                format!("{key}-tag"),
+                format!("Tag {label}"),
+                json!({"tags": [*key]}),
+                "tagInteraction",
+            ),
+            (
+                format!("{key}-survey"),
+                format!("{label} survey"),
+                json!({"prompt": {"text": "Stay on the line for a short survey.", "locale": "en-US"}}),
+                "playPrompt",
+            ),
+            (
+                format!("{key}-xfer"),
+                format!("To {label} queue"),
+                json!({"queue": label}),
+                "transferToAcd",
+            ),
         ];
         for (i, (id, name, settings, t)) in steps.iter().enumerate() {
             nodes.push(json!({"id": id, "name": name, "type": t, "settings": settings}));
-            let source = if i == 0 { "menu".to_string() } else { steps[i - 1].0.clone() };
-            let kind = if i == 0 { format!("dtmf:{}", b + 1) } else { "default".to_string() };
-            edges.push(json!({"id": format!("e{n}"), "source": source, "target": id, "type": kind}));
+            let source = if i == 0 {
+                "menu".to_string()
+            } else {
+                steps[i - 1].0.clone()
+            };
+            let kind = if i == 0 {
+                format!("dtmf:{}", b + 1)
+            } else {
+                "default".to_string()
+            };
+            edges
+                .push(json!({"id": format!("e{n}"), "source": source, "target": id, "type": kind}));
             n += 1;
         }
     }
     // The timeout path: goodbye and hang up.
     nodes.push(json!({"id": "goodbye", "name": "Goodbye", "type": "playPrompt", "settings": {"prompt": {"text": "Goodbye.", "locale": "en-US"}}}));
     nodes.push(json!({"id": "hangup", "name": "Hang up", "type": "disconnect", "settings": {}}));
-    edges.push(json!({"id": format!("e{n}"), "source": "menu", "target": "goodbye", "type": "timeout"}));
+    edges.push(
+        json!({"id": format!("e{n}"), "source": "menu", "target": "goodbye", "type": "timeout"}),
+    );
     edges.push(json!({"id": format!("e{}", n + 1), "source": "goodbye", "target": "hangup", "type": "default"}));
     // Fill to exactly 50 with after-hours checks before the menu's agent transfer.
     let mut extra = 0;
@@ -244,7 +300,11 @@ pub async fn seed(api: &Api) -> Seeded {
             ]), chain_edges(&["auth", "to-billing"]), "auth")}))
         .await;
     let m: Value = api
-        .send(reqwest::Method::GET, &format!("/api/v2/flows/{auth_module}"), Value::Null)
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v2/flows/{auth_module}"),
+            Value::Null,
+        )
         .await;
     api.send(
         reqwest::Method::PUT,
@@ -265,8 +325,10 @@ pub async fn seed(api: &Api) -> Seeded {
             .await;
     }
     let long_flow = api
-        .create(json!({"name": "Acme Bank Main Line (50 actions)", "type": "inboundcall",
-            "definition": fifty_actions(&auth_module)}))
+        .create(
+            json!({"name": "Acme Bank Main Line (50 actions)", "type": "inboundcall",
+            "definition": fifty_actions(&auth_module)}),
+        )
         .await;
     let markup_flow = api
         .create(json!({"name": MARKUP_NAME, "type": "inboundcall",

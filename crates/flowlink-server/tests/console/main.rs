@@ -93,7 +93,11 @@ async fn a_flow_page_shows_its_logic_as_a_picture() {
         .await;
     assert_eq!(w.b.text("#flow-name").await, "Menu Line");
     assert_eq!(w.b.count("#picture svg g.node").await, 9, "one box a node");
-    assert_eq!(w.b.count("#picture svg .edge").await, 9, "one arrow an edge");
+    assert_eq!(
+        w.b.count("#picture svg .edge").await,
+        9,
+        "one arrow an edge"
+    );
     assert!(w.b.text("#calls").await.contains("VIP check"));
     w.b.shot("flow-menu-line").await;
     for (id, name, nodes) in [
@@ -137,11 +141,18 @@ async fn the_dependency_graph_marks_floating_pinned_and_stale_calls() {
     w.b.click("header nav a[href='/console/modules']").await;
     assert!(w.b.count("#graph svg g.node").await >= 8);
     assert!(w.b.count("#graph svg .edge.floating").await >= 4);
-    assert_eq!(w.b.count("#graph svg .edge.stale").await, 1, "Billing Line pins v1 of a v2 module");
+    assert_eq!(
+        w.b.count("#graph svg .edge.stale").await,
+        1,
+        "Billing Line pins v1 of a v2 module"
+    );
     w.b.shot("dependency-graph").await;
     // Click the auth module's box: its page with consumers and the impact of publishing.
-    w.b.click(&format!("#graph svg g.node[data-node='{}']", w.flows.auth_module))
-        .await;
+    w.b.click(&format!(
+        "#graph svg g.node[data-node='{}']",
+        w.flows.auth_module
+    ))
+    .await;
     let module_page = format!("/console/modules/{}", w.flows.auth_module);
     assert_eq!(w.b.path_becomes(&module_page).await, module_page);
     let consumers = w.b.text("#consumers").await;
@@ -211,8 +222,11 @@ async fn a_simulated_call_steps_forwards_and_backwards_into_the_module() {
     assert!(outcome.contains("transferred to Branches"), "{outcome}");
     w.b.click("#step-all").await;
     w.b.shot("simulator-50-actions").await;
-    w.b.shot_whole("simulator-50-actions-whole", ".pic:not([hidden]) .picture-frame")
-        .await;
+    w.b.shot_whole(
+        "simulator-50-actions-whole",
+        ".pic:not([hidden]) .picture-frame",
+    )
+    .await;
     w.b.quit().await;
 }
 
@@ -291,7 +305,10 @@ async fn a_read_only_client_sees_no_write_control_and_its_write_is_refused() {
     w.b.shot("read-only-flow").await;
     w.b.goto(&w.url(&format!("/console/modules/{}", w.flows.auth_module)))
         .await;
-    assert_eq!(w.b.count("#publish").await + w.b.count("#link-form").await, 0);
+    assert_eq!(
+        w.b.count("#publish").await + w.b.count("#link-form").await,
+        0
+    );
     // The server refuses the write anyway: a well-formed publish post with this session's
     // own CSRF token.
     w.b.js(&format!(
@@ -340,7 +357,11 @@ async fn a_flow_named_as_markup_renders_as_text() {
     w.b.fill("#q", "img").await;
     w.b.click("#search").await;
     assert_eq!(w.b.text("#flows a.flow-link").await, MARKUP_NAME);
-    assert_eq!(w.b.count("main img").await, 0, "no element was made of the name");
+    assert_eq!(
+        w.b.count("main img").await,
+        0,
+        "no element was made of the name"
+    );
     w.b.shot("markup-name-list").await;
     w.b.goto(&w.url(&format!("/console/flows/{}", w.flows.markup_flow)))
         .await;
@@ -377,7 +398,10 @@ async fn the_session_cookie_and_security_headers() {
         .send()
         .await
         .unwrap();
-    let csp = form.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let csp = form.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
     assert!(!csp.contains("unsafe-inline"));
     assert_eq!(form.headers()["x-content-type-options"], "nosniff");
@@ -395,7 +419,11 @@ async fn the_session_cookie_and_security_headers() {
     // Without the form's cookie the token alone is refused.
     let forged = http
         .post(format!("{}/console/signin", server.url))
-        .form(&[("client_id", server.client_id.as_str()), ("client_secret", server.client_secret.as_str()), ("csrf", csrf.as_str())])
+        .form(&[
+            ("client_id", server.client_id.as_str()),
+            ("client_secret", server.client_secret.as_str()),
+            ("csrf", csrf.as_str()),
+        ])
         .send()
         .await
         .unwrap();
@@ -403,14 +431,23 @@ async fn the_session_cookie_and_security_headers() {
     let signed = http
         .post(format!("{}/console/signin", server.url))
         .header("cookie", &pre_value)
-        .form(&[("client_id", server.client_id.as_str()), ("client_secret", server.client_secret.as_str()), ("csrf", csrf.as_str())])
+        .form(&[
+            ("client_id", server.client_id.as_str()),
+            ("client_secret", server.client_secret.as_str()),
+            ("csrf", csrf.as_str()),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(signed.status(), 303);
     let cookie = signed.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(cookie.starts_with("flowlink_session="));
-    for attr in ["HttpOnly", "SameSite=Strict", "Path=/console", "Max-Age=86400"] {
+    for attr in [
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/console",
+        "Max-Age=86400",
+    ] {
         assert!(cookie.contains(attr), "{cookie} lacks {attr}");
     }
     // The session works as a cookie, and only as one: the page needs no bearer token.
