@@ -90,11 +90,11 @@ pub async fn show(
             let (how, effect) = match c.pinned_version {
                 None => (
                     "floating".to_string(),
-                    format!("runs v{next} from the next call"),
+                    format!("runs {} from the next call", version_id(next)),
                 ),
                 Some(p) if p < next => (
                     format!("pinned to v{p}"),
-                    "keeps its pin (stale after publish)".to_string(),
+                    format!("keeps v{p}, older than {}: a stale pin", version_id(next)),
                 ),
                 Some(p) => (format!("pinned to v{p}"), "keeps its pin".to_string()),
             };

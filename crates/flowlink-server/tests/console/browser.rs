@@ -191,6 +191,30 @@ impl Browser {
             .unwrap();
     }
 
+    /// Clicks what leads to another page (a form's submit, a link) and waits for that page:
+    /// a click returns before the POST and its redirect are done.
+    pub async fn submit(&self, css: &str) {
+        self.js("document.documentElement.dataset.leaving = '1'; return null;")
+            .await;
+        self.click(css).await;
+        for _ in 0..200 {
+            // Scripts may fail while the old page unloads: that is "not yet".
+            let arrived = self
+                .c
+                .execute(
+                    "return document.readyState === 'complete' && \
+                     !document.documentElement.dataset.leaving;",
+                    vec![],
+                )
+                .await;
+            if matches!(arrived, Ok(Value::Bool(true))) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("clicking {css} did not lead to a new page");
+    }
+
     pub async fn fill(&self, css: &str, value: &str) {
         let e = self
             .c
@@ -227,7 +251,7 @@ impl Browser {
         self.goto(&format!("{base}/console/signin")).await;
         self.fill("#client_id", id).await;
         self.fill("#client_secret", secret).await;
-        self.click("#signin").await;
+        self.submit("#signin").await;
     }
 
     /// Ends the WebDriver session (chromedriver ends on drop).

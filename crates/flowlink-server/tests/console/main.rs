@@ -66,7 +66,7 @@ async fn sign_in_then_list_search_and_page_flows() {
     assert_eq!(all, 12, "every flow of the organization (one page)");
     w.b.shot("flows-list").await;
     w.b.fill("#q", "Line").await;
-    w.b.click("#search").await;
+    w.b.submit("#search").await;
     let names: Vec<String> = w
         .b
         .js("return Array.from(document.querySelectorAll('#flows a.flow-link')).map(a => a.textContent)")
@@ -138,7 +138,7 @@ async fn a_flow_page_shows_its_logic_as_a_picture() {
 async fn the_dependency_graph_marks_floating_pinned_and_stale_calls() {
     let (w, _g) = world().await;
     w.sign_in().await;
-    w.b.click("header nav a[href='/console/modules']").await;
+    w.b.submit("header nav a[href='/console/modules']").await;
     assert!(w.b.count("#graph svg g.node").await >= 8);
     assert!(w.b.count("#graph svg .edge.floating").await >= 4);
     assert_eq!(
@@ -148,7 +148,7 @@ async fn the_dependency_graph_marks_floating_pinned_and_stale_calls() {
     );
     w.b.shot("dependency-graph").await;
     // Click the auth module's box: its page with consumers and the impact of publishing.
-    w.b.click(&format!(
+    w.b.submit(&format!(
         "#graph svg g.node[data-node='{}']",
         w.flows.auth_module
     ))
@@ -174,7 +174,7 @@ async fn a_simulated_call_steps_forwards_and_backwards_into_the_module() {
         .await;
     w.b.fill("#ani", "+14440000").await;
     w.b.fill("#digits", "9, 1").await;
-    w.b.click("#run").await;
+    w.b.submit("#run").await;
     let outcome = w.b.text("#outcome").await;
     assert!(outcome.contains("transferred to Sales"), "{outcome}");
     let steps = w.b.count("#steps li").await;
@@ -217,7 +217,7 @@ async fn a_simulated_call_steps_forwards_and_backwards_into_the_module() {
         r#"{"Look up account": {"outputs": {}}, "Fetch Branches info": {"outputs": {}}}"#,
     )
     .await;
-    w.b.click("#run").await;
+    w.b.submit("#run").await;
     let outcome = w.b.text("#outcome").await;
     assert!(outcome.contains("transferred to Branches"), "{outcome}");
     w.b.click("#step-all").await;
@@ -237,10 +237,10 @@ async fn link_a_module_into_three_flows_then_publish_with_its_impact() {
     w.b.goto(&w.url(&format!("/console/modules/{}", w.flows.greet_module)))
         .await;
     w.b.fill("#lq", "Branch Line").await;
-    w.b.click("#filter").await;
+    w.b.submit("#filter").await;
     assert_eq!(w.b.count("#candidates input[name=flow]").await, 3);
     w.b.shot("link-candidates").await;
-    w.b.click("#link").await;
+    w.b.submit("#link").await;
     let statuses: Vec<String> = w
         .b
         .js("return Array.from(document.querySelectorAll('#results td.status')).map(t => t.textContent)")
@@ -267,16 +267,16 @@ async fn link_a_module_into_three_flows_then_publish_with_its_impact() {
     );
     assert_eq!(w.b.count("#done").await, 0);
     w.b.click("#impact-seen").await;
-    w.b.click("#publish").await;
+    w.b.submit("#publish").await;
     assert!(w.b.text("#done").await.starts_with("Published version 1.0"));
     // A flow's lifecycle: check out, publish, revert.
     w.b.goto(&w.url(&format!("/console/flows/{}", w.flows.main_inbound)))
         .await;
-    w.b.click("#checkout").await;
+    w.b.submit("#checkout").await;
     assert!(w.b.text("#lock").await.contains("(you)"));
-    w.b.click("#revert").await;
+    w.b.submit("#revert").await;
     assert!(w.b.text("#lock").await.contains("Not checked out"));
-    w.b.click("#publish").await;
+    w.b.submit("#publish").await;
     assert!(w.b.text("#done").await.starts_with("Published version"));
     w.b.shot("flow-lifecycle").await;
     w.b.quit().await;
@@ -355,7 +355,7 @@ async fn a_flow_named_as_markup_renders_as_text() {
     let (w, _g) = world().await;
     w.sign_in().await;
     w.b.fill("#q", "img").await;
-    w.b.click("#search").await;
+    w.b.submit("#search").await;
     assert_eq!(w.b.text("#flows a.flow-link").await, MARKUP_NAME);
     assert_eq!(
         w.b.count("main img").await,
@@ -377,7 +377,7 @@ async fn a_flow_named_as_markup_renders_as_text() {
 async fn sign_out_ends_the_session() {
     let (w, _g) = world().await;
     w.sign_in().await;
-    w.b.click("#signout").await;
+    w.b.submit("#signout").await;
     assert_eq!(w.b.path_becomes("/console/signin").await, "/console/signin");
     w.b.goto(&w.url("/console/flows")).await;
     assert_eq!(w.b.path().await, "/console/signin", "the session is gone");
