@@ -33,7 +33,7 @@ pub fn flow_picture(logic: &FlowLogic, module_names: &HashMap<String, String>) -
         .iter()
         .enumerate()
         .map(|(i, node)| {
-            let (class, detail) = describe(&node.kind, module_names);
+            let (class, detail) = describe(&node.kind, &node.type_name, module_names);
             let title = if node.name.trim().is_empty() {
                 node.id.clone()
             } else {
@@ -101,7 +101,11 @@ fn prompt_text(p: &Prompt) -> String {
 }
 
 /// The node's CSS class and a short description of what it does.
-fn describe(kind: &NodeKind, names: &HashMap<String, String>) -> (&'static str, Option<String>) {
+fn describe(
+    kind: &NodeKind,
+    type_name: &str,
+    names: &HashMap<String, String>,
+) -> (&'static str, Option<String>) {
     match kind {
         NodeKind::CallModule(call) => {
             let who = call
@@ -126,7 +130,29 @@ fn describe(kind: &NodeKind, names: &HashMap<String, String>) -> (&'static str, 
             "k-set",
             Some(tags.iter().map(value_text).collect::<Vec<_>>().join(", ")),
         ),
-        NodeKind::Archy(_) => ("k-archy", None),
+        // Archy actions keep Architect's names: the same colours by what the name says.
+        NodeKind::Archy(_) => (archy_class(type_name), None),
+    }
+}
+
+/// The class of an Archy action or container by its Architect name.
+fn archy_class(type_name: &str) -> &'static str {
+    let t = type_name.to_ascii_lowercase();
+    let has = |w: &str| t.contains(w);
+    if has("commonmodule") || has("calltask") || has("jumptotask") {
+        "k-call"
+    } else if has("decision") || has("switch") || has("evaluate") {
+        "k-decision"
+    } else if has("audio") || has("greeting") || has("prompt") || has("collectinput") {
+        "k-prompt"
+    } else if has("menu") || t == "task" || has("state") || has("startup") {
+        "k-container"
+    } else if has("calldata") || has("dataaction") || has("find") || has("lookup") {
+        "k-data"
+    } else if has("transfer") || has("disconnect") || has("endflow") {
+        "k-transfer"
+    } else {
+        "k-archy"
     }
 }
 

@@ -205,7 +205,9 @@ pub fn layout(n: usize, edges: &[(usize, usize)], roots: &[usize]) -> Layout {
     let height = y
         .iter()
         .enumerate()
-        .map(|(v, &yv)| yv + if v < n { NODE_H } else { 0.0 })
+        // A dummy's bend points sit at box mid-height: count it as a box, or an edge along
+        // the bottom row is cut off.
+        .map(|(_, &yv)| yv + NODE_H)
         .fold(0.0f64, f64::max)
         + MARGIN
         // Room for back-edge arcs below the bottom row.
@@ -319,6 +321,33 @@ mod tests {
         let mut ys: Vec<f64> = (1..8).map(|i| l.nodes[i].1).collect();
         ys.sort_by(f64::total_cmp);
         assert!(ys.windows(2).all(|w| w[1] - w[0] >= NODE_H));
+    }
+
+    #[test]
+    fn every_edge_point_lies_inside_the_drawing() {
+        // A long edge from the top row to the bottom one bends through dummies at the bottom.
+        let edges = [
+            (0, 1),
+            (1, 2),
+            (2, 3),
+            (0, 4),
+            (4, 3),
+            (0, 5),
+            (5, 6),
+            (6, 3),
+            (0, 3),
+        ];
+        let l = layout(7, &edges, &[0]);
+        for r in &l.edges {
+            for &(x, y) in &r.points {
+                assert!(
+                    x >= 0.0 && x <= l.width && y >= 0.0 && y <= l.height,
+                    "{x},{y} outside {}x{}",
+                    l.width,
+                    l.height
+                );
+            }
+        }
     }
 
     #[test]

@@ -190,7 +190,7 @@ async fn main() {
     let server = TestServer::start_with(config, None).await;
     let api = data::Api::new(&server).await;
     let seeded = data::seed(&api).await;
-    pages("seeds' data set (12 flows)", &server, &seeded, 50).await;
+    pages("seeds' data set (13 flows)", &server, &seeded, 50).await;
 
     // Up to 1,000 flows: half call the tag-and-greet module (every tenth pinned to v1).
     let started = Instant::now();

@@ -117,33 +117,45 @@ impl Browser {
         path
     }
 
-    /// A screenshot with the window grown to show the whole picture in `frame` (a CSS
-    /// selector) at its natural size, then the window's size as before.
+    /// A screenshot of the whole picture in `frame` (a CSS selector): the window grows to the
+    /// picture's width (headless Chromium keeps the height of its screen), the frame loses its
+    /// height limit and scrolls into view, and a picture taller than the window is scaled to
+    /// fit it (its 100% parts are separate shots); then all is as before.
     pub async fn shot_whole(&self, name: &str, frame: &str) -> PathBuf {
-        let size = self
-            .js(&format!(
-                "const s = document.querySelector('{frame} svg'); \
-                 const f = document.querySelector('{frame}'); \
-                 return [s.width.baseVal.value, s.height.baseVal.value, f.getBoundingClientRect().top + window.scrollY];"
-            ))
-            .await;
-        let n = |i: usize| size[i].as_f64().unwrap_or(0.0) as u32;
-        let (w, h, top) = (n(0), n(1), n(2));
         let (old_w, old_h) = self.c.get_window_size().await.unwrap();
-        // 70vh is the frame's height limit: the window is made tall enough for it.
-        let tall = ((h + 60) as f64 / 0.7) as u32;
+        let w = self
+            .js(&format!(
+                "return document.querySelector('{frame} svg').width.baseVal.value;"
+            ))
+            .await
+            .as_f64()
+            .unwrap_or(0.0) as u32;
         self.c
-            .set_window_size(
-                (w + 100).max(old_w as u32),
-                (top + h + 100).max(tall).max(old_h as u32),
-            )
+            .set_window_size((w + 100).max(old_w as u32), old_h as u32)
             .await
             .unwrap();
+        self.js(&format!(
+            "const f = document.querySelector('{frame}'); const s = f.querySelector('svg'); \
+             s.dataset.w = s.getAttribute('width'); s.dataset.h = s.getAttribute('height'); \
+             f.style.maxHeight = 'none'; f.scrollIntoView(); \
+             const room = window.innerHeight - 240, h = s.height.baseVal.value; \
+             if (h > room) {{ const k = room / h; \
+               s.setAttribute('width', String(Math.round(s.width.baseVal.value * k))); \
+               s.setAttribute('height', String(Math.round(h * k))); f.scrollIntoView(); }} \
+             return null;"
+        ))
+        .await;
         let path = self.shot(name).await;
         self.c
             .set_window_size(old_w as u32, old_h as u32)
             .await
             .unwrap();
+        self.js(&format!(
+            "const f = document.querySelector('{frame}'); const s = f.querySelector('svg'); \
+             f.style.maxHeight = ''; s.setAttribute('width', s.dataset.w); \
+             s.setAttribute('height', s.dataset.h); return null;"
+        ))
+        .await;
         path
     }
 

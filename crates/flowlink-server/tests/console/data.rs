@@ -3,7 +3,7 @@
 //! inbound flow, seed 001's tag-and-greet module in the action-list dialect called from a
 //! support line), a VIP-check module with a menu flow (decision, DTMF branches, a loop), a
 //! flow pinned to an old module version (a stale pin), three branch lines to link into, a
-//! 50-action flow, and a flow whose name is markup.
+//! 50-action flow, a flow whose name is markup, and a real Archy flow from the corpus.
 
 use flowlink_server::testing::TestServer;
 use serde_json::{json, Value};
@@ -70,6 +70,18 @@ pub struct Seeded {
     pub pinned_line: String,
     pub long_flow: String,
     pub markup_flow: String,
+    pub archy_flow: String,
+}
+
+/// An Archy file of the corpus (FLOWLINK_ARCHY_CORPUS, else `shared/archy-corpus` beside the
+/// workspace).
+fn corpus_file(name: &str) -> String {
+    let dir = std::env::var_os("FLOWLINK_ARCHY_CORPUS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/archy-corpus")
+        });
+    std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("corpus file {name}: {e}"))
 }
 
 /// The markup a flow is named in the escaping test.
@@ -334,7 +346,13 @@ pub async fn seed(api: &Api) -> Seeded {
         .create(json!({"name": MARKUP_NAME, "type": "inboundcall",
             "actions": [{"type": "disconnect", "name": "<b>bye</b>"}]}))
         .await;
+    // A real Archy flow (a GenesysCloudBlueprints file): a menu start, tasks, a data action.
+    let archy_flow = api
+        .create(json!({"type": "inboundcall", "archy": corpus_file(
+            "GenesysCloudBlueprints__architect-flow-public-api-blueprint__blueprint__files__archy_flow.yml")}))
+        .await;
     Seeded {
+        archy_flow,
         auth_module,
         greet_module,
         vip_module,

@@ -63,7 +63,7 @@ async fn sign_in_then_list_search_and_page_flows() {
     w.b.shot("signin-refused").await;
     w.sign_in().await;
     let all = w.b.count("#flows tbody tr").await;
-    assert_eq!(all, 12, "every flow of the organization (one page)");
+    assert_eq!(all, 13, "every flow of the organization (one page)");
     w.b.shot("flows-list").await;
     w.b.fill("#q", "Line").await;
     w.b.submit("#search").await;
@@ -119,6 +119,13 @@ async fn a_flow_page_shows_its_logic_as_a_picture() {
         .await;
         w.b.shot(&format!("flow-50-actions-part-{part}")).await;
     }
+    // The Archy flow: document, menus, tasks and actions as boxes.
+    w.b.goto(&w.url(&format!("/console/flows/{}", w.flows.archy_flow)))
+        .await;
+    assert!(w.b.count("#picture svg g.node").await >= 10);
+    w.b.shot_whole("flow-archy-corpus", "#picture").await;
+    w.b.goto(&w.url(&format!("/console/flows/{}", w.flows.long_flow)))
+        .await;
     // No two boxes of the 50-action picture overlap.
     let overlaps = w
         .b
