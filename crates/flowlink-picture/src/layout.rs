@@ -204,10 +204,9 @@ pub fn layout(n: usize, edges: &[(usize, usize)], roots: &[usize]) -> Layout {
     let width = x_of(ranks.max(1) - 1) + NODE_W + MARGIN;
     let height = y
         .iter()
-        .enumerate()
         // A dummy's bend points sit at box mid-height: count it as a box, or an edge along
         // the bottom row is cut off.
-        .map(|(_, &yv)| yv + NODE_H)
+        .map(|&yv| yv + NODE_H)
         .fold(0.0f64, f64::max)
         + MARGIN
         // Room for back-edge arcs below the bottom row.
