@@ -60,8 +60,15 @@ async fn picker(state: &AppState, s: &Session, chosen: &str) -> Result<Vec<Value
             },
         )
         .await?;
-    Ok(page
-        .items
+    let mut items = page.items;
+    // The flow asked for (`?flow=ID`, from its page) is offered even past the picker's first
+    // page, or the form would run another one.
+    if !chosen.is_empty() && !items.iter().any(|f| f.id.to_string() == chosen) {
+        if let Ok(rec) = load_flow(state, &s.who, chosen, Family::Flows, false).await {
+            items.insert(0, rec);
+        }
+    }
+    Ok(items
         .iter()
         .filter(|f| f.flow_type != FlowType::CommonModule)
         .map(|f| {
