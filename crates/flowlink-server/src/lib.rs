@@ -71,16 +71,20 @@ pub mod auth;
 pub mod bootstrap;
 pub mod config;
 pub mod connections;
+pub mod console;
 pub mod context;
 pub mod deadline;
 pub mod dependency_types;
 pub mod error;
 pub mod extract;
 pub mod jobs;
+pub mod launch;
 pub mod logic;
 pub mod metrics;
+pub mod module_link;
 pub mod observe;
 pub mod openapi;
+pub mod publishing;
 pub mod query;
 pub mod ratelimit;
 pub mod render;
@@ -142,6 +146,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(public)
         .merge(api)
+        // The web console (HTML for people) at `/` and `/console`; it has its own session.
+        .merge(console::router(state.clone()))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(Extension(routes::docs::ServedDocument(

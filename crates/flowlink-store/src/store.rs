@@ -68,6 +68,8 @@ pub trait Store: JobStore + Send + Sync + 'static {
     async fn insert_token(&self, token: &AccessToken) -> Result<(), StoreError>;
     /// A token by the SHA-256 of its value (expired ones too: the caller tells them apart).
     async fn get_token(&self, token_hash: &[u8]) -> Result<AccessToken, StoreError>;
+    /// Deletes one token before its expiry (the console's sign-out); `true` if it existed.
+    async fn revoke_token(&self, token_hash: &[u8]) -> Result<bool, StoreError>;
     /// Deletes tokens that expired before `now_ms`; returns how many.
     async fn purge_expired_tokens(&self, now_ms: i64) -> Result<u64, StoreError>;
 

@@ -185,6 +185,9 @@ impl Store for PostgresStore {
     async fn get_token(&self, token_hash: &[u8]) -> Result<AccessToken, StoreError> {
         orgs::get_token(&self.pool, token_hash).await
     }
+    async fn revoke_token(&self, token_hash: &[u8]) -> Result<bool, StoreError> {
+        orgs::revoke_token(&self.pool, token_hash).await
+    }
     async fn purge_expired_tokens(&self, now_ms: i64) -> Result<u64, StoreError> {
         orgs::purge_expired_tokens(&self.pool, now_ms).await
     }

@@ -139,6 +139,9 @@ impl Store for SqliteStore {
     async fn get_token(&self, token_hash: &[u8]) -> Result<AccessToken, StoreError> {
         orgs::get_token(&self.readers, token_hash).await
     }
+    async fn revoke_token(&self, token_hash: &[u8]) -> Result<bool, StoreError> {
+        orgs::revoke_token(&self.writer, token_hash).await
+    }
     async fn purge_expired_tokens(&self, now_ms: i64) -> Result<u64, StoreError> {
         orgs::purge_expired_tokens(&self.writer, now_ms).await
     }
