@@ -8,13 +8,13 @@
 //! defaults to its name, its name to the file's stem, its type to `inboundcall`. An Archy file
 //! names itself; its id is its name.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use flowlink_api::FlowType;
 use flowlink_engine::{ErrorHandling, FlowToRun, InMemoryModules};
-use flowlink_model::archy::parse_archy;
+use flowlink_model::archy::{parse_archy, placeholders, substitute};
 use flowlink_model::{parse_actions, parse_definition, Dialect, FlowLogic, NodeKind};
 use serde_json::Value;
 
@@ -145,6 +145,20 @@ fn archy_flow(file: &str, text: &str) -> Result<FlowEntry, TestError> {
     })
 }
 
+/// An Archy file's text with its `{{key}}` placeholders filled from `subs`; a placeholder
+/// with no value is an error naming its line (and every other one left). JSON files and files
+/// without placeholders are returned as they are.
+pub fn fill_placeholders(
+    file: &str,
+    text: String,
+    subs: &BTreeMap<String, String>,
+) -> Result<String, TestError> {
+    if file.ends_with(".json") || placeholders(&text).is_empty() {
+        return Ok(text);
+    }
+    substitute(&text, subs).map_err(|e| TestError::at(file, e.line, e.message))
+}
+
 impl FlowSet {
     /// Parses flow files given as `(file, text)`: `.json` as JSON, anything else as Archy YAML.
     pub fn from_sources(sources: &[(String, String)]) -> Result<FlowSet, TestError> {
@@ -210,8 +224,9 @@ impl FlowSet {
         Ok(FlowSet { flows, modules })
     }
 
-    /// Reads every flow file under `dir` (recursively; `*.test.yaml` files are tests, not flows).
-    pub fn load_dir(dir: &Path) -> Result<FlowSet, TestError> {
+    /// Reads every flow file under `dir` (recursively; `*.test.yaml` files are tests, not flows),
+    /// filling the `{{key}}` placeholders of Archy files from `subs` as `flowlink import` does.
+    pub fn load_dir(dir: &Path, subs: &BTreeMap<String, String>) -> Result<FlowSet, TestError> {
         let mut paths = Vec::new();
         collect(dir, &mut paths, &|name| {
             !name.ends_with(".test.yaml")
@@ -223,6 +238,7 @@ impl FlowSet {
             let file = path.display().to_string();
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| TestError::at(&file, 0, format!("cannot read: {e}")))?;
+            let text = fill_placeholders(&file, text, subs)?;
             sources.push((file, text));
         }
         FlowSet::from_sources(&sources)

@@ -20,18 +20,25 @@ use crate::cli::Output;
 use crate::output::{print, print_json, Table};
 use crate::Exit;
 
-/// `flowlink import` arguments.
-#[derive(Debug, Args)]
-pub struct ImportArgs {
-    /// Archy YAML files (one flow each).
-    #[arg(required = true, value_name = "FILE")]
-    pub files: Vec<PathBuf>,
+/// `{{key}}` substitutions of Archy files (`flowlink import`, `flowlink test`).
+#[derive(Debug, Args, Default)]
+pub struct SubstitutionArgs {
     /// Replace `{{KEY}}` with VALUE in every file (repeatable; wins over --subs).
     #[arg(long = "sub", value_name = "KEY=VALUE")]
     pub subs: Vec<String>,
     /// A flat YAML map of substitutions (`key: value` per line).
     #[arg(long = "subs", value_name = "FILE")]
     pub subs_file: Option<PathBuf>,
+}
+
+/// `flowlink import` arguments.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Archy YAML files (one flow each).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub substitutions: SubstitutionArgs,
     /// Create an empty, published stub module for every module a file calls by a name that
     /// has no module yet (otherwise such a file fails naming it).
     #[arg(long)]
@@ -61,7 +68,7 @@ fn scalar(v: &serde_json::Value) -> Option<String> {
 }
 
 /// The substitutions: `--subs FILE`, then every `--sub KEY=VALUE`.
-pub fn substitutions(args: &ImportArgs) -> anyhow::Result<BTreeMap<String, String>> {
+pub fn substitutions(args: &SubstitutionArgs) -> anyhow::Result<BTreeMap<String, String>> {
     let mut subs = BTreeMap::new();
     if let Some(path) = &args.subs_file {
         let text = std::fs::read_to_string(path)
@@ -165,7 +172,7 @@ pub async fn run(
     output: Output,
     quiet: bool,
 ) -> anyhow::Result<Exit> {
-    let subs = substitutions(args)?;
+    let subs = substitutions(&args.substitutions)?;
     let mut files: Vec<(usize, &PathBuf, std::io::Result<String>)> = args
         .files
         .iter()
@@ -225,21 +232,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("subs.yaml");
         std::fs::write(&path, "flow_name: Main\nretries: 3\nflag: true\n").unwrap();
-        let args = ImportArgs {
-            files: vec![],
+        let args = SubstitutionArgs {
             subs: vec!["flow_name=Override".into(), "empty=".into()],
             subs_file: Some(path),
-            create_stubs: false,
         };
         let subs = substitutions(&args).unwrap();
         assert_eq!(subs["flow_name"], "Override");
         assert_eq!(subs["retries"], "3");
         assert_eq!(subs["flag"], "true");
         assert_eq!(subs["empty"], "");
-        let bad = ImportArgs {
+        let bad = SubstitutionArgs {
             subs: vec!["novalue".into()],
             subs_file: None,
-            ..args
         };
         assert!(substitutions(&bad).is_err());
     }

@@ -59,6 +59,8 @@ pub struct TestArgs {
     /// Run only the cases whose flow can enter this module (name or id).
     #[arg(long, value_name = "NAME")]
     pub changed_module: Option<String>,
+    #[command(flatten)]
+    pub substitutions: crate::import_cmd::SubstitutionArgs,
     /// Worker threads offline [default: one per core].
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub jobs: usize,
@@ -96,10 +98,11 @@ fn offline(
     args: &TestArgs,
     opts: &Options,
 ) -> anyhow::Result<(Vec<FileResult>, Option<CoverageReport>)> {
+    let subs = crate::import_cmd::substitutions(&args.substitutions)?;
     let mut results: Vec<Option<FileResult>> = vec![None; files.len()];
     let mut reports = Vec::new();
     for (dir, indexes) in by_flow_dir(files, args.flows.as_deref()) {
-        let set = FlowSet::load_dir(&dir)?;
+        let set = FlowSet::load_dir(&dir, &subs)?;
         let group: Vec<TestFile> = indexes.iter().map(|&i| files[i].clone()).collect();
         let (done, coverage) = run_offline(&set, &group, &dir.display().to_string(), opts)?;
         for (i, r) in indexes.into_iter().zip(done) {

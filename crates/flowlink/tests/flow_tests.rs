@@ -379,3 +379,48 @@ async fn offline_and_server_give_the_same_results() {
         run.stderr
     );
 }
+
+/// Flow files with `{{key}}` placeholders (as teams keep them for Terraform) run offline once
+/// `--sub`/`--subs` fill them, like `flowlink import`; a placeholder left is exit 2 with its line.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn placeholders_in_flow_files_are_filled_from_sub_and_subs() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(examples()).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_name().unwrap().to_owned();
+        let text = if name == "main-ivr.yaml" {
+            let queue = "                lit:\n                  name: Sales\n";
+            assert!(text.contains(queue), "the example changed: {text}");
+            text.replacen(
+                queue,
+                "                lit:\n                  name: \"{{sales_queue}}\"\n",
+                1,
+            )
+        } else {
+            text
+        };
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+
+    let left = offline(&["test", s(dir.path())]).await;
+    assert_eq!(left.code, 2, "{left:?}");
+    assert!(
+        left.stderr.contains("main-ivr.yaml:36") && left.stderr.contains("{{sales_queue}}"),
+        "{left:?}"
+    );
+
+    let filled = offline(&["test", s(dir.path()), "--sub", "sales_queue=Sales"]).await;
+    assert_eq!(filled.code, 0, "{filled:?}");
+    assert!(
+        filled.stdout.contains("3 cases: 3 passed"),
+        "{}",
+        filled.stdout
+    );
+
+    // From a file, and a wrong value makes the VIP case fail (the substitution really applies).
+    let subs = dir.path().join("subs.txt");
+    std::fs::write(&subs, "sales_queue: Billing\n").unwrap();
+    let wrong = offline(&["test", s(dir.path()), "--subs", s(&subs)]).await;
+    assert_eq!(wrong.code, 1, "{wrong:?}");
+}
