@@ -82,14 +82,22 @@ pub async fn load_flow(
     Ok(rec)
 }
 
-/// The flow with its current logic document (the draft while checked out) and the name of
-/// the client holding its lock.
+/// The flow with its current logic document (the draft while checked out; from
+/// [`crate::state::DocumentCache`] when read before) and the name of the client holding its lock.
 pub async fn with_logic(state: &AppState, rec: &FlowRecord) -> Result<Flow, ApiError> {
-    let v = state
-        .store
-        .get_version(rec.org_id, rec.id, rec.current_version())
-        .await?;
-    Ok(with_document(state, rec, &v.document).await)
+    let number = rec.current_version();
+    let document = match state.documents.get(rec.org_id, rec.id, number) {
+        Some(document) => document,
+        None => {
+            let v = state.store.get_version(rec.org_id, rec.id, number).await?;
+            let document = std::sync::Arc::new(v.document);
+            state
+                .documents
+                .insert(rec.org_id, rec.id, number, document.clone());
+            document
+        }
+    };
+    Ok(with_document(state, rec, &document).await)
 }
 
 /// The flow with the logic document `document` already in hand (no re-read) and the name of
