@@ -137,7 +137,10 @@ async fn token(http: &reqwest::Client, base: &str, id: &str, secret: &str) -> St
         .json()
         .await
         .expect("token JSON");
-    r["access_token"].as_str().expect("access_token").to_string()
+    r["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string()
 }
 
 /// Creates `n` graph-dialect inbound flows (16 at a time) and the modules named; returns
@@ -150,7 +153,10 @@ async fn seed(api: &Api, n: usize, modules: &[&str]) -> (Vec<String>, Vec<String
         .map(|i| {
             let body = json!({"name": format!("Inbound {i:04}"), "type": "inboundcall",
                               "definition": definition});
-            async move { api.send(reqwest::Method::POST, "/api/v2/flows", Some(&body)).await }
+            async move {
+                api.send(reqwest::Method::POST, "/api/v2/flows", Some(&body))
+                    .await
+            }
         })
         .buffer_unordered(16)
         .map(|f| f["id"].as_str().expect("flow id").to_string())
@@ -163,7 +169,11 @@ async fn seed(api: &Api, n: usize, modules: &[&str]) -> (Vec<String>, Vec<String
             "edges": [{"id": "e0", "source": "start", "target": "m1", "type": "default"}],
             "entry": {"nodeId": "m1"}}});
         let m = api
-            .send(reqwest::Method::POST, "/api/v2/flows/flowmodules", Some(&body))
+            .send(
+                reqwest::Method::POST,
+                "/api/v2/flows/flowmodules",
+                Some(&body),
+            )
             .await;
         ids.push(m["id"].as_str().expect("module id").to_string());
     }
@@ -190,7 +200,10 @@ async fn seeds_loop(url: &str, id: &str, secret: &str, flows: &[String], module:
         let mut definition = flow["definition"].clone();
         let node_id = uuid::Uuid::new_v4().to_string();
         let old_entry = definition["entry"]["nodeId"].clone();
-        definition["nodes"].as_array_mut().expect("nodes").push(json!({
+        definition["nodes"]
+            .as_array_mut()
+            .expect("nodes")
+            .push(json!({
             "id": node_id, "name": "Execute Shared Auth", "type": "flowModule",
             "settings": {"flowModuleId": module}}));
         let edges = definition["edges"].as_array_mut().expect("edges");
@@ -210,7 +223,14 @@ async fn seeds_loop(url: &str, id: &str, secret: &str, flows: &[String], module:
 
 /// Runs the `flowlink link` binary as a user does (process start and login included) on the
 /// given flow ids; returns seconds. Asserts every flow was linked.
-fn cli_link(url: &str, id: &str, secret: &str, module: &str, flows: &[String], per_flow: bool) -> f64 {
+fn cli_link(
+    url: &str,
+    id: &str,
+    secret: &str,
+    module: &str,
+    flows: &[String],
+    per_flow: bool,
+) -> f64 {
     let start = Instant::now();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_flowlink"));
     cmd.args(["link", "-m", module, "--quiet", "-o", "json"]);
@@ -332,9 +352,9 @@ fn main() {
         &format!("/api/v2/flows/{}", flows[n / 2]),
         None,
     ));
-    let calls = one["definition"]["nodes"]
-        .as_array()
-        .map_or(0, |a| a.iter().filter(|x| x["type"] == "flowModule").count());
+    let calls = one["definition"]["nodes"].as_array().map_or(0, |a| {
+        a.iter().filter(|x| x["type"] == "flowModule").count()
+    });
     assert_eq!(calls, 3, "the flow calls every linked module: {one}");
 
     // Reads: authenticated GET of one flow against hello-world.
@@ -377,8 +397,12 @@ fn main() {
 
     // Tokens.
     let token_rate = rt.block_on({
-        let (http, target, id, secret) =
-            (load_client(), format!("{url}/oauth/token"), id.clone(), secret.clone());
+        let (http, target, id, secret) = (
+            load_client(),
+            format!("{url}/oauth/token"),
+            id.clone(),
+            secret.clone(),
+        );
         rate(budget, move || {
             http.post(&target)
                 .basic_auth(&id, Some(&secret))

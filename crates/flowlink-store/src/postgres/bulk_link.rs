@@ -131,13 +131,16 @@ pub(super) async fn write_updates(
         if let (Some(logic), Some(n)) = (&c.logic, after.new_version) {
             versions.flow.push(cur.id);
             versions.number.push(i64::from(n));
-            versions.document
+            versions
+                .document
                 .push(json_text(&logic.document, "logic document")?);
-            versions.dialect
+            versions
+                .dialect
                 .push(logic.dialect.map(|d| d.as_str().to_string()));
             versions.kind.push(logic.kind.as_str().to_string());
             versions.client.push(c.client_id);
-            versions.published_ms
+            versions
+                .published_ms
                 .push((logic.kind == VersionKind::Publish).then_some(now));
             for (module, pin) in dependency_rows(logic) {
                 deps.consumer.push(cur.id);

@@ -79,8 +79,7 @@ pub(crate) async fn edit_batch<T: RuleTx + ?Sized>(
     edit: &dyn FlowEdit,
 ) -> Result<Vec<EditResult>, T::Error> {
     let deferred = current.values().all(|(f, _)| !f.flow_type.is_module());
-    let mut outcomes: Vec<Option<Result<EditOutcome, EditFailure>>> =
-        Vec::with_capacity(ids.len());
+    let mut outcomes: Vec<Option<Result<EditOutcome, EditFailure>>> = Vec::with_capacity(ids.len());
     let mut pending = Vec::new();
     {
         let mut memo = MemoTargets {
@@ -124,7 +123,9 @@ pub(crate) async fn edit_batch<T: RuleTx + ?Sized>(
         .zip(outcomes)
         .map(|(&id, outcome)| match outcome {
             Some(outcome) => Ok(EditResult { id, outcome }),
-            None => Err(StoreError::Backend(format!("flow {id} of the batch was not written")).into()),
+            None => {
+                Err(StoreError::Backend(format!("flow {id} of the batch was not written")).into())
+            }
         })
         .collect()
 }

@@ -110,7 +110,8 @@ impl Store for SqliteStore {
     }
 
     async fn create_org(&self, name: &str) -> Result<Organization, StoreError> {
-        self.durable(orgs::create_org(&self.writer, name).await).await
+        self.durable(orgs::create_org(&self.writer, name).await)
+            .await
     }
     async fn get_org(&self, id: Uuid) -> Result<Organization, StoreError> {
         orgs::get_org(&self.readers, id).await
@@ -119,7 +120,8 @@ impl Store for SqliteStore {
         orgs::list_orgs(&self.readers).await
     }
     async fn create_client(&self, client: NewClient) -> Result<OAuthClient, StoreError> {
-        self.durable(orgs::create_client(&self.writer, client).await).await
+        self.durable(orgs::create_client(&self.writer, client).await)
+            .await
     }
     async fn get_client(&self, id: Uuid) -> Result<OAuthClient, StoreError> {
         orgs::get_client(&self.readers, id).await
@@ -130,26 +132,30 @@ impl Store for SqliteStore {
         expected: &str,
         new: &str,
     ) -> Result<bool, StoreError> {
-        self.durable(orgs::replace_client_secret_hash(&self.writer, id, expected, new).await).await
+        self.durable(orgs::replace_client_secret_hash(&self.writer, id, expected, new).await)
+            .await
     }
     async fn list_clients(&self, org: Uuid) -> Result<Vec<OAuthClient>, StoreError> {
         orgs::list_clients(&self.readers, org).await
     }
     async fn insert_token(&self, token: &AccessToken) -> Result<(), StoreError> {
-        self.durable(orgs::insert_token(&self.writer, token).await).await
+        self.durable(orgs::insert_token(&self.writer, token).await)
+            .await
     }
     async fn get_token(&self, token_hash: &[u8]) -> Result<AccessToken, StoreError> {
         orgs::get_token(&self.readers, token_hash).await
     }
     async fn purge_expired_tokens(&self, now_ms: i64) -> Result<u64, StoreError> {
-        self.durable(orgs::purge_expired_tokens(&self.writer, now_ms).await).await
+        self.durable(orgs::purge_expired_tokens(&self.writer, now_ms).await)
+            .await
     }
     async fn create_flow(
         &self,
         flow: NewFlow,
         guard: &dyn LinkGuard,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable(flows::create_flow(&self.writer, flow, guard).await).await
+        self.durable(flows::create_flow(&self.writer, flow, guard).await)
+            .await
     }
     async fn get_flow(&self, org: Uuid, id: Uuid) -> Result<FlowRecord, StoreError> {
         flows::get_flow(&self.readers, org, id).await
@@ -168,7 +174,8 @@ impl Store for SqliteStore {
         update: FlowUpdate,
         guard: &dyn LinkGuard,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable(flows::update_flow(&self.writer, org, id, update, guard).await).await
+        self.durable(flows::update_flow(&self.writer, org, id, update, guard).await)
+            .await
     }
     async fn edit_flows(
         &self,
@@ -177,7 +184,8 @@ impl Store for SqliteStore {
         ids: &[Uuid],
         edit: &dyn FlowEdit,
     ) -> Result<Vec<EditResult>, StoreError> {
-        self.durable(bulk_link::edit_flows(&self.writer, org, client, ids, edit).await).await
+        self.durable(bulk_link::edit_flows(&self.writer, org, client, ids, edit).await)
+            .await
     }
     async fn delete_flow(
         &self,
@@ -185,7 +193,8 @@ impl Store for SqliteStore {
         id: Uuid,
         expected_version: Option<i64>,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable(flows::delete_flow(&self.writer, org, id, expected_version, None).await).await
+        self.durable(flows::delete_flow(&self.writer, org, id, expected_version, None).await)
+            .await
     }
     async fn list_versions(
         &self,
@@ -230,7 +239,8 @@ impl Store for SqliteStore {
         id: Uuid,
         client: Uuid,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable(lifecycle::checkout(&self.writer, org, id, client).await).await
+        self.durable(lifecycle::checkout(&self.writer, org, id, client).await)
+            .await
     }
     async fn checkin_flow(
         &self,
@@ -238,7 +248,8 @@ impl Store for SqliteStore {
         id: Uuid,
         client: Uuid,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable(lifecycle::checkin(&self.writer, org, id, client).await).await
+        self.durable(lifecycle::checkin(&self.writer, org, id, client).await)
+            .await
     }
     async fn publish_flow(
         &self,
@@ -248,7 +259,8 @@ impl Store for SqliteStore {
         version: Option<u32>,
         guard: &dyn LinkGuard,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable(lifecycle::publish(&self.writer, org, id, client, version, guard).await).await
+        self.durable(lifecycle::publish(&self.writer, org, id, client, version, guard).await)
+            .await
     }
     async fn revert_flow(
         &self,
@@ -256,10 +268,12 @@ impl Store for SqliteStore {
         id: Uuid,
         client: Uuid,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable(lifecycle::revert(&self.writer, org, id, client).await).await
+        self.durable(lifecycle::revert(&self.writer, org, id, client).await)
+            .await
     }
     async fn unlock_flow(&self, org: Uuid, id: Uuid) -> Result<FlowRecord, StoreError> {
-        self.durable(lifecycle::unlock(&self.writer, org, id).await).await
+        self.durable(lifecycle::unlock(&self.writer, org, id).await)
+            .await
     }
     async fn deactivate_flow(
         &self,
@@ -267,7 +281,8 @@ impl Store for SqliteStore {
         id: Uuid,
         client: Uuid,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable(lifecycle::deactivate(&self.writer, org, id, client).await).await
+        self.durable(lifecycle::deactivate(&self.writer, org, id, client).await)
+            .await
     }
     async fn delete_flow_as(
         &self,
@@ -275,7 +290,8 @@ impl Store for SqliteStore {
         id: Uuid,
         client: Uuid,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable(flows::delete_flow(&self.writer, org, id, None, Some(client)).await).await
+        self.durable(flows::delete_flow(&self.writer, org, id, None, Some(client)).await)
+            .await
     }
     async fn consumers_page(
         &self,
@@ -294,7 +310,8 @@ impl Store for SqliteStore {
         dependencies::stale_dependencies(&self.readers, org, kind, filter).await
     }
     async fn insert_execution(&self, execution: &ExecutionRecord) -> Result<(), StoreError> {
-        self.durable(executions::insert_execution(&self.writer, execution).await).await
+        self.durable(executions::insert_execution(&self.writer, execution).await)
+            .await
     }
     async fn get_execution(&self, org: Uuid, id: Uuid) -> Result<ExecutionRecord, StoreError> {
         executions::get_execution(&self.readers, org, id).await
