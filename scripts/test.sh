@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as README states it. Installs what the tests drive (the official Genesys
-# Python and JS SDKs, schemathesis) when missing, starts a throw-away PostgreSQL
+# Python and JS SDKs, schemathesis, Chromium and chromedriver) when missing, starts a throw-away PostgreSQL
 # (scripts/postgres.sh) unless FLOWLINK_TEST_DATABASE_URL names one, runs every cargo test of the
 # workspace (API tests on SQLite; store story, PostgreSQL-only and multi-replica tests on
 # PostgreSQL), then runs the API test targets a second time on PostgreSQL
@@ -26,11 +26,23 @@ if [ ! -d tests/sdk/node_modules/purecloud-platform-client-v2 ]; then
   (cd tests/sdk && npm ci --no-audit --no-fund --silent)
 fi
 
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  echo "installing Chromium and chromedriver (the console's browser tests)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+fi
+
 if [ -z "${FLOWLINK_TEST_DATABASE_URL:-}" ] && [ "${FLOWLINK_SKIP_POSTGRES:-}" != 1 ]; then
   FLOWLINK_TEST_DATABASE_URL="$(scripts/postgres.sh)"
   export FLOWLINK_TEST_DATABASE_URL
 fi
 
+# The fault suite's slowloris holds 2,000 connections with both ends in one process.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+# The fault suite (crates/flowlink/tests/faults) runs here too: its PostgreSQL tests start and
+# restart their own throw-away server (initdb, pg_ctl, found like scripts/postgres.sh finds
+# them), never the shared one, and its full-disk test mounts a tmpfs (root).
 cargo test --workspace --locked "$@"
 
 # The API test targets whose server harness follows FLOWLINK_TEST_BACKEND, again on PostgreSQL,
@@ -41,7 +53,7 @@ if [ "${FLOWLINK_SKIP_POSTGRES:-}" != 1 ]; then
   # nothing is compiled twice.
   FLOWLINK_TEST_BACKEND=postgres cargo test --workspace --locked \
     --test server --test executions --test hostile --test lifecycle --test official_sdks \
-    --test flow_jobs --test abuse \
+    --test flow_jobs --test abuse --test console \
     --test commands --test concurrency --test deps_and_lifecycle --test link --test rate_limit \
-    --test archy
+    --test archy --test flow_tests
 fi

@@ -2,15 +2,17 @@
 //! inqueueCall, outboundCall, secureCall, commonModule) runs a simulated call to an outcome,
 //! with data-action answers from the simulation input, and no action is "not simulated".
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 
+#[path = "../../flowlink-model/tests/corpus_support/mod.rs"]
+mod corpus_support;
+
+use corpus_support::corpus;
 use flowlink_engine::{
     run, DataActionMock, ErrorHandling, FinalOutcome, FlowToRun, InMemoryModules, Limits,
     Simulation,
 };
-use flowlink_model::archy::{parse_archy, placeholders, substitute, ArchyOp};
+use flowlink_model::archy::{parse_archy, ArchyOp};
 use flowlink_model::{FlowLogic, NodeKind};
 use serde_json::Map;
 
@@ -21,26 +23,6 @@ const VOICE: &[&str] = &[
     "secureCall",
     "commonModule",
 ];
-
-fn corpus_dir() -> PathBuf {
-    match std::env::var_os("FLOWLINK_ARCHY_CORPUS") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/archy-corpus"),
-    }
-}
-
-fn plausible(key: &str) -> String {
-    let lower = key.to_ascii_lowercase();
-    if lower.contains("language") {
-        "en-us".into()
-    } else if lower.contains("division") {
-        "Home".into()
-    } else if lower.ends_with("_type") {
-        "workEmail".into()
-    } else {
-        format!("Sample {}", key.replace('_', " "))
-    }
-}
 
 /// Every data action the flow calls, answered with success and no outputs.
 fn data_action_answers(logic: &FlowLogic) -> Vec<String> {
@@ -60,30 +42,9 @@ fn data_action_answers(logic: &FlowLogic) -> Vec<String> {
 
 #[test]
 fn every_voice_flow_of_the_corpus_runs_a_call_to_an_outcome() {
-    let dir = corpus_dir();
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("corpus at {}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.file_name().and_then(|n| n.to_str()) != Some("SOURCES.md"))
-        .collect();
-    paths.sort();
     let mut ran = 0;
     let mut problems = Vec::new();
-    for path in paths {
-        let file = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_string();
-        let text = std::fs::read_to_string(&path).expect("readable");
-        let subs: BTreeMap<String, String> = placeholders(&text)
-            .into_iter()
-            .map(|(k, _)| {
-                let v = plausible(&k);
-                (k, v)
-            })
-            .collect();
-        let text = substitute(&text, &subs).expect("all placeholders filled");
+    for (file, text) in corpus() {
         let flow = parse_archy(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
         if !VOICE.contains(&flow.root_key.as_str()) {
             continue;

@@ -4,94 +4,13 @@
 //! must end in a value or a NOT_SET error, never anything else (no function left
 //! unimplemented, no type confusion in the library).
 
-use std::path::PathBuf;
+#[path = "../../flowlink-model/tests/corpus_support/mod.rs"]
+mod corpus_support;
 
+use corpus_support::{assert_no_expression_failed, corpus_expressions};
 use flowlink_engine::{evaluate, ExprContext};
 use flowlink_model::archy::expr::parse_archy_expression;
 use serde_json::{json, Map, Value};
-
-fn corpus_dir() -> PathBuf {
-    std::env::var_os("FLOWLINK_ARCHY_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/archy-corpus")
-        })
-}
-
-/// `exp:` values by a plain text scan (all are one-line YAML scalars), placeholders filled.
-fn corpus_expressions() -> Vec<(String, usize, String)> {
-    let dir = corpus_dir();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("corpus {}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().and_then(|x| x.to_str()) != Some("md"))
-        .collect();
-    files.sort();
-    let mut found = Vec::new();
-    for path in files {
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        for (n, line) in text.lines().enumerate() {
-            let trimmed = line.trim_start().trim_start_matches("- ");
-            if let Some(raw) = trimmed.strip_prefix("exp:") {
-                found.push((name.clone(), n + 1, fill(&scalar(raw.trim()))));
-            }
-        }
-    }
-    found
-}
-
-fn scalar(raw: &str) -> String {
-    if let Some(body) = raw.strip_prefix('"') {
-        let mut out = String::new();
-        let mut chars = body.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '"' => break,
-                '\\' => match chars.next() {
-                    Some('n') => out.push('\n'),
-                    Some('t') => out.push('\t'),
-                    Some(other) => out.push(other),
-                    None => break,
-                },
-                c => out.push(c),
-            }
-        }
-        out
-    } else if let Some(body) = raw.strip_prefix('\'') {
-        body.strip_suffix('\'').unwrap_or(body).replace("''", "'")
-    } else {
-        raw.to_owned()
-    }
-}
-
-fn fill(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("{{").or_else(|| rest.find("${")) {
-        out.push_str(&rest[..start]);
-        let close = if rest[start..].starts_with("{{") {
-            "}}"
-        } else {
-            "}"
-        };
-        match rest[start..].find(close) {
-            Some(end) => {
-                out.push('X');
-                rest = &rest[start + end + close.len()..];
-            }
-            None => {
-                rest = &rest[start..];
-                break;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
 
 /// A plausible value for a variable, by what its name says it holds and how `text` uses it.
 fn plausible(name: &str, text: &str) -> Value {
@@ -282,15 +201,5 @@ fn every_corpus_expression_evaluates() {
         found.len(),
         unset_errors
     );
-    assert!(
-        found.len() >= 500,
-        "expected the corpus' 568 expressions, found {}",
-        found.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_no_expression_failed(found.len(), &failures);
 }

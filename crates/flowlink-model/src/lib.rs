@@ -49,6 +49,7 @@ pub mod link;
 mod action_dialect;
 mod cycle;
 mod expr_parse;
+mod expr_syntax;
 mod fields;
 mod graph_dialect;
 mod logic;

@@ -1,67 +1,13 @@
 //! The real Archy corpus (`../shared/archy-corpus`, 78 files from public Genesys repositories):
 //! every file parses (placeholders filled with plausible values), exports, and the export
-//! re-parses to the same canonical logic. Prints the count.
+//! re-parses to the same canonical logic; linking a module in and out restores the bytes; and
+//! every `exp:` value parses as an Archy expression. Prints the counts.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+mod corpus_support;
 
-use flowlink_model::archy::{export_archy, parse_archy, placeholders, substitute};
-
-/// Where the corpus is: `FLOWLINK_ARCHY_CORPUS`, else beside the workspace.
-fn corpus_dir() -> PathBuf {
-    match std::env::var_os("FLOWLINK_ARCHY_CORPUS") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/archy-corpus"),
-    }
-}
-
-/// A plausible value for a placeholder, by its key.
-fn plausible(key: &str) -> String {
-    let lower = key.to_ascii_lowercase();
-    if lower.contains("language") {
-        "en-us".into()
-    } else if lower.contains("division") {
-        "Home".into()
-    } else if lower.ends_with("_type") {
-        // Spliced into an expression as a member name (`State.externalContact.{{..._type}}`).
-        "workEmail".into()
-    } else if lower.contains("priority") || lower.ends_with("_id") && lower.contains("metric") {
-        "5".into()
-    } else {
-        format!("Sample {}", key.replace('_', " "))
-    }
-}
-
-/// Each corpus file's text with its placeholders filled.
-pub fn corpus() -> Vec<(String, String)> {
-    let dir = corpus_dir();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("corpus at {}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.file_name().and_then(|n| n.to_str()) != Some("SOURCES.md"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(&path).expect("readable corpus file");
-            let subs: BTreeMap<String, String> = placeholders(&text)
-                .into_iter()
-                .map(|(k, _)| {
-                    let v = plausible(&k);
-                    (k, v)
-                })
-                .collect();
-            let text = substitute(&text, &subs).expect("every placeholder has a value");
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default()
-                .to_string();
-            (name, text)
-        })
-        .collect()
-}
+use corpus_support::{assert_no_expression_failed, corpus, corpus_expressions};
+use flowlink_model::archy::expr::parse_archy_expression;
+use flowlink_model::archy::{export_archy, parse_archy};
 
 #[test]
 fn every_corpus_file_parses_exports_and_reparses_to_the_same_logic() {
@@ -184,4 +130,19 @@ fn linking_a_module_into_corpus_files_inserts_one_block_and_unlink_restores_the_
     assert!(failures.is_empty(), "link failed:\n{}", failures.join("\n"));
     assert_eq!(linked_count, files.len());
     assert_eq!(menu_starts.len(), 13, "the corpus has 13 menu starts");
+}
+
+#[test]
+fn every_corpus_expression_parses() {
+    let found = corpus_expressions();
+    let failures: Vec<String> = found
+        .iter()
+        .filter_map(|(file, line, text)| {
+            parse_archy_expression(text)
+                .err()
+                .map(|e| format!("{file}:{line}: {text:?}: {e}"))
+        })
+        .collect();
+    println!("{} corpus `exp:` expressions parsed", found.len());
+    assert_no_expression_failed(found.len(), &failures);
 }

@@ -6,7 +6,7 @@
 mod fuzz_support;
 
 use flowlink_model::{parse_expression, ExprError, MAX_EXPR_DEPTH, MAX_EXPR_LEN};
-use fuzz_support::{arb_long_string, config};
+use fuzz_support::{arb_long_string, check_expr_error, closers, config, long_expression};
 use proptest::prelude::*;
 
 /// Shapes that nest once per repetition.
@@ -21,13 +21,7 @@ enum Nest {
 }
 
 fn nested(shape: Nest, depth: usize, closed: bool) -> String {
-    let close = |s: &str| {
-        if closed {
-            s.repeat(depth)
-        } else {
-            String::new()
-        }
-    };
+    let close = |s: &str| closers(s, depth, closed);
     match shape {
         Nest::Parens => format!("{}Flow.x{}", "(".repeat(depth), close(")")),
         Nest::Not => format!("{}true", "not ".repeat(depth)),
@@ -49,23 +43,10 @@ fn arb_nest() -> impl Strategy<Value = Nest> {
     ])
 }
 
-/// An error's column points into the text or just past it, and its message is short.
+/// An error's column points into the text or just past it, and its message is short: it may
+/// quote one token, never the whole of a long text.
 fn check_error(e: &ExprError, text: &str) -> Result<(), TestCaseError> {
-    let chars = text.chars().count();
-    prop_assert!(e.column >= 1, "{e:?}");
-    prop_assert!(
-        e.column <= chars.min(MAX_EXPR_LEN) + 1,
-        "column {} past the end ({chars} chars)",
-        e.column
-    );
-    prop_assert!(!e.message.is_empty());
-    // A message may quote one token, never the whole of a long text.
-    prop_assert!(
-        e.message.len() <= 4 * MAX_EXPR_LEN + 200,
-        "{} bytes",
-        e.message.len()
-    );
-    Ok(())
+    check_expr_error(e, text, 4 * MAX_EXPR_LEN + 200)
 }
 
 proptest! {
@@ -90,12 +71,7 @@ proptest! {
     /// Texts up to 1 MB as a whole expression, a string literal, a name or a number.
     #[test]
     fn long_texts_are_refused_quickly(long in arb_long_string(), wrap in 0usize..4) {
-        let text = match wrap {
-            0 => long.clone(),
-            1 => format!("\"{long}\""),
-            2 => format!("Flow.{}", long.replace(|c: char| !c.is_ascii_alphanumeric(), "a")),
-            _ => "9".repeat(long.len()),
-        };
+        let text = long_expression(&long, wrap);
         let result = parse_expression(&text);
         if let Err(e) = &result {
             check_error(e, &text)?;

@@ -36,6 +36,7 @@ use tokio::task::JoinSet;
 use tower::ServiceExt;
 
 use crate::config::ServerConfig;
+use crate::metrics::Metrics;
 
 /// The connection limits of one server, taken from its [`ServerConfig`].
 #[derive(Debug, Clone, Copy)]
@@ -65,6 +66,7 @@ pub async fn run(
     listener: TcpListener,
     app: Router,
     limits: ConnectionLimits,
+    metrics: Arc<Metrics>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
@@ -97,6 +99,7 @@ pub async fn run(
             peer,
             app.clone(),
             slot,
+            Arc::clone(&metrics),
             limits.header_read_timeout,
             stop_rx.clone(),
         ));
@@ -124,9 +127,11 @@ async fn connection(
     peer: SocketAddr,
     app: Router,
     _slot: OwnedSemaphorePermit,
+    metrics: Arc<Metrics>,
     header_read_timeout: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
+    let _open = metrics.connection_opened();
     // Small JSON answers: do not let Nagle hold them back.
     let _ = stream.set_nodelay(true);
     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {

@@ -21,6 +21,10 @@ use crate::context::context_id;
 /// Message of a stale optimistic lock (wording of the Genesys swagger).
 pub const VERSION_MISMATCH: &str = "Version does not match current version.";
 
+/// `Retry-After` of a 503 for an unreachable database: long enough for a restart to finish,
+/// short enough that the Python SDK's transparent retry (up to 10 times) rides it out.
+pub const DATABASE_RETRY_AFTER_SECS: u64 = 2;
+
 /// Everything that can go wrong while answering a request.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ApiError {
@@ -99,6 +103,14 @@ pub enum ApiError {
     /// 503 `service.unavailable` with `Retry-After`: no capacity to check a secret now.
     #[error("overloaded, retry in {retry_after_secs}s")]
     Overloaded { retry_after_secs: u64 },
+    /// 503 `service.unavailable` with `Retry-After`: the database cannot be reached now (down,
+    /// restarting, busy past its timeout). Nothing was written; the cause is logged, never sent.
+    #[error("database unavailable: {0}")]
+    DatabaseUnavailable(String),
+    /// 507 `insufficient.storage`: the database refused the write for lack of space. Nothing
+    /// was written; the cause is logged, never sent.
+    #[error("storage full: {0}")]
+    InsufficientStorage(String),
     /// 400/401 OAuth errors of `POST /oauth/token`, in the OAuth body shape.
     #[error("oauth error {error}")]
     OAuth {
@@ -132,6 +144,7 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        crate::metrics::count_store_error(&e);
         match e {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::Gone => ApiError::FlowDeleted,
@@ -150,6 +163,8 @@ impl From<StoreError> for ApiError {
                 message,
                 details: details.into_iter().map(invalid_detail).collect(),
             },
+            StoreError::Unavailable(cause) => ApiError::DatabaseUnavailable(cause),
+            StoreError::StorageFull(cause) => ApiError::InsufficientStorage(cause),
             StoreError::Backend(cause) => ApiError::Internal(cause),
         }
     }
@@ -425,6 +440,21 @@ impl ApiError {
                 );
                 (s, Ok(body(s, "service.unavailable", m, vec![])))
             }
+            ApiError::DatabaseUnavailable(_) => {
+                let s = StatusCode::SERVICE_UNAVAILABLE;
+                retry_after = Some(DATABASE_RETRY_AFTER_SECS);
+                let m = format!(
+                    "Service Unavailable - the database is not reachable right now; nothing was \
+                     changed. Retry the request in [{DATABASE_RETRY_AFTER_SECS}] seconds"
+                );
+                (s, Ok(body(s, "service.unavailable", m, vec![])))
+            }
+            ApiError::InsufficientStorage(_) => {
+                let s = StatusCode::INSUFFICIENT_STORAGE;
+                let m = "Insufficient Storage - the server has no space left to store this \
+                         change; nothing was changed.";
+                (s, Ok(body(s, "insufficient.storage", m.into(), vec![])))
+            }
             ApiError::OAuth {
                 status,
                 error,
@@ -453,7 +483,9 @@ pub struct InternalCause(pub String);
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let cause = match &self {
-            ApiError::Internal(cause) => Some(InternalCause(cause.clone())),
+            ApiError::Internal(cause)
+            | ApiError::DatabaseUnavailable(cause)
+            | ApiError::InsufficientStorage(cause) => Some(InternalCause(cause.clone())),
             _ => None,
         };
         let (status, payload, retry_after) = self.parts();
@@ -495,6 +527,28 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn database_faults_answer_genesys_errors_without_their_cause() {
+        let resp =
+            ApiError::from(StoreError::Unavailable("connection refused /x".into())).into_response();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            resp.headers()
+                .get(header::RETRY_AFTER)
+                .map(|v| v.as_bytes()),
+            Some(DATABASE_RETRY_AFTER_SECS.to_string().as_bytes())
+        );
+        let (status, body) = body_of(ApiError::from(StoreError::Unavailable("/x".into()))).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(body.contains("\"code\":\"service.unavailable\""), "{body}");
+        assert!(!body.contains("/x"), "{body}");
+        let (status, body) = body_of(ApiError::from(StoreError::StorageFull("/x".into()))).await;
+        assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE);
+        assert!(body.contains("\"code\":\"insufficient.storage\""), "{body}");
+        assert!(body.contains("\"status\":507"), "{body}");
+        assert!(!body.contains("/x"), "{body}");
+    }
+
+    #[tokio::test]
     async fn store_errors_map_to_their_statuses() {
         let cases = [
             (StoreError::NotFound, 404),
@@ -514,6 +568,8 @@ mod tests {
                 },
                 400,
             ),
+            (StoreError::Unavailable("x".into()), 503),
+            (StoreError::StorageFull("x".into()), 507),
             (StoreError::Backend("x".into()), 500),
         ];
         for (e, status) in cases {

@@ -8,13 +8,17 @@
 //!    the rest of the request runs inside it (task-local), and it is sent back as the
 //!    `ININ-Correlation-Id` header on every response, success or error. Every `ErrorBody`
 //!    carries the same value in `contextId`.
+//!    Inside it, [`access_log::track`] times the request, counts it in [`metrics`] by route
+//!    template and status, and logs one `info` access line.
 //! 2. **Tracing**: one `request` span (method, path, context id); anything logged while
 //!    answering lands inside it, including the cause of a 500, which
 //!    [`observe::log_internal_causes`] logs from the response's extension. Secrets and tokens
 //!    are never logged: both are hashed on arrival ([`auth::secrets`]).
 //! 3. **Panic guard**: a panicking handler becomes a 500 `ErrorBody`, not a dropped connection.
-//! 4. **Routing**: `POST /oauth/token` and `GET /api/v2/docs/openapi.json` (no bearer; the
-//!    OpenAPI document of every route, [`openapi`]) or an `/api/v2` route; anything else is a 404
+//! 4. **Routing**: `POST /oauth/token`, `GET /api/v2/docs/openapi.json` (no bearer; the
+//!    OpenAPI document of every route, [`openapi`]), the probes `GET /healthz`, `GET /readyz`
+//!    and `GET /metrics` (no bearer, [`routes::health`], [`routes::metrics`]) or an `/api/v2`
+//!    route; anything else is a 404
 //!    `ErrorBody`, a wrong method a 405 `ErrorBody`; a path whose percent-escapes are not UTF-8
 //!    ([`extract::reject_undecodable_paths`]) is a 404 `ErrorBody` too.
 //!    `POST /oauth/token` limits failed client-credential attempts per source address and per
@@ -59,6 +63,7 @@
 // `archy_names` (what handlers share) → `auth`, `extract`, `error`, `state`, `context`, ... .
 // Imports point down only; the tidy test (`crates/xtask-tidy`) checks.
 pub mod access;
+pub mod access_log;
 pub mod archy_flows;
 pub mod archy_names;
 pub mod archy_write;
@@ -66,15 +71,20 @@ pub mod auth;
 pub mod bootstrap;
 pub mod config;
 pub mod connections;
+pub mod console;
 pub mod context;
 pub mod deadline;
 pub mod dependency_types;
 pub mod error;
 pub mod extract;
 pub mod jobs;
+pub mod launch;
 pub mod logic;
+pub mod metrics;
+pub mod module_link;
 pub mod observe;
 pub mod openapi;
+pub mod publishing;
 pub mod query;
 pub mod ratelimit;
 pub mod render;
@@ -83,6 +93,7 @@ pub mod simulate;
 pub mod state;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod unready;
 pub mod vocabulary;
 
 use std::future::Future;
@@ -111,8 +122,17 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 /// gets the bearer-auth middleware (the token endpoint and the document need none).
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
-    let (public, _) = routes::public_routes().split_for_parts();
-    let (api, _) = routes::api_routes().split_for_parts();
+    let (public, public_doc) = routes::public_routes().split_for_parts();
+    let (api, api_doc) = routes::api_routes().split_for_parts();
+    // The metrics' counters are allocated once, one set per route template.
+    state.metrics.set_routes(
+        public_doc
+            .paths
+            .paths
+            .keys()
+            .chain(api_doc.paths.paths.keys())
+            .map(String::as_str),
+    );
     let read_body = || middleware::from_fn_with_state(state.clone(), deadline::read_body_in_time);
     // Authentication outside the body read: a request without a valid token is refused
     // before its body is waited for.
@@ -126,6 +146,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(public)
         .merge(api)
+        // The web console (HTML for people) at `/` and `/console`; it has its own session.
+        .merge(console::router(state.clone()))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(Extension(routes::docs::ServedDocument(
@@ -136,6 +158,12 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(panic_response))
         // Inside the span, outside everything that can answer a 500 (the panic guard too).
         .layer(middleware::from_fn(observe::log_internal_causes))
+        // After routing (it reads `MatchedPath`), inside the span (its log line carries the
+        // correlation id), around everything that answers (its latency is the whole request).
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            access_log::track,
+        ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
                 tracing::info_span!(
@@ -180,7 +208,8 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let chores = tokio::spawn(housekeeping(state.clone()));
     let limits = connections::ConnectionLimits::from(state.config.as_ref());
-    connections::run(listener, router(state), limits, shutdown).await;
+    let metrics = state.metrics.clone();
+    connections::run(listener, router(state), limits, metrics, shutdown).await;
     chores.abort();
     Ok(())
 }

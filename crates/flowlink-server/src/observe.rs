@@ -1,4 +1,5 @@
-//! Logging the cause of every 500 inside the request's span.
+//! Logging the cause of every 500 inside the request's span (and of a 503 or 507 for a database
+//! fault, which carry their cause the same way).
 //!
 //! [`ApiError::Internal`](crate::error::ApiError::Internal) answers the client with a generic
 //! message and attaches its cause to the response as an [`InternalCause`] extension; this
@@ -15,7 +16,8 @@ use crate::error::InternalCause;
 pub async fn log_internal_causes(req: Request, next: Next) -> Response {
     let resp = next.run(req).await;
     if let Some(InternalCause(cause)) = resp.extensions().get::<InternalCause>() {
-        tracing::error!(%cause, "internal server error");
+        let status = resp.status().as_u16();
+        tracing::error!(%cause, status, "internal server error");
     }
     resp
 }

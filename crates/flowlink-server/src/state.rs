@@ -1,5 +1,5 @@
 //! What every handler shares: the store, the configuration, the rate limiter, the
-//! failed-login limits and the cache of immutable versions' logic documents.
+//! failed-login limits, the metrics and the cache of immutable versions' logic documents.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::auth::cache::TokenCache;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::ServerConfig;
+use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use crate::simulate::Simulator;
 
@@ -31,6 +32,8 @@ pub struct AppState {
     pub logins: Arc<LoginThrottle>,
     /// Logic documents of flow versions already read (a version's document never changes).
     pub documents: Arc<DocumentCache>,
+    /// Request counts, latencies, rejections and open connections (`GET /metrics`).
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -50,6 +53,7 @@ impl AppState {
             simulator: Arc::new(Simulator::default()),
             tokens: Arc::new(TokenCache::default()),
             logins,
+            metrics: Arc::new(Metrics::default()),
             documents: Arc::new(DocumentCache::default()),
         }
     }

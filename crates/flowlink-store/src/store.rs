@@ -37,6 +37,9 @@ pub trait Store: JobStore + Send + Sync + 'static {
     /// Closes the backend's connections, waiting for in-flight statements (graceful shutdown).
     async fn close(&self);
 
+    /// Runs a trivial query (`SELECT 1`): whether the database answers now (`/readyz`).
+    async fn ping(&self) -> Result<(), StoreError>;
+
     // ---- organizations -------------------------------------------------------------------
     /// Creates an organization.
     async fn create_org(&self, name: &str) -> Result<Organization, StoreError>;
@@ -65,6 +68,8 @@ pub trait Store: JobStore + Send + Sync + 'static {
     async fn insert_token(&self, token: &AccessToken) -> Result<(), StoreError>;
     /// A token by the SHA-256 of its value (expired ones too: the caller tells them apart).
     async fn get_token(&self, token_hash: &[u8]) -> Result<AccessToken, StoreError>;
+    /// Deletes one token before its expiry (the console's sign-out); `true` if it existed.
+    async fn revoke_token(&self, token_hash: &[u8]) -> Result<bool, StoreError>;
     /// Deletes tokens that expired before `now_ms`; returns how many.
     async fn purge_expired_tokens(&self, now_ms: i64) -> Result<u64, StoreError>;
 

@@ -136,6 +136,23 @@ impl TestSchema {
         &self.name
     }
 
+    /// Runs `sql` (any number of statements, no parameters) in this schema, with
+    /// `__SCHEMA__` replaced by its name: loads a plain-SQL dump such as the upgrade
+    /// fixture's.
+    ///
+    /// # Panics
+    /// When the database refuses the SQL.
+    pub async fn run_sql(&self, sql: &str) {
+        let mut conn = connect(&self.scoped_url).await;
+        if let Err(e) = sqlx::raw_sql(&sql.replace("__SCHEMA__", &self.name))
+            .execute(&mut conn)
+            .await
+        {
+            panic!("the SQL failed in schema {}: {e}", self.name);
+        }
+        let _ = conn.close().await;
+    }
+
     /// Drops the schema now (the async way; dropping the value does the same, blocking).
     pub async fn remove(mut self) {
         self.removed = true;

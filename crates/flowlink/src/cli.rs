@@ -19,7 +19,8 @@ Connection: GENESYS_ENV_URL (default http://127.0.0.1:8080), GENESYS_CLIENT_ID a
 GENESYS_CLIENT_SECRET, like the seeds; without them the credentials file that `flowlink serve`
 wrote in --data-dir is used.
 
-Exit codes: 0 success; 1 the command ran but some flows failed (link/unlink); 2 error.";
+Exit codes: 0 success; 1 the command ran but some flows failed (link/unlink) or some test
+cases failed (test); 2 error.";
 
 /// Shared call-flow modules for Genesys Cloud-style IVRs: serve, link, simulate.
 #[derive(Debug, Parser)]
@@ -136,6 +137,11 @@ pub enum Command {
         after_help = "Examples:\n  flowlink export 'Main IVR' > main.yaml\n  flowlink export 'Main IVR' --version 2 --out exported/"
     )]
     Export(crate::export_cmd::ExportArgs),
+    /// Run flow test files (*.test.yaml): offline against flow files, or --server.
+    #[command(
+        after_help = "Examples:\n  flowlink test                                   # tests/flows/, flows beside the tests\n  flowlink test examples/flows --coverage\n  flowlink test tests/flows --flows flows/ --junit report.xml --min-coverage 80\n  flowlink test --changed-module 'Caller Check'\n  flowlink test --server                          # the published flows, through the API\n\nExit codes: 0 all passed; 1 a case failed or coverage below --min-coverage; 2 a file\nis unreadable or invalid, or names a flow that does not exist."
+    )]
+    Test(crate::test_cmd::TestArgs),
     /// Lock a flow to this client: its logic writes become drafts until publish or checkin.
     Checkout(crate::lifecycle_cmd::FlowArg),
     /// Check a flow's draft in (unpublished) and release the lock.
@@ -146,6 +152,16 @@ pub enum Command {
     Revert(crate::lifecycle_cmd::FlowArg),
     /// Force-release a flow's lock (needs the admin scope).
     Unlock(crate::lifecycle_cmd::FlowArg),
+    /// Copy the SQLite database of --data-dir to a file, consistently, while the server runs.
+    #[command(
+        after_help = "Example:\n  flowlink backup --data-dir /var/lib/flowlink --out /backups/flowlink-$(date +%F).db\n\nPostgreSQL: use pg_dump."
+    )]
+    Backup(crate::backup_cmd::BackupArgs),
+    /// Put a backup back as the database of --data-dir (stopped server; empty dir or --force).
+    #[command(
+        after_help = "Example:\n  flowlink restore --from /backups/flowlink-2026-12-01.db --data-dir /var/lib/flowlink\n\nPostgreSQL: use pg_restore."
+    )]
+    Restore(crate::backup_cmd::RestoreArgs),
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod admin;
+mod backup_cmd;
 mod call_cmd;
 mod cli;
 mod config;
@@ -19,6 +20,7 @@ mod output;
 mod progress;
 mod quickstart;
 mod serve;
+mod test_cmd;
 mod transcript;
 
 use std::process::ExitCode;
@@ -32,7 +34,7 @@ use cli::{Cli, Command};
 pub enum Exit {
     /// Everything worked.
     Ok,
-    /// The command ran, but some flows failed (link/unlink).
+    /// The command ran, but some flows failed (link/unlink) or some test cases failed (test).
     SomeFailed,
 }
 
@@ -79,6 +81,13 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Checkin(a) => lifecycle(g, lifecycle_cmd::Action::Checkin, &a.flow).await,
         Command::Revert(a) => lifecycle(g, lifecycle_cmd::Action::Revert, &a.flow).await,
         Command::Unlock(a) => lifecycle(g, lifecycle_cmd::Action::Unlock, &a.flow).await,
+        Command::Backup(args) => backup_cmd::backup(args, &g.data_dir, g.database_url.as_deref())
+            .await
+            .map(|()| Exit::Ok),
+        Command::Restore(args) => backup_cmd::restore(args, &g.data_dir, g.database_url.as_deref())
+            .await
+            .map(|()| Exit::Ok),
+        Command::Test(args) => test_cmd::run(g, args).await,
         Command::Publish(args) => lifecycle_cmd::publish(&config::client(g)?, args, g.output)
             .await
             .map(|()| Exit::Ok),

@@ -269,5 +269,6 @@ pub async fn run(g: &Global) -> anyhow::Result<()> {
     say(&format!(
         "\ndone in {:.1} s\n",
         started.elapsed().as_secs_f64()
-    ))
+    ))?;
+    say("next: test flows as files, offline, with coverage: flowlink test examples/flows --coverage\n")
 }

@@ -250,4 +250,8 @@ async fn quickstart_tells_the_seeds_story_on_an_embedded_server() {
         s.contains("module version 2 published") && s.contains("module version 3 published"),
         "{s}"
     );
+    assert!(
+        s.contains("flowlink test examples/flows --coverage"),
+        "points at the flow tests: {s}"
+    );
 }

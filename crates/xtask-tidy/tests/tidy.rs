@@ -223,6 +223,29 @@ fn handlers_import_no_handler_and_only_the_top_imports_the_routes() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// The web console sits beside the routes: only the router (`lib.rs`) mounts it, and it names
+/// no handler (the rule above covers that: the console is outside `routes/`), so a console
+/// page and an API handler share logic only through the helpers below both.
+#[test]
+fn only_the_router_mounts_the_console() {
+    let graph = server_module_graph();
+    let in_console = |m: &str| m == "crate::console" || m.starts_with("crate::console::");
+    assert!(
+        graph.keys().any(|m| in_console(m)),
+        "no console modules found: {graph:?}"
+    );
+    let mut problems = Vec::new();
+    for (module, targets) in &graph {
+        if module == "crate" || in_console(module) {
+            continue;
+        }
+        for t in targets.iter().filter(|t| in_console(t)) {
+            problems.push(format!("{module} imports the console ({t})"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 #[test]
 fn no_import_circle_among_server_modules() {
     let graph = server_module_graph();

@@ -8,7 +8,7 @@
 
 #![allow(dead_code)]
 
-use flowlink_model::ModelError;
+use flowlink_model::{ExprError, ModelError, MAX_EXPR_LEN};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::{Map, Value};
@@ -58,6 +58,54 @@ pub fn arb_long_string() -> impl Strategy<Value = String> {
         prop::sample::select(vec!["x", "é", "(", "\"", "\\", "Flow.", "\u{0}", "🦀"]),
     )
         .prop_map(|(len, unit)| unit.repeat(len / unit.len().max(1)))
+}
+
+/// The closing half of a nesting shape: `close` once per level when `closed`, else nothing
+/// (an unclosed text must be refused as well).
+pub fn closers(close: &str, depth: usize, closed: bool) -> String {
+    if closed {
+        close.repeat(depth)
+    } else {
+        String::new()
+    }
+}
+
+/// A long string placed as a whole expression (0), a string literal (1), a name (2) or a
+/// number (3, digits as many as the string's bytes).
+pub fn long_expression(long: &str, wrap: usize) -> String {
+    match wrap {
+        0 => long.to_owned(),
+        1 => format!("\"{long}\""),
+        2 => format!(
+            "Flow.{}",
+            long.replace(|c: char| !c.is_ascii_alphanumeric(), "a")
+        ),
+        _ => "9".repeat(long.len()),
+    }
+}
+
+/// An expression refusal is positioned and small: its column points into the text or just
+/// past it, and its message is not empty and at most `max_message_bytes` long.
+pub fn check_expr_error(
+    e: &ExprError,
+    text: &str,
+    max_message_bytes: usize,
+) -> Result<(), TestCaseError> {
+    let chars = text.chars().count();
+    prop_assert!(e.column >= 1, "{e:?}");
+    prop_assert!(
+        e.column <= chars.min(MAX_EXPR_LEN) + 1,
+        "column {} past the end ({chars} chars)",
+        e.column
+    );
+    prop_assert!(!e.message.is_empty());
+    prop_assert!(
+        e.message.len() <= max_message_bytes,
+        "{} bytes: {}",
+        e.message.len(),
+        e.message
+    );
+    Ok(())
 }
 
 /// Bytes a value takes as compact JSON, the size of the request that would carry it.

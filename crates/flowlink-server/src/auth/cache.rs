@@ -2,10 +2,11 @@
 //! of requests with one token costs one store read, not one each.
 //!
 //! It is safe because an issued token never changes: its organization, client and scopes are
-//! fixed, and nothing revokes it before it expires (the store has no revocation; expired rows
-//! are purged). Every hit still honours the token's expiry, and an entry is used for at most
-//! [`MAX_AGE_MS`] before the store is asked again, so if revocation is ever added it takes
-//! effect within that time on every replica without any invalidation protocol. Only token
+//! fixed, and only the console's sign-out revokes one before it expires (expired rows are
+//! purged). Every hit still honours the token's expiry, and an entry is used for at most
+//! [`MAX_AGE_MS`] before the store is asked again, so a revocation takes effect at once on
+//! the replica that made it ([`TokenCache::remove`]) and within that time on every other
+//! replica, without any invalidation protocol. Only token
 //! *hashes* are kept, like in the store.
 
 use std::collections::HashMap;
@@ -84,6 +85,14 @@ impl TokenCache {
                 fresh_until_ms: expires_ms.min(now_ms.saturating_add(MAX_AGE_MS)),
             },
         );
+    }
+
+    /// Forgets `hash` (a revoked token: this replica stops honouring it at once; others
+    /// within [`MAX_AGE_MS`]).
+    pub fn remove(&self, hash: &[u8; 32]) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(hash);
+        }
     }
 
     /// Entries held (for tests and metrics).

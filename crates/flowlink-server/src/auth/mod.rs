@@ -44,6 +44,15 @@ pub async fn authenticate(
     next: Next,
 ) -> Result<Response, ApiError> {
     let hash = secrets::token_hash(bearer(req.headers())?);
+    let principal = principal_for(&state, hash).await?;
+    req.extensions_mut().insert(principal);
+    Ok(next.run(req).await)
+}
+
+/// The principal of the token whose hash is `hash` (through [`cache::TokenCache`]), with the
+/// per-token rate limit spent: what the API's bearer auth and the console's session cookie
+/// both run, so both authorize alike.
+pub async fn principal_for(state: &AppState, hash: [u8; 32]) -> Result<Principal, ApiError> {
     let now = chrono::Utc::now().timestamp_millis();
     let principal = match state.tokens.get(&hash, now) {
         Cached::Valid(p) => p,
@@ -69,6 +78,5 @@ pub async fn authenticate(
     if let Some(limiter) = &state.limiter {
         limiter.check(&hash)?;
     }
-    req.extensions_mut().insert(principal);
-    Ok(next.run(req).await)
+    Ok(principal)
 }

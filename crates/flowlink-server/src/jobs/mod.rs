@@ -83,6 +83,12 @@ impl From<StoreError> for JobError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Backend(cause) => JobError::Internal(ApiError::Internal(cause)),
+            StoreError::Unavailable(cause) => {
+                JobError::Internal(ApiError::DatabaseUnavailable(cause))
+            }
+            StoreError::StorageFull(cause) => {
+                JobError::Internal(ApiError::InsufficientStorage(cause))
+            }
             other => {
                 let (_, body) = ApiError::from(other).status_and_body();
                 JobError::Failed(body.message)

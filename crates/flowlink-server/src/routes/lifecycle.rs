@@ -22,7 +22,7 @@ use crate::auth::scopes::ADMIN;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::extract::{OptionalJsonBody, Query};
-use crate::logic::CycleGuard;
+use crate::publishing::publish_version;
 use crate::render::parse_version_id;
 use crate::state::AppState;
 use crate::vocabulary::params::{FlowActionParams, PublishParams};
@@ -185,26 +185,7 @@ pub async fn publish(
         })?,
         None => rec.current_version(),
     };
-    // The version's module calls, for the cycle guard the store runs when a module is
-    // published (an old version may call modules that now call it).
-    let calls = if rec.flow_type.is_module() && version <= rec.latest_version {
-        state
-            .store
-            .consumed_modules(who.org_id, rec.id, version)
-            .await?
-    } else {
-        Vec::new()
-    };
-    let guard = CycleGuard {
-        callees: calls
-            .iter()
-            .map(|c| c.module_id.to_ascii_lowercase())
-            .collect(),
-    };
-    let done = state
-        .store
-        .publish_flow(who.org_id, rec.id, who.client_id, Some(version), &guard)
-        .await;
+    let done = publish_version(&state, &who, &rec, version).await;
     answer_operation(&state, &who, "PUBLISH", done).await
 }
 

@@ -15,7 +15,9 @@ pub mod executions;
 pub mod export_jobs;
 pub mod flow_jobs;
 pub mod flows;
+pub mod health;
 pub mod lifecycle;
+pub mod metrics;
 pub mod oauth;
 pub mod orgs;
 pub mod versions;
@@ -25,13 +27,16 @@ use utoipa_axum::routes;
 
 use crate::state::AppState;
 
-/// The routes outside `/api/v2` authentication: the token endpoint, the OpenAPI document and
-/// the signed job URLs (upload of an import, download of an export), which are authorised by
+/// The routes outside `/api/v2` authentication: the token endpoint, the OpenAPI document, the
+/// probes (`/healthz`, `/readyz`), the metrics and the signed job URLs (upload of an import, download of an export), which are authorised by
 /// their own signature.
 pub fn public_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(oauth::token))
         .routes(routes!(docs::openapi_json))
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(metrics::metrics))
         .routes(routes!(flow_jobs::upload))
         .routes(routes!(export_jobs::download))
 }

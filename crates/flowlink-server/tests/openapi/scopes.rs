@@ -10,7 +10,7 @@
 //! Requests that change data run on fresh flows, so one scope's success (a delete) cannot
 //! change what the next scope sees. A target the path does not serve (an inbound flow on the
 //! `flowmodules` paths, 404 to the admin) is left out. The flow jobs' signed upload and
-//! download URLs take no token and are left out too (their signature is checked in
+//! download URLs, the probes and the metrics take no token and are left out too (their signature is checked in
 //! `tests/openapi/main.rs` and `tests/flow_jobs/`).
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -374,8 +374,13 @@ async fn documented_scopes_are_the_scopes_each_handler_checks() {
     let mut checked = 0;
     for (path, item) in doc["paths"].as_object().expect("paths") {
         for (method, op) in item.as_object().expect("path item") {
-            // Public operations, and the signed job URLs (authorised by their signature).
-            if path == "/oauth/token" || path == DOC_PATH || crate::is_signed(path) {
+            // Public operations (the token endpoint, the document, the probes and metrics),
+            // and the signed job URLs (authorised by their signature).
+            if path == "/oauth/token"
+                || path == DOC_PATH
+                || crate::is_signed(path)
+                || crate::is_probe(path)
+            {
                 continue;
             }
             let documented: BTreeSet<String> = op["security"]

@@ -11,5 +11,6 @@ mod isolation;
 mod listing;
 mod logic;
 mod oauth;
+mod observability;
 mod persistence;
 mod snapshots;

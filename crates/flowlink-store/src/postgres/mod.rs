@@ -40,6 +40,14 @@ use crate::store::{LinkGuard, Store};
 /// (PostgreSQL's default `max_connections` is 100).
 pub const DEFAULT_POOL_SIZE: u32 = 10;
 
+/// How long a request waits for a pool connection before it is answered "database unavailable"
+/// (a bound, so a request never hangs while PostgreSQL is down or every connection is busy).
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The longest one statement may run (PostgreSQL's `statement_timeout`); past it the statement
+/// is cancelled and the request answered "database unavailable".
+pub const STATEMENT_TIMEOUT: &str = "30s";
+
 /// How many times a transaction that hit a deadlock or serialization failure is attempted.
 const MAX_ATTEMPTS: u32 = 5;
 
@@ -56,14 +64,21 @@ impl PostgresStore {
             .expose_secret()
             .parse()
             .map_err(|e| StoreError::Backend(format!("invalid database URL {url}: {e}")))?;
+        let options = options.options([("statement_timeout", STATEMENT_TIMEOUT)]);
+        // A pooled connection is pinged before use, so one that died with a restarted server is
+        // discarded and replaced instead of failing the request (sqlx reconnects by itself).
         let pool = PgPoolOptions::new()
             .max_connections(DEFAULT_POOL_SIZE)
-            .acquire_timeout(Duration::from_secs(30));
+            .acquire_timeout(DEFAULT_ACQUIRE_TIMEOUT)
+            .test_before_acquire(true);
         // Say which database failed (redacted) so operators can tell replicas' configs apart.
         Self::connect_with(options, pool)
             .await
             .map_err(|e| match e {
                 StoreError::Backend(m) => StoreError::Backend(format!("{m} (database {url})")),
+                StoreError::Unavailable(m) => {
+                    StoreError::Unavailable(format!("{m} (database {url})"))
+                }
                 other => other,
             })
     }
@@ -76,8 +91,14 @@ impl PostgresStore {
     ) -> Result<Self, StoreError> {
         // Statements are logged by our own spans; sqlx's per-statement INFO lines are noise.
         let options = options.disable_statement_logging();
-        let cannot =
-            |e: sqlx::Error| StoreError::Backend(format!("cannot connect to PostgreSQL: {e}"));
+        // Unreachable (refused, reset, starting up) stays `Unavailable`, so a replica started
+        // before its database can wait for it; a bad password or unknown database does not.
+        let cannot = |e: sqlx::Error| match StoreError::from(e) {
+            StoreError::Unavailable(m) => {
+                StoreError::Unavailable(format!("cannot connect to PostgreSQL: {m}"))
+            }
+            other => StoreError::Backend(format!("cannot connect to PostgreSQL: {other}")),
+        };
         // One direct attempt first: a pool retries until its timeout and then reports only
         // "timed out", hiding the cause (refused connection, bad password, unknown database).
         let probe = PgConnection::connect_with(&options).await.map_err(cannot)?;
@@ -124,6 +145,13 @@ impl Store for PostgresStore {
     async fn close(&self) {
         PostgresStore::close(self).await
     }
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(StoreError::from)
+    }
 
     async fn create_org(&self, name: &str) -> Result<Organization, StoreError> {
         orgs::create_org(&self.pool, name).await
@@ -156,6 +184,9 @@ impl Store for PostgresStore {
     }
     async fn get_token(&self, token_hash: &[u8]) -> Result<AccessToken, StoreError> {
         orgs::get_token(&self.pool, token_hash).await
+    }
+    async fn revoke_token(&self, token_hash: &[u8]) -> Result<bool, StoreError> {
+        orgs::revoke_token(&self.pool, token_hash).await
     }
     async fn purge_expired_tokens(&self, now_ms: i64) -> Result<u64, StoreError> {
         orgs::purge_expired_tokens(&self.pool, now_ms).await

@@ -134,6 +134,14 @@ pub async fn get_token(pool: &PgPool, hash: &[u8]) -> Result<AccessToken, StoreE
     token_from_row(&row)
 }
 
+pub async fn revoke_token(pool: &PgPool, hash: &[u8]) -> Result<bool, StoreError> {
+    let res = sqlx::query("DELETE FROM access_tokens WHERE token_hash = $1")
+        .bind(hash)
+        .execute(pool)
+        .await?;
+    Ok(res.rows_affected() > 0)
+}
+
 pub async fn purge_expired_tokens(pool: &PgPool, now_ms: i64) -> Result<u64, StoreError> {
     let res = sqlx::query("DELETE FROM access_tokens WHERE expires_ms < $1")
         .bind(now_ms)

@@ -16,10 +16,14 @@ use crate::error::{Consumer, StoreError};
 use crate::records::{ConsumerFilter, FlowRecord, FlowUpdate, ModuleEdge, ModuleRef};
 
 /// Whether an error met while *checking* one flow of a batch (before anything of it was
-/// written) fails that flow alone. Backend errors abort the whole batch instead: the
-/// transaction may be unusable after them (PostgreSQL aborts it on any failed statement).
+/// written) fails that flow alone. Database errors (a failure, an unreachable database, a full
+/// disk) abort the whole batch instead: the transaction may be unusable after them (PostgreSQL
+/// aborts it on any failed statement).
 pub(crate) fn fails_flow_alone(e: &StoreError) -> bool {
-    !matches!(e, StoreError::Backend(_))
+    !matches!(
+        e,
+        StoreError::Backend(_) | StoreError::Unavailable(_) | StoreError::StorageFull(_)
+    )
 }
 
 /// What checking one flow of a batch decided.
@@ -209,9 +213,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_backend_errors_abort_a_batch() {
+    fn only_database_errors_abort_a_batch() {
         assert!(fails_flow_alone(&StoreError::NotFound));
         assert!(fails_flow_alone(&StoreError::Gone));
         assert!(!fails_flow_alone(&StoreError::Backend("disk".into())));
+        assert!(!fails_flow_alone(&StoreError::Unavailable("gone".into())));
+        assert!(!fails_flow_alone(&StoreError::StorageFull("full".into())));
     }
 }

@@ -5,6 +5,7 @@
 //! commits with `synchronous=NORMAL` and every write then waits for a shared fsync of the WAL
 //! (group commit, [`durable`]).
 
+pub mod backup;
 mod bulk_link;
 mod dependencies;
 mod durable;
@@ -24,7 +25,7 @@ use async_trait::async_trait;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::ConnectOptions;
+use sqlx::{ConnectOptions, Connection};
 use uuid::Uuid;
 
 use crate::bulk::{EditResult, FlowEdit};
@@ -60,6 +61,13 @@ impl SqliteStore {
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
+            // On SQLITE_FULL (and some I/O errors) SQLite rolls the transaction back itself;
+            // sqlx's own ROLLBACK then fails and its transaction count stays up, so every later
+            // BEGIN on that connection would fail. The ping before acquiring lets a queued
+            // rollback finish; a connection still counted inside a transaction after it is
+            // replaced by a fresh one (the full-disk test in the fault suite).
+            .test_before_acquire(true)
+            .before_acquire(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
             .connect_with(
                 base.clone()
                     .create_if_missing(true)
@@ -96,6 +104,14 @@ impl SqliteStore {
         Ok(value)
     }
 
+    /// SQLite's `PRAGMA integrity_check` of the whole file: `["ok"]` when it finds it sound,
+    /// else its list of problems (for operators and the full-disk test).
+    pub async fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(&self.writer)
+            .await?)
+    }
+
     /// Closes both pools, waiting for in-flight statements (graceful shutdown).
     pub async fn close(&self) {
         self.readers.close().await;
@@ -107,6 +123,13 @@ impl SqliteStore {
 impl Store for SqliteStore {
     async fn close(&self) {
         SqliteStore::close(self).await
+    }
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.readers)
+            .await
+            .map(|_| ())
+            .map_err(StoreError::from)
     }
 
     async fn create_org(&self, name: &str) -> Result<Organization, StoreError> {
@@ -144,6 +167,9 @@ impl Store for SqliteStore {
     }
     async fn get_token(&self, token_hash: &[u8]) -> Result<AccessToken, StoreError> {
         orgs::get_token(&self.readers, token_hash).await
+    }
+    async fn revoke_token(&self, token_hash: &[u8]) -> Result<bool, StoreError> {
+        orgs::revoke_token(&self.writer, token_hash).await
     }
     async fn purge_expired_tokens(&self, now_ms: i64) -> Result<u64, StoreError> {
         self.durable(orgs::purge_expired_tokens(&self.writer, now_ms).await)

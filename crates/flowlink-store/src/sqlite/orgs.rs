@@ -126,6 +126,14 @@ pub async fn get_token(pool: &SqlitePool, hash: &[u8]) -> Result<AccessToken, St
     token_from_row(&row)
 }
 
+pub async fn revoke_token(pool: &SqlitePool, hash: &[u8]) -> Result<bool, StoreError> {
+    let res = sqlx::query("DELETE FROM access_tokens WHERE token_hash = ?")
+        .bind(hash)
+        .execute(pool)
+        .await?;
+    Ok(res.rows_affected() > 0)
+}
+
 pub async fn purge_expired_tokens(pool: &SqlitePool, now_ms: i64) -> Result<u64, StoreError> {
     let res = sqlx::query("DELETE FROM access_tokens WHERE expires_ms < ?")
         .bind(now_ms)

@@ -102,6 +102,16 @@ pub async fn orgs_clients_and_tokens(s: Shared) {
     assert_eq!(s.purge_expired_tokens(1_001).await.unwrap(), 1);
     assert_eq!(s.get_token(&[1; 32]).await, Err(StoreError::NotFound));
     assert_eq!(s.get_token(&[7; 32]).await.unwrap(), live);
+    // Revocation (the console's sign-out): the token is gone at once, and only it.
+    let other_live = AccessToken {
+        token_hash: vec![8; 32],
+        ..live.clone()
+    };
+    s.insert_token(&other_live).await.unwrap();
+    assert!(s.revoke_token(&[7; 32]).await.unwrap());
+    assert_eq!(s.get_token(&[7; 32]).await, Err(StoreError::NotFound));
+    assert!(!s.revoke_token(&[7; 32]).await.unwrap(), "already revoked");
+    assert_eq!(s.get_token(&[8; 32]).await.unwrap(), other_live);
 }
 
 pub async fn executions_are_recorded_and_scoped(s: Shared) {

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::expr::VarRef;
+use crate::MAX_EXPR_LEN;
 
 fn ok(text: &str) -> Expr {
     parse_archy_expression(text).unwrap_or_else(|e| panic!("{text:?} should parse: {e}"))
@@ -238,112 +239,4 @@ fn depth_and_length_are_capped() {
     assert!(fails(&members).message.contains("nested too deeply"));
     let long = format!("\"{}\"", "a".repeat(MAX_EXPR_LEN));
     assert!(fails(&long).message.contains("too long"));
-}
-
-/// Every `exp:` value in the Archy corpus, found by a plain text scan (all are one-line plain,
-/// double-quoted or single-quoted YAML scalars), with `{{key}}` / `${key}` placeholders filled.
-fn corpus_expressions() -> Vec<(String, usize, String)> {
-    let dir = std::env::var_os("FLOWLINK_ARCHY_CORPUS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/archy-corpus")
-        });
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("corpus {}: {e}", dir.display()))
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| p.extension().and_then(|x| x.to_str()) != Some("md"))
-        .collect();
-    files.sort();
-    let mut found = Vec::new();
-    for path in files {
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        for (n, line) in text.lines().enumerate() {
-            let trimmed = line.trim_start().trim_start_matches("- ");
-            let Some(raw) = trimmed.strip_prefix("exp:") else {
-                continue;
-            };
-            let value = yaml_scalar(raw.trim());
-            found.push((name.clone(), n + 1, fill_placeholders(&value)));
-        }
-    }
-    found
-}
-
-/// Decodes a one-line YAML scalar: `"..."` with escapes, `'...'` with `''`, or plain.
-fn yaml_scalar(raw: &str) -> String {
-    if let Some(body) = raw.strip_prefix('"') {
-        let mut out = String::new();
-        let mut chars = body.chars();
-        while let Some(c) = chars.next() {
-            match c {
-                '"' => break,
-                '\\' => match chars.next() {
-                    Some('n') => out.push('\n'),
-                    Some('t') => out.push('\t'),
-                    Some(other) => out.push(other),
-                    None => break,
-                },
-                c => out.push(c),
-            }
-        }
-        out
-    } else if let Some(body) = raw.strip_prefix('\'') {
-        body.strip_suffix('\'').unwrap_or(body).replace("''", "'")
-    } else {
-        raw.split(" #").next().unwrap_or(raw).trim().to_owned()
-    }
-}
-
-fn fill_placeholders(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("{{").or_else(|| rest.find("${")) {
-        out.push_str(&rest[..start]);
-        let close = if rest[start..].starts_with("{{") {
-            "}}"
-        } else {
-            "}"
-        };
-        match rest[start..].find(close) {
-            Some(end) => {
-                out.push('X');
-                rest = &rest[start + end + close.len()..];
-            }
-            None => {
-                rest = &rest[start..];
-                break;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-#[test]
-fn every_corpus_expression_parses() {
-    let found = corpus_expressions();
-    let failures: Vec<String> = found
-        .iter()
-        .filter_map(|(file, line, text)| {
-            parse_archy_expression(text)
-                .err()
-                .map(|e| format!("{file}:{line}: {text:?}: {e}"))
-        })
-        .collect();
-    println!("{} corpus `exp:` expressions parsed", found.len());
-    assert!(
-        found.len() >= 500,
-        "expected the corpus' 568 expressions, found {}",
-        found.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
 }

@@ -1,0 +1,331 @@
+//! The bulk link and unlink of one shared module into many flows (the work behind `POST
+//! /api/v2/flows/flowmodules/{id}/actions/link` and the console's link form): one call,
+//! [`link_into_flows`], shared by both so they cannot drift apart.
+//!
+//! For each target flow (by id, or every flow a type/active filter matches) the store reads
+//! the flow's *current* logic inside its write transaction and this module's [`LinkEdit`]
+//! applies `flowlink_model::link::link_module` / `unlink_module` to it, then turns the result
+//! into a logic write exactly as a PUT carrying that logic would ([`plan_update`]); the store
+//! writes it with the PUT's rules (checkout holder → draft, other holders → "locked", module
+//! references, cycle guard, dependency rows). Flows go [`BATCH`] to a transaction, so a
+//! thousand flows cost a handful of commits instead of a thousand. Scopes are a PUT's, per
+//! flow.
+//!
+//! This module sits below the routes: handlers import it, it imports no handler.
+
+use std::collections::{HashMap, HashSet};
+
+use flowlink_api::{
+    BulkLinkError, BulkLinkRequest, BulkLinkResponse, BulkLinkResult, BulkLinkStatus, Detail,
+    FlowType, BULK_LINK_MAX_FLOWS,
+};
+use flowlink_model::link::{link_module, unlink_module, LinkOutcome, WireLogic};
+use flowlink_store::{
+    Dialect, EditFailure, EditOutcome, EditRefusal, EditedLogic, FlowEdit, FlowQuery, FlowRecord,
+    PageRequest,
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::access::{load_flow, name_holder, write_scopes, Family};
+use crate::archy_names::ModuleNames;
+use crate::archy_write::relink;
+use crate::auth::{scopes, Principal};
+use crate::error::ApiError;
+use crate::logic::{plan_update, CycleGuard};
+use crate::state::AppState;
+
+/// Flows per write transaction: one commit (one fsync on SQLite) each. Large enough that the
+/// commit cost vanishes, small enough that other writers wait at most a few milliseconds.
+pub const BATCH: usize = 250;
+
+/// Page size used to collect a filter's matches.
+const FILTER_PAGE: u32 = 1000;
+
+/// The change one request applies to every target flow.
+struct LinkEdit<'a> {
+    who: &'a Principal,
+    module_id: String,
+    version: Option<u32>,
+    call_name: String,
+    unlink: bool,
+    /// The module's name and the organization's modules, for Archy flows (calls by name).
+    module_name: String,
+    names: ModuleNames,
+}
+
+/// A flow's stored logic document as the link transforms take it: the dialect it was last
+/// written in; a flow without logic counts as an empty action list (as the client sees it).
+/// Archy logic takes the text edit ([`relink`]), never these JSON transforms.
+fn wire_logic(dialect: Option<Dialect>, document: &Value) -> Result<WireLogic, ApiError> {
+    match dialect {
+        Some(Dialect::Graph) => Ok(WireLogic::Graph(
+            document.get("definition").cloned().unwrap_or(Value::Null),
+        )),
+        Some(Dialect::Archy) => Err(ApiError::Internal(
+            "Archy logic takes the text edit, not the JSON transforms".into(),
+        )),
+        Some(Dialect::Actions) | None => Ok(WireLogic::Actions(
+            document
+                .get("actions")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+        )),
+    }
+}
+
+impl LinkEdit<'_> {
+    /// The edit of one flow, refused with the error a PUT of the new logic would answer.
+    fn try_edit(
+        &self,
+        flow: &FlowRecord,
+        document: &Value,
+    ) -> Result<Option<EditedLogic>, ApiError> {
+        if !self.who.scopes.any(write_scopes(flow.flow_type)) {
+            return Err(ApiError::MissingPermissions {
+                scopes: scopes::satisfying(write_scopes(flow.flow_type)),
+            });
+        }
+        if flow.id.to_string() == self.module_id {
+            let message = "a module cannot call itself";
+            return Err(ApiError::BadRequest {
+                message: message.into(),
+                details: vec![Detail {
+                    error_code: Some("module.call.cycle".into()),
+                    entity_id: Some(self.module_id.clone()),
+                    message: Some(message.into()),
+                    ..Default::default()
+                }],
+            });
+        }
+        if flow.dialect == Some(Dialect::Archy) {
+            let write = relink(
+                document,
+                &self.module_name,
+                self.version,
+                self.unlink,
+                &self.names,
+            )?;
+            return Ok(write.map(|logic| EditedLogic {
+                guard: Box::new(CycleGuard::for_write(&logic)),
+                logic,
+            }));
+        }
+        let logic = wire_logic(flow.dialect, document)?;
+        let outcome = if self.unlink {
+            unlink_module(&logic, &self.module_id)
+        } else {
+            link_module(&logic, &self.module_id, self.version, &self.call_name)
+        }?;
+        let LinkOutcome::Changed(new) = outcome else {
+            return Ok(None);
+        };
+        let Some(write) = plan_update(&new.into_write(), flow.dialect, document)? else {
+            return Ok(None);
+        };
+        let guard = CycleGuard::for_write(&write);
+        Ok(Some(EditedLogic {
+            logic: write,
+            guard: Box::new(guard),
+        }))
+    }
+}
+
+impl FlowEdit for LinkEdit<'_> {
+    fn edit(
+        &self,
+        flow: &FlowRecord,
+        document: &Value,
+    ) -> Result<Option<EditedLogic>, EditRefusal> {
+        self.try_edit(flow, document).map_err(EditRefusal::new)
+    }
+}
+
+/// The targets of a request, deduplicated in request order (filter matches in id order):
+/// parsed ids, and the ids given that are not flow ids at all.
+async fn targets(
+    state: &AppState,
+    who: &Principal,
+    req: &BulkLinkRequest,
+) -> Result<Vec<Result<Uuid, String>>, ApiError> {
+    match (&req.flow_ids, &req.filter) {
+        (Some(ids), None) => {
+            if ids.len() > BULK_LINK_MAX_FLOWS {
+                return Err(ApiError::bad_request(format!(
+                    "flowIds names {} flows; at most {BULK_LINK_MAX_FLOWS} per request",
+                    ids.len()
+                )));
+            }
+            // Duplicates count once, however the UUID is spelled (the store wants distinct ids).
+            let mut seen = HashSet::new();
+            Ok(ids
+                .iter()
+                .map(|id| Uuid::parse_str(id.trim()).map_err(|_| id.clone()))
+                .filter(|t| seen.insert(t.clone()))
+                .collect())
+        }
+        (None, Some(filter)) => {
+            let mut out = Vec::new();
+            for number in 1.. {
+                let query = FlowQuery {
+                    types: filter.types.clone(),
+                    active: filter.active,
+                    page: PageRequest {
+                        number,
+                        size: FILTER_PAGE,
+                    },
+                    ..Default::default()
+                };
+                let page = state.store.list_flows(who.org_id, &query).await?;
+                let got = page.items.len();
+                out.extend(page.items.into_iter().map(|f| Ok(f.id)));
+                if got < FILTER_PAGE as usize {
+                    break;
+                }
+            }
+            Ok(out)
+        }
+        _ => Err(ApiError::bad_request(
+            "give the target flows as either flowIds or filter (exactly one of them)",
+        )),
+    }
+}
+
+fn failure(id: String, name: Option<String>, e: ApiError) -> BulkLinkResult {
+    let (status, body) = e.status_and_body();
+    BulkLinkResult {
+        flow_id: id,
+        flow_name: name,
+        status: BulkLinkStatus::Failed,
+        version: None,
+        error: Some(BulkLinkError {
+            status: status.as_u16(),
+            code: body.code,
+            message: body.message,
+        }),
+    }
+}
+
+/// Links (or unlinks) module `id` into the flows `req` names, with the rules of a PUT per
+/// flow: one result per target flow, in request order.
+pub async fn link_into_flows(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+    req: BulkLinkRequest,
+) -> Result<BulkLinkResponse, ApiError> {
+    let module = load_flow(state, who, id, Family::Modules, false).await?;
+    // Some write scope up front (a reader learns nothing flow by flow); which one each flow
+    // needs depends on its type and is checked per flow.
+    who.require_any(write_scopes(FlowType::CommonModule))?;
+    let unlink = req.unlink.unwrap_or(false);
+    if unlink && req.version.is_some() {
+        return Err(ApiError::bad_request("version applies to link only"));
+    }
+    if let Some(v) = req.version {
+        if v == 0 || v > module.latest_version {
+            return Err(ApiError::bad_request(format!(
+                "module '{}' has no version {v} (latest is {}.0)",
+                module.name, module.latest_version
+            )));
+        }
+    }
+    let call_name = match req.call_name.as_deref().map(str::trim) {
+        None => format!("Call {}", module.name),
+        Some("") => return Err(ApiError::bad_request("callName cannot be blank")),
+        // Like flow names: no client can show or type control characters.
+        Some(n) if n.chars().any(char::is_control) => {
+            return Err(ApiError::bad_request(
+                "callName must not contain control characters",
+            ))
+        }
+        Some(n) => n.to_string(),
+    };
+    let targets = targets(state, who, &req).await?;
+    let edit = LinkEdit {
+        who,
+        module_id: module.id.to_string(),
+        version: req.version,
+        call_name,
+        unlink,
+        module_name: module.name.clone(),
+        names: ModuleNames::load(state.store.as_ref(), who.org_id).await?,
+    };
+    let ids: Vec<Uuid> = targets
+        .iter()
+        .filter_map(|t| t.as_ref().ok().copied())
+        .collect();
+    let mut done: HashMap<Uuid, BulkLinkResult> = HashMap::with_capacity(ids.len());
+    for batch in ids.chunks(BATCH) {
+        let results = match state
+            .store
+            .edit_flows(who.org_id, who.client_id, batch, &edit)
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                // The batch wrote nothing; its flows fail (a retry is safe) and the next
+                // batches still run.
+                let e = ApiError::from(e);
+                for id in batch {
+                    done.insert(*id, failure(id.to_string(), None, e.clone()));
+                }
+                continue;
+            }
+        };
+        for r in results {
+            let result = match r.outcome {
+                Ok(EditOutcome::Updated(f)) => BulkLinkResult {
+                    flow_id: f.id.to_string(),
+                    flow_name: Some(f.name),
+                    status: if unlink {
+                        BulkLinkStatus::Unlinked
+                    } else {
+                        BulkLinkStatus::Linked
+                    },
+                    version: Some(f.version),
+                    error: None,
+                },
+                Ok(EditOutcome::Unchanged(f)) => BulkLinkResult {
+                    flow_id: f.id.to_string(),
+                    flow_name: Some(f.name),
+                    status: if unlink {
+                        BulkLinkStatus::NotLinked
+                    } else {
+                        BulkLinkStatus::AlreadyLinked
+                    },
+                    version: Some(f.version),
+                    error: None,
+                },
+                Err(EditFailure::Store(e)) => {
+                    failure(r.id.to_string(), None, name_holder(state, e.into()).await)
+                }
+                // The edit's own refusal is already the answer a PUT would give.
+                Err(EditFailure::Refused(refusal)) => {
+                    let e = refusal
+                        .downcast::<ApiError>()
+                        .unwrap_or_else(|other| ApiError::Internal(other.to_string()));
+                    failure(r.id.to_string(), None, e)
+                }
+            };
+            done.insert(r.id, result);
+        }
+    }
+    let results = targets
+        .into_iter()
+        .map(|t| match t {
+            Ok(id) => done
+                .remove(&id)
+                .unwrap_or_else(|| failure(id.to_string(), None, ApiError::NotFound)),
+            // Not a flow id at all: what a PUT to it answers.
+            Err(given) => failure(given, None, ApiError::NotFound),
+        })
+        .collect();
+    Ok(BulkLinkResponse {
+        module_id: module.id.to_string(),
+        module_name: Some(module.name),
+        version: req.version,
+        results,
+    })
+}
