@@ -3,7 +3,8 @@
 //! launched with `POST /api/v2/flows/executions` against an in-process server (SQLite in a
 //! temp dir, rate limit off) — one caller at a time, then 8 concurrent callers. Each call is
 //! a full launch: load + prefetch, engine run with a full trace, execution row written
-//! (durably: SQLite `synchronous=FULL`). Prints figures; asserts only that calls succeed.
+//! (durably: SQLite group commit, answered after the WAL fsync). Prints figures; asserts only
+//! that calls succeed.
 //! Run with `cargo bench -p flowlink-server --bench executions`.
 
 use std::sync::Arc;

@@ -151,7 +151,7 @@ async fn bench() {
         (cores / 2).max(1)
     );
     println!("ratio sha256 / argon2: {:.0}x", fast_rate / legacy_rate);
-    println!("(each login also writes its token durably: SQLite synchronous=FULL)");
+    println!("(each login also writes its token durably: SQLite group commit, answered after the WAL fsync)");
 
     let _ = stop.send(());
     let _ = server.await;

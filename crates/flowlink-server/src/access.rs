@@ -82,14 +82,30 @@ pub async fn load_flow(
     Ok(rec)
 }
 
-/// The flow with its current logic document (the draft while checked out) and the name of
-/// the client holding its lock.
+/// The flow with its current logic document (the draft while checked out; from
+/// [`crate::state::DocumentCache`] when read before) and the name of the client holding its lock.
 pub async fn with_logic(state: &AppState, rec: &FlowRecord) -> Result<Flow, ApiError> {
-    let v = state
-        .store
-        .get_version(rec.org_id, rec.id, rec.current_version())
-        .await?;
-    Ok(with_document(state, rec, &v.document).await)
+    let document = current_document(state, rec).await?;
+    Ok(with_document(state, rec, &document).await)
+}
+
+/// The logic document of `rec`'s current version (the draft while checked out): from
+/// [`crate::state::DocumentCache`] when read before (a version never changes), else from the
+/// store, then cached.
+pub async fn current_document(
+    state: &AppState,
+    rec: &FlowRecord,
+) -> Result<std::sync::Arc<serde_json::Value>, ApiError> {
+    let number = rec.current_version();
+    if let Some(document) = state.documents.get(rec.org_id, rec.id, number) {
+        return Ok(document);
+    }
+    let v = state.store.get_version(rec.org_id, rec.id, number).await?;
+    let document = std::sync::Arc::new(v.document);
+    state
+        .documents
+        .insert(rec.org_id, rec.id, number, document.clone());
+    Ok(document)
 }
 
 /// The flow with the logic document `document` already in hand (no re-read) and the name of

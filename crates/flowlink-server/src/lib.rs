@@ -41,7 +41,7 @@
 //!    optimistic lock as a conditional `UPDATE ... WHERE version = ?`, module references and
 //!    the cycle guard checked against the committed state, the new immutable logic version and
 //!    its dependency-index rows written together. A rejected write changes nothing; an
-//!    acknowledged one is on disk (WAL, `synchronous=FULL`).
+//!    acknowledged one is on disk (WAL, group commit: the store answers after a shared fsync).
 //! 9. **Response**: wire types from `flowlink-api` (Genesys field names, UPPERCASE `type`,
 //!    epoch-ms and ISO dates, relative listing URIs). Any failure on the way is an
 //!    [`ApiError`], turned into status + `ErrorBody` by one exhaustive `match`; `StoreError`

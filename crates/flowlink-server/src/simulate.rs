@@ -14,7 +14,7 @@
 //!   a time (a semaphore), so executions never stall the async workers that answer requests.
 //! - [`trace_document`]: the `trace` extension as stored and served.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use flowlink_api::trace::{ExecutionTrace, TraceFlow, TraceSimulation};
@@ -27,7 +27,7 @@ use flowlink_model::archy::parse_archy;
 use flowlink_model::{parse_actions, parse_definition, Dialect, FlowLogic, ModelError};
 
 use crate::archy_names::{bind_for_launch, ModuleNames};
-use flowlink_store::{FlowRecord, Store, StoreError};
+use flowlink_store::{FlowQuery, FlowRecord, PageRequest, Store, StoreError};
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 use uuid::Uuid;
@@ -389,17 +389,62 @@ async fn module_slot(store: &dyn Store, org: Uuid, id: &str) -> Result<ModuleSlo
         }
         Err(e) => return Err(e.into()),
     };
+    Ok(slot_of(rec))
+}
+
+/// The slot of a module whose row was read (deleted or not).
+fn slot_of(rec: FlowRecord) -> ModuleSlot {
     if let Some(reason) = module_unavailability(&rec) {
-        return Ok(ModuleSlot::Unavailable(reason));
+        return ModuleSlot::Unavailable(reason);
     }
     let error_handling = stored_error_handling(&rec);
-    Ok(ModuleSlot::Available(AvailableModule {
+    ModuleSlot::Available(AvailableModule {
         id: rec.id.to_string(),
         name: rec.name,
         published: rec.published_version,
         error_handling,
         versions: HashMap::new(),
-    }))
+    })
+}
+
+/// The slots of the modules `root` calls directly, read with one list query instead of one
+/// read per module (a launch's hot path). Modules not found, or deleted, are left out: the
+/// per-module read ([`module_slot`]) answers for them as it always has.
+async fn direct_slots(
+    store: &dyn Store,
+    org: Uuid,
+    root: &FlowLogic,
+    out: &mut PrefetchedModules,
+) -> Result<(), ApiError> {
+    let ids: BTreeSet<Uuid> = root
+        .module_calls()
+        .filter_map(|(_, c)| Uuid::parse_str(c.module_id.trim()).ok())
+        .collect();
+    if ids.len() < 2 {
+        return Ok(());
+    }
+    let query = FlowQuery {
+        page: PageRequest {
+            number: 1,
+            size: u32::try_from(ids.len()).unwrap_or(u32::MAX),
+        },
+        ids: ids.into_iter().collect(),
+        ..FlowQuery::default()
+    };
+    for rec in store.list_flows(org, &query).await?.items {
+        if !rec.deleted {
+            // Keyed as the call spells it, which is how `prefetch` looks it up.
+            for id in root
+                .module_calls()
+                .map(|(_, c)| &c.module_id)
+                .filter(|m| Uuid::parse_str(m.trim()).ok() == Some(rec.id))
+                .collect::<BTreeSet<_>>()
+            {
+                out.modules.insert(id.clone(), slot_of(rec.clone()));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Resolves, now, every module call reachable from `root` whose module would run at a depth
@@ -413,6 +458,9 @@ pub async fn prefetch(
     let max_depth = sim.limits.max_module_depth;
     let mut names = None;
     let mut out = PrefetchedModules::default();
+    if max_depth >= 1 {
+        direct_slots(store, org, root, &mut out).await?;
+    }
     let mut seen: HashSet<(String, Option<u32>)> = HashSet::new();
     let mut queue: VecDeque<(String, Option<u32>, u32)> = root
         .module_calls()

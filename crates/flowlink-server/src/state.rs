@@ -1,9 +1,12 @@
 //! What every handler shares: the store, the configuration, the rate limiter, the
-//! failed-login limits and the metrics.
+//! failed-login limits, the metrics and the cache of immutable versions' logic documents.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use flowlink_store::Store;
+use serde_json::Value;
+use uuid::Uuid;
 
 use crate::auth::cache::TokenCache;
 use crate::auth::throttle::LoginThrottle;
@@ -27,6 +30,8 @@ pub struct AppState {
     pub tokens: Arc<TokenCache>,
     /// Failed client-credential attempts per address and client, and the legacy-check slots.
     pub logins: Arc<LoginThrottle>,
+    /// Logic documents of flow versions already read (a version's document never changes).
+    pub documents: Arc<DocumentCache>,
     /// Request counts, latencies, rejections and open connections (`GET /metrics`).
     pub metrics: Arc<Metrics>,
 }
@@ -49,6 +54,36 @@ impl AppState {
             tokens: Arc::new(TokenCache::default()),
             logins,
             metrics: Arc::new(Metrics::default()),
+            documents: Arc::new(DocumentCache::default()),
+        }
+    }
+}
+
+/// Logic documents of flow versions, by (organization, flow, version number), so a read of a
+/// flow costs one store read (its row, which changes) instead of two. A version's document is
+/// immutable once written, so an entry is never stale and needs no invalidation across
+/// replicas. Bounded: when full it is emptied (the next reads simply ask the store again).
+#[derive(Default)]
+pub struct DocumentCache {
+    entries: Mutex<HashMap<(Uuid, Uuid, u32), Arc<Value>>>,
+}
+
+impl DocumentCache {
+    /// Entries kept at most.
+    pub const CAPACITY: usize = 1024;
+
+    /// The document of version `number` of `flow` in `org`, if cached.
+    pub fn get(&self, org: Uuid, flow: Uuid, number: u32) -> Option<Arc<Value>> {
+        self.entries.lock().ok()?.get(&(org, flow, number)).cloned()
+    }
+
+    /// Remembers the document of version `number` of `flow` in `org`.
+    pub fn insert(&self, org: Uuid, flow: Uuid, number: u32, document: Arc<Value>) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= Self::CAPACITY {
+                entries.clear();
+            }
+            entries.insert((org, flow, number), document);
         }
     }
 }

@@ -21,6 +21,7 @@ use flowlink_api::TokenResponse;
 use flowlink_store::{AccessToken, StoreError};
 use uuid::Uuid;
 
+use super::principal::Principal;
 use super::scopes::{self, ScopeSet};
 use super::secrets::{self, Verified};
 use crate::error::ApiError;
@@ -172,16 +173,27 @@ pub async fn issue(
         .config
         .token_lifetime_secs
         .unwrap_or(client.token_lifetime_secs);
+    let hash = secrets::token_hash(&token);
+    let now = chrono::Utc::now().timestamp_millis();
+    let expires_ms = now + expires_in * 1000;
+    let principal = Principal {
+        org_id: client.org_id,
+        client_id: client.id,
+        scopes: ScopeSet::from_granted(&token_scopes),
+    };
     state
         .store
         .insert_token(&AccessToken {
-            token_hash: secrets::token_hash(&token).to_vec(),
+            token_hash: hash.to_vec(),
             client_id: client.id,
             org_id: client.org_id,
             scopes: token_scopes,
-            expires_ms: chrono::Utc::now().timestamp_millis() + expires_in * 1000,
+            expires_ms,
         })
         .await?;
+    // The first request with the new token needs no store read; the cache still honours the
+    // expiry and a revocation removes the entry (`TokenCache::remove`).
+    state.tokens.insert(hash, principal, expires_ms, now);
     Ok(TokenResponse {
         access_token: token,
         token_type: "bearer".into(),

@@ -9,8 +9,8 @@ use flowlink_engine::ErrorHandling;
 use flowlink_store::{FlowQuery, FlowUpdate, NewFlow};
 
 use crate::access::{
-    delete_scopes, load_flow, name_holder, read_scopes, with_document, with_logic, write_scopes,
-    Family,
+    current_document, delete_scopes, load_flow, name_holder, read_scopes, with_document,
+    with_logic, write_scopes, Family,
 };
 use crate::archy_flows::{check_archy_rename, plan_archy_create, plan_archy_update};
 use crate::auth::Principal;
@@ -170,19 +170,17 @@ async fn update(
     }
     check_description(body.description.as_deref())?;
     let error_handling = error_handling(body.error_handling.as_deref())?;
-    let current = state
-        .store
-        .get_version(who.org_id, rec.id, rec.current_version())
-        .await?;
+    let current_number = rec.current_version();
+    let current = current_document(&state, &rec).await?;
     let (name, logic) = match body.archy.as_deref() {
         Some(text) => {
             let (file_name, logic) =
-                plan_archy_update(&state, &who, &body, &rec, &current.document, text).await?;
+                plan_archy_update(&state, &who, &body, &rec, &current, text).await?;
             (Some(file_name), logic)
         }
         None => {
             check_archy_rename(&rec, name.as_deref())?;
-            (name, plan_update(&body, rec.dialect, &current.document)?)
+            (name, plan_update(&body, rec.dialect, &current)?)
         }
     };
     // Without new logic there are no new calls, and the guard has nothing to refuse.
@@ -213,7 +211,7 @@ async fn update(
         // holder's draft).
         Some(doc) => Some(doc),
         // An unconditional metadata-only PUT may have crossed another client's logic write.
-        None => (updated.current_version() == current.number).then_some(current.document),
+        None => (updated.current_version() == current_number).then(|| (*current).clone()),
     };
     match document {
         Some(doc) => Ok(Json(with_document(&state, &updated, &doc).await)),

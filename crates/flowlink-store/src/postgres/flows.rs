@@ -551,6 +551,13 @@ impl RuleTx for PgConnection {
     ) -> Result<FlowRecord, TxError> {
         write_update(self, org, cur, checked).await
     }
+    async fn write_updates(
+        &mut self,
+        org: Uuid,
+        items: Vec<(FlowRecord, CheckedUpdate)>,
+    ) -> Result<Vec<FlowRecord>, TxError> {
+        super::bulk_link::write_updates(self, org, items).await
+    }
     fn refusal(e: TxError) -> Result<StoreError, TxError> {
         match e {
             TxError::Store(e) if fails_flow_alone(&e) => Ok(e),

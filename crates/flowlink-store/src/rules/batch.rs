@@ -1,17 +1,19 @@
 //! The bulk edit loop ([`crate::Store::edit_flows`]) for every backend: each flow of the batch
 //! is offered to the [`FlowEdit`], then checked and written by the same rules as a single
-//! update, inside the one transaction the backend opened and read the batch in.
+//! update, inside the one transaction the backend opened and read the batch in; a batch of
+//! non-module flows is written together, set-based ([`RuleTx::write_updates`]).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
+use async_trait::async_trait;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::checks::check_update;
-use super::RuleTx;
+use super::checks::{check_update, CheckedUpdate};
+use super::{RuleTx, Target};
 use crate::bulk::{EditFailure, EditOutcome, EditResult, FlowEdit};
-use crate::error::StoreError;
-use crate::records::{FlowRecord, FlowUpdate};
+use crate::error::{Consumer, StoreError};
+use crate::records::{ConsumerFilter, FlowRecord, FlowUpdate, ModuleEdge, ModuleRef};
 
 /// Whether an error met while *checking* one flow of a batch (before anything of it was
 /// written) fails that flow alone. Database errors (a failure, an unreachable database, a full
@@ -24,23 +26,31 @@ pub(crate) fn fails_flow_alone(e: &StoreError) -> bool {
     )
 }
 
-/// Edits one flow inside the batch's transaction. The outer `Err` aborts the batch; the inner
-/// one fails this flow alone (it was refused before anything of it was written).
-async fn edit_one<T: RuleTx + ?Sized>(
+/// What checking one flow of a batch decided.
+enum Checked {
+    /// Nothing to write: unchanged, or refused before anything of it was written.
+    Done(Result<EditOutcome, EditFailure>),
+    /// Checked; this update is to be written.
+    Write(FlowRecord, CheckedUpdate),
+}
+
+/// Offers one flow to the edit and checks the result inside the batch's transaction. `Err`
+/// aborts the batch.
+async fn check_one<T: RuleTx + ?Sized>(
     tx: &mut T,
     org: Uuid,
     client: Uuid,
     cur: FlowRecord,
     document: &Value,
     edit: &dyn FlowEdit,
-) -> Result<Result<EditOutcome, EditFailure>, T::Error> {
+) -> Result<Checked, T::Error> {
     if cur.deleted {
-        return Ok(Err(StoreError::Gone.into()));
+        return Ok(Checked::Done(Err(StoreError::Gone.into())));
     }
     let edited = match edit.edit(&cur, document) {
         Ok(Some(e)) => e,
-        Ok(None) => return Ok(Ok(EditOutcome::Unchanged(cur))),
-        Err(refusal) => return Ok(Err(EditFailure::Refused(refusal))),
+        Ok(None) => return Ok(Checked::Done(Ok(EditOutcome::Unchanged(cur)))),
+        Err(refusal) => return Ok(Checked::Done(Err(EditFailure::Refused(refusal)))),
     };
     let update = FlowUpdate {
         // The row was just read (and locked) in this transaction: the edit applies to it.
@@ -49,18 +59,21 @@ async fn edit_one<T: RuleTx + ?Sized>(
         client_id: Some(client),
         ..Default::default()
     };
-    let checked = match check_update(tx, org, &cur, &update, edited.guard.as_ref()).await {
-        Ok(c) => c,
-        Err(e) => return T::refusal(e).map(|e| Err(e.into())),
-    };
-    // Anything failing from here on has written part of this flow: the batch must go.
-    let rec = tx.write_update(org, &cur, checked).await?;
-    Ok(Ok(EditOutcome::Updated(rec)))
+    match check_update(tx, org, &cur, &update, edited.guard.as_ref()).await {
+        Ok(checked) => Ok(Checked::Write(cur, checked)),
+        Err(e) => T::refusal(e).map(|e| Checked::Done(Err(e.into()))),
+    }
 }
 
 /// Runs `edit` over `ids` (in order) against `current`, the batch's flows of the organization
 /// with their current logic documents as the backend read them in this transaction. Ids not
 /// in `current` (unknown, another organization's, or repeated) are `NotFound`.
+///
+/// When no flow of the batch is a module, no flow's write can change what another's check
+/// reads (only modules are call targets or in the module graph), so every flow is checked
+/// first — call targets read once for the batch — and all the updates are then written
+/// together by [`RuleTx::write_updates`] (set-based where the backend has it). A batch with a
+/// module writes each flow before checking the next, so later checks see earlier writes.
 pub(crate) async fn edit_batch<T: RuleTx + ?Sized>(
     tx: &mut T,
     org: Uuid,
@@ -69,15 +82,130 @@ pub(crate) async fn edit_batch<T: RuleTx + ?Sized>(
     mut current: HashMap<Uuid, (FlowRecord, Value)>,
     edit: &dyn FlowEdit,
 ) -> Result<Vec<EditResult>, T::Error> {
-    let mut out = Vec::with_capacity(ids.len());
-    for &id in ids {
-        let outcome = match current.remove(&id) {
-            Some((cur, document)) => edit_one(tx, org, client, cur, &document, edit).await?,
-            None => Err(StoreError::NotFound.into()),
+    let deferred = current.values().all(|(f, _)| !f.flow_type.is_module());
+    let mut outcomes: Vec<Option<Result<EditOutcome, EditFailure>>> = Vec::with_capacity(ids.len());
+    let mut pending = Vec::new();
+    {
+        let mut memo = MemoTargets {
+            tx: &mut *tx,
+            targets: HashMap::new(),
         };
-        out.push(EditResult { id, outcome });
+        for &id in ids {
+            let Some((cur, document)) = current.remove(&id) else {
+                outcomes.push(Some(Err(StoreError::NotFound.into())));
+                continue;
+            };
+            let checked = if deferred {
+                check_one(&mut memo, org, client, cur, &document, edit).await?
+            } else {
+                check_one(&mut *memo.tx, org, client, cur, &document, edit).await?
+            };
+            match checked {
+                Checked::Done(outcome) => outcomes.push(Some(outcome)),
+                Checked::Write(cur, checked) if !deferred => {
+                    // Anything failing from here on has written part of this flow: the batch
+                    // must go.
+                    let rec = memo.tx.write_update(org, &cur, checked).await?;
+                    outcomes.push(Some(Ok(EditOutcome::Updated(rec))));
+                }
+                Checked::Write(cur, checked) => {
+                    pending.push((outcomes.len(), cur, checked));
+                    outcomes.push(None);
+                }
+            }
+        }
     }
-    Ok(out)
+    let (slots, writes): (Vec<usize>, Vec<(FlowRecord, CheckedUpdate)>) =
+        pending.into_iter().map(|(i, cur, c)| (i, (cur, c))).unzip();
+    if !writes.is_empty() {
+        let written = tx.write_updates(org, writes).await?;
+        for (slot, rec) in slots.into_iter().zip(written) {
+            outcomes[slot] = Some(Ok(EditOutcome::Updated(rec)));
+        }
+    }
+    ids.iter()
+        .zip(outcomes)
+        .map(|(&id, outcome)| match outcome {
+            Some(outcome) => Ok(EditResult { id, outcome }),
+            None => {
+                Err(StoreError::Backend(format!("flow {id} of the batch was not written")).into())
+            }
+        })
+        .collect()
+}
+
+/// A [`RuleTx`] that reads each call target once per batch: the batch holds no module, so
+/// none of its writes changes a target, and the backend's lock on a target (PostgreSQL: `FOR
+/// KEY SHARE`) lasts until commit.
+struct MemoTargets<'a, T: ?Sized> {
+    tx: &'a mut T,
+    targets: HashMap<Uuid, Option<Target>>,
+}
+
+#[async_trait]
+impl<T: RuleTx + ?Sized> RuleTx for MemoTargets<'_, T> {
+    type Error = T::Error;
+
+    async fn call_targets(
+        &mut self,
+        org: Uuid,
+        ids: &BTreeSet<Uuid>,
+    ) -> Result<HashMap<Uuid, Target>, Self::Error> {
+        let missing: BTreeSet<Uuid> = ids
+            .iter()
+            .filter(|id| !self.targets.contains_key(id))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            let mut found = self.tx.call_targets(org, &missing).await?;
+            for id in missing {
+                let target = found.remove(&id);
+                self.targets.insert(id, target);
+            }
+        }
+        Ok(ids
+            .iter()
+            .filter_map(|id| {
+                let target = self.targets.get(id)?.clone()?;
+                Some((*id, target))
+            })
+            .collect())
+    }
+
+    async fn module_edges(&mut self, org: Uuid) -> Result<Vec<ModuleEdge>, Self::Error> {
+        self.tx.module_edges(org).await
+    }
+
+    async fn module_consumers(
+        &mut self,
+        org: Uuid,
+        module: Uuid,
+        filter: ConsumerFilter,
+    ) -> Result<Vec<Consumer>, Self::Error> {
+        self.tx.module_consumers(org, module, filter).await
+    }
+
+    async fn version_calls(
+        &mut self,
+        org: Uuid,
+        id: Uuid,
+        n: u32,
+    ) -> Result<Vec<ModuleRef>, Self::Error> {
+        self.tx.version_calls(org, id, n).await
+    }
+
+    async fn write_update(
+        &mut self,
+        org: Uuid,
+        cur: &FlowRecord,
+        checked: CheckedUpdate,
+    ) -> Result<FlowRecord, Self::Error> {
+        self.tx.write_update(org, cur, checked).await
+    }
+
+    fn refusal(e: Self::Error) -> Result<StoreError, Self::Error> {
+        T::refusal(e)
+    }
 }
 
 #[cfg(test)]

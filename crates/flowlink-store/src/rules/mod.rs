@@ -70,6 +70,21 @@ pub(crate) trait RuleTx: Send {
         checked: CheckedUpdate,
     ) -> Result<FlowRecord, Self::Error>;
 
+    /// Writes checked updates of several flows of a batch (none a module), each as
+    /// [`RuleTx::write_update`] would; the flows as written, in order. By default one
+    /// `write_update` each; a backend may write them set-based (a few statements in all).
+    async fn write_updates(
+        &mut self,
+        org: Uuid,
+        items: Vec<(FlowRecord, CheckedUpdate)>,
+    ) -> Result<Vec<FlowRecord>, Self::Error> {
+        let mut out = Vec::with_capacity(items.len());
+        for (cur, checked) in items {
+            out.push(self.write_update(org, &cur, checked).await?);
+        }
+        Ok(out)
+    }
+
     /// `Ok` with the refusal when `e` fails one flow of a batch alone (it was met before
     /// anything of that flow was written and left the transaction usable); `Err` with `e`
     /// when the whole batch must go.

@@ -4,35 +4,85 @@ use sqlx::sqlite::SqlitePool;
 use sqlx::Row;
 use uuid::Uuid;
 
+use super::batch::{BatchRow, BoxFut, SqliteQuery};
 use crate::error::StoreError;
 use crate::records::*;
 use crate::rows::{
     execution_from_row as from_row, is_foreign_key_violation, EXECUTION_COLUMNS as COLUMNS,
 };
 
-pub async fn insert_execution(pool: &SqlitePool, e: &ExecutionRecord) -> Result<(), StoreError> {
-    let res = sqlx::query(&format!(
-        "INSERT INTO executions ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    ))
-    .bind(e.id.to_string())
-    .bind(e.org_id.to_string())
-    .bind(e.flow_id.to_string())
-    .bind(i64::from(e.flow_version))
-    .bind(&e.name)
-    .bind(&e.status)
-    .bind(e.launched_ms)
-    .bind(e.completed_ms)
-    .bind(&e.outcome)
-    .bind(e.action_count)
-    .bind(e.trace.to_string())
-    .bind(e.output.to_string())
-    .bind(e.client_id.map(|c| c.to_string()))
-    .execute(pool)
-    .await;
-    match res {
-        Ok(_) => Ok(()),
-        Err(e) if is_foreign_key_violation(&e) => Err(StoreError::NotFound),
-        Err(e) => Err(e.into()),
+/// An execution rendered into its column values, as the batch writer inserts it.
+pub struct ExecutionRow {
+    id: String,
+    org_id: String,
+    flow_id: String,
+    flow_version: i64,
+    name: Option<String>,
+    status: String,
+    launched_ms: i64,
+    completed_ms: Option<i64>,
+    outcome: Option<String>,
+    action_count: i64,
+    trace: String,
+    output: String,
+    client_id: Option<String>,
+}
+
+impl From<&ExecutionRecord> for ExecutionRow {
+    fn from(e: &ExecutionRecord) -> Self {
+        ExecutionRow {
+            id: e.id.to_string(),
+            org_id: e.org_id.to_string(),
+            flow_id: e.flow_id.to_string(),
+            flow_version: i64::from(e.flow_version),
+            name: e.name.clone(),
+            status: e.status.clone(),
+            launched_ms: e.launched_ms,
+            completed_ms: e.completed_ms,
+            outcome: e.outcome.clone(),
+            action_count: e.action_count,
+            trace: e.trace.to_string(),
+            output: e.output.to_string(),
+            client_id: e.client_id.map(|c| c.to_string()),
+        }
+    }
+}
+
+/// `INSERT INTO executions (…) VALUES` for the batch writer.
+const INSERT: &str = "INSERT INTO executions (id, org_id, flow_id, flow_version, name, status, \
+     launched_ms, completed_ms, outcome, action_count, trace, output, client_id) VALUES";
+
+impl BatchRow for ExecutionRow {
+    const INSERT: &'static str = INSERT;
+    const PLACEHOLDERS: &'static str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+    fn bind<'q>(&'q self, query: SqliteQuery<'q>) -> SqliteQuery<'q> {
+        query
+            .bind(&self.id)
+            .bind(&self.org_id)
+            .bind(&self.flow_id)
+            .bind(self.flow_version)
+            .bind(&self.name)
+            .bind(&self.status)
+            .bind(self.launched_ms)
+            .bind(self.completed_ms)
+            .bind(&self.outcome)
+            .bind(self.action_count)
+            .bind(&self.trace)
+            .bind(&self.output)
+            .bind(&self.client_id)
+    }
+
+    fn insert_one<'a>(&'a self, pool: &'a SqlitePool) -> BoxFut<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let sql = format!("{INSERT} {}", Self::PLACEHOLDERS);
+            match self.bind(sqlx::query(&sql)).execute(pool).await {
+                Ok(_) => Ok(()),
+                // The flow vanished meanwhile.
+                Err(e) if is_foreign_key_violation(&e) => Err(StoreError::NotFound),
+                Err(e) => Err(e.into()),
+            }
+        })
     }
 }
 

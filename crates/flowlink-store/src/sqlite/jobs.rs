@@ -23,7 +23,7 @@ impl JobStore for SqliteStore {
         if let Some(row) = read().await? {
             return Ok(row.try_get("value")?);
         }
-        sqlx::query(
+        let inserted = sqlx::query(
             "INSERT INTO server_secrets (name, value, created_ms) VALUES (?, ?, ?) \
              ON CONFLICT (name) DO NOTHING",
         )
@@ -31,7 +31,8 @@ impl JobStore for SqliteStore {
         .bind(candidate)
         .bind(now_ms())
         .execute(&self.writer)
-        .await?;
+        .await;
+        self.durable(inserted.map_err(StoreError::from)).await?;
         let row = sqlx::query("SELECT value FROM server_secrets WHERE name = ?")
             .bind(name)
             .fetch_one(&self.writer)
@@ -40,7 +41,7 @@ impl JobStore for SqliteStore {
     }
 
     async fn insert_job(&self, j: &JobRecord) -> Result<(), StoreError> {
-        sqlx::query(&format!(
+        let inserted = sqlx::query(&format!(
             "INSERT INTO flow_jobs ({JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ))
         .bind(j.id.to_string())
@@ -58,7 +59,8 @@ impl JobStore for SqliteStore {
         .bind(j.created_ms)
         .bind(j.modified_ms)
         .execute(&self.writer)
-        .await?;
+        .await;
+        self.durable(inserted.map_err(StoreError::from)).await?;
         Ok(())
     }
 
@@ -98,7 +100,8 @@ impl JobStore for SqliteStore {
         .bind(j.id.to_string())
         .bind(expected.as_str())
         .execute(&self.writer)
-        .await?;
+        .await;
+        let done = self.durable(done.map_err(StoreError::from)).await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -106,7 +109,8 @@ impl JobStore for SqliteStore {
         let done = sqlx::query("DELETE FROM flow_jobs WHERE modified_ms < ?")
             .bind(before_ms)
             .execute(&self.writer)
-            .await?;
+            .await;
+        let done = self.durable(done.map_err(StoreError::from)).await?;
         Ok(done.rows_affected())
     }
 }

@@ -3,6 +3,7 @@
 use sqlx::sqlite::SqlitePool;
 use uuid::Uuid;
 
+use super::batch::{BatchRow, BoxFut, SqliteQuery};
 use super::rows::scopes_to_text;
 use crate::error::StoreError;
 use crate::records::*;
@@ -99,20 +100,51 @@ pub async fn list_clients(pool: &SqlitePool, org: Uuid) -> Result<Vec<OAuthClien
     rows.iter().map(client_from_row).collect()
 }
 
-pub async fn insert_token(pool: &SqlitePool, t: &AccessToken) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO access_tokens (token_hash, client_id, org_id, scopes, expires_ms, created_ms) \
-         VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&t.token_hash)
-    .bind(t.client_id.to_string())
-    .bind(t.org_id.to_string())
-    .bind(scopes_to_text(&t.scopes))
-    .bind(t.expires_ms)
-    .bind(now_ms())
-    .execute(pool)
-    .await?;
-    Ok(())
+/// An issued token rendered into its column values, as the batch writer inserts it.
+pub struct TokenRow {
+    token_hash: Vec<u8>,
+    client_id: String,
+    org_id: String,
+    scopes: String,
+    expires_ms: i64,
+    created_ms: i64,
+}
+
+impl From<&AccessToken> for TokenRow {
+    fn from(t: &AccessToken) -> Self {
+        TokenRow {
+            token_hash: t.token_hash.clone(),
+            client_id: t.client_id.to_string(),
+            org_id: t.org_id.to_string(),
+            scopes: scopes_to_text(&t.scopes),
+            expires_ms: t.expires_ms,
+            created_ms: now_ms(),
+        }
+    }
+}
+
+impl BatchRow for TokenRow {
+    const INSERT: &'static str = "INSERT INTO access_tokens \
+         (token_hash, client_id, org_id, scopes, expires_ms, created_ms) VALUES";
+    const PLACEHOLDERS: &'static str = "(?, ?, ?, ?, ?, ?)";
+
+    fn bind<'q>(&'q self, query: SqliteQuery<'q>) -> SqliteQuery<'q> {
+        query
+            .bind(&self.token_hash)
+            .bind(&self.client_id)
+            .bind(&self.org_id)
+            .bind(&self.scopes)
+            .bind(self.expires_ms)
+            .bind(self.created_ms)
+    }
+
+    fn insert_one<'a>(&'a self, pool: &'a SqlitePool) -> BoxFut<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let sql = format!("{} {}", Self::INSERT, Self::PLACEHOLDERS);
+            self.bind(sqlx::query(&sql)).execute(pool).await?;
+            Ok(())
+        })
+    }
 }
 
 pub async fn get_token(pool: &SqlitePool, hash: &[u8]) -> Result<AccessToken, StoreError> {

@@ -1,5 +1,7 @@
 //! Organizations, OAuth clients, tokens and executions.
 
+use std::sync::Arc;
+
 use flowlink_api::FlowType;
 use flowlink_store::*;
 use serde_json::json;
@@ -165,4 +167,64 @@ pub async fn executions_are_recorded_and_scoped(s: Shared) {
         .await
         .unwrap();
     assert_eq!((theirs.total, theirs.items.len()), (0, 0));
+}
+
+/// Many executions inserted at once (SQLite writes them in shared batches): every one is
+/// acknowledged and readable, and one whose flow does not exist fails alone with NotFound.
+pub async fn concurrent_executions_are_each_recorded_and_a_bad_one_fails_alone(s: Shared) {
+    let acme = org(&s, "acme").await;
+    let f = flow(&s, acme, FlowType::InboundCall, "Main", empty()).await;
+    let record = |i: i64, flow_id: Uuid| ExecutionRecord {
+        id: Uuid::new_v4(),
+        org_id: acme,
+        flow_id,
+        flow_version: 1,
+        name: Some(format!("run {i}")),
+        status: "COMPLETED".into(),
+        launched_ms: 1_000 + i,
+        completed_ms: Some(2_000),
+        outcome: Some("disconnected".into()),
+        action_count: 3,
+        trace: json!({"steps": [], "i": i}),
+        output: json!({"Flow.i": i}),
+        client_id: None,
+    };
+    let tasks: Vec<_> = (0..64)
+        .map(|i| {
+            // One launch of a flow that does not exist, in the middle of the burst.
+            let rec = record(i, if i == 31 { Uuid::new_v4() } else { f.id });
+            let s = Arc::clone(&s);
+            tokio::spawn(async move { (s.insert_execution(&rec).await, rec) })
+        })
+        .collect();
+    let mut stored = Vec::new();
+    for t in tasks {
+        let (result, rec) = t.await.unwrap();
+        if rec.flow_id == f.id {
+            result.unwrap();
+            stored.push(rec);
+        } else {
+            assert_eq!(result, Err(StoreError::NotFound));
+            assert_eq!(
+                s.get_execution(acme, rec.id).await,
+                Err(StoreError::NotFound)
+            );
+        }
+    }
+    assert_eq!(stored.len(), 63);
+    for rec in &stored {
+        assert_eq!(&s.get_execution(acme, rec.id).await.unwrap(), rec);
+    }
+    let page = s
+        .list_executions(
+            acme,
+            f.id,
+            PageRequest {
+                number: 1,
+                size: 100,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.total, 63);
 }

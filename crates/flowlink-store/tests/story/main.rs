@@ -43,6 +43,7 @@ macro_rules! story {
 story! {
     accounts::orgs_clients_and_tokens,
     accounts::executions_are_recorded_and_scoped,
+    accounts::concurrent_executions_are_each_recorded_and_a_bad_one_fails_alone,
     flows::create_list_filter_and_page,
     flows::optimistic_lock_conflict,
     flows::duplicate_name_conflict,

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The issue-12 comparison: builds release and runs crates/flowlink/benches/compare.rs, which
+# starts the real server on 127.0.0.1 (SQLite; PostgreSQL too when FLOWLINK_TEST_DATABASE_URL
+# is set) and prints, from one run, the seeds' loop against bulk and per-flow link, GET against
+# a hello-world axum handler, executions/s, tokens/s and PostgreSQL/SQLite, each as a ratio.
+# FLOWLINK_BENCH_FLOWS (default 1000) and FLOWLINK_BENCH_SECONDS (per rate, default 3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+exec cargo bench -p flowlink --bench compare "$@"
