@@ -179,7 +179,8 @@ impl Store for SqliteStore {
         orgs::get_token(&self.readers, token_hash).await
     }
     async fn revoke_token(&self, token_hash: &[u8]) -> Result<bool, StoreError> {
-        orgs::revoke_token(&self.writer, token_hash).await
+        self.durable(orgs::revoke_token(&self.writer, token_hash).await)
+            .await
     }
     async fn purge_expired_tokens(&self, now_ms: i64) -> Result<u64, StoreError> {
         self.durable(orgs::purge_expired_tokens(&self.writer, now_ms).await)
