@@ -56,6 +56,35 @@ impl Drop for TestServer {
     }
 }
 
+/// A listener on a free loopback port and its `http://` URL.
+async fn bind_loopback() -> (tokio::net::TcpListener, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let url = format!(
+        "http://{}",
+        listener.local_addr().expect("the bound address")
+    );
+    (listener, url)
+}
+
+/// Serves a fresh `store` with `config` on a free loopback port until the runtime ends, for
+/// benches that choose their backends themselves (one run on SQLite and PostgreSQL):
+/// `(url, bootstrap client id, its secret)`.
+pub async fn serve_fresh_store(
+    store: Arc<dyn Store>,
+    config: ServerConfig,
+) -> (String, String, String) {
+    let creds = bootstrap(store.as_ref())
+        .await
+        .expect("bootstrap")
+        .expect("a fresh store");
+    let (listener, url) = bind_loopback().await;
+    let state = AppState::new(store, config);
+    tokio::spawn(crate::serve(listener, state, std::future::pending::<()>()));
+    (url, creds.client_id.to_string(), creds.client_secret)
+}
+
 impl TestServer {
     /// A server with the production configuration on fresh data.
     pub async fn start() -> TestServer {
@@ -99,13 +128,7 @@ impl TestServer {
                 Some(c) => (c.org_id, c.client_id.to_string(), c.client_secret),
                 None => (saved.org_id, saved.client_id, saved.client_secret),
             };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1:0");
-        let url = format!(
-            "http://{}",
-            listener.local_addr().expect("the bound address")
-        );
+        let (listener, url) = bind_loopback().await;
         let state = AppState::new(store.clone(), config);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {

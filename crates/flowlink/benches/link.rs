@@ -29,7 +29,7 @@ use serde_json::{json, Value};
 
 use flowlink_client::api::{FlowType, FlowWrite};
 use flowlink_client::Client;
-use flowlink_server::{AppState, ServerConfig};
+use flowlink_server::ServerConfig;
 use flowlink_store::testing::TestSchema;
 use flowlink_store::{SqliteStore, Store};
 
@@ -42,27 +42,11 @@ fn seconds(start: Instant) -> f64 {
 
 /// A server on `store` (rate limit off) on a free loopback port: `(url, client id, secret)`.
 async fn start_server(store: Arc<dyn Store>) -> (String, String, String) {
-    let creds = flowlink_server::bootstrap::bootstrap(store.as_ref())
-        .await
-        .expect("bootstrap")
-        .expect("fresh");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = AppState::new(
-        store,
-        ServerConfig {
-            rate_limit_per_minute: 0,
-            ..ServerConfig::default()
-        },
-    );
-    tokio::spawn(flowlink_server::serve(
-        listener,
-        state,
-        std::future::pending::<()>(),
-    ));
-    (url, creds.client_id.to_string(), creds.client_secret)
+    let config = ServerConfig {
+        rate_limit_per_minute: 0,
+        ..ServerConfig::default()
+    };
+    flowlink_server::testing::serve_fresh_store(store, config).await
 }
 
 fn tag(t: &str) -> flowlink_client::LogicDoc {
