@@ -100,6 +100,25 @@ pub struct FileResult {
     pub cases: Vec<CaseResult>,
 }
 
+/// Each file's results, in file order, from `(file index, case result)` pairs in case order.
+pub(crate) fn by_file(
+    files: &[TestFile],
+    results: impl IntoIterator<Item = (usize, CaseResult)>,
+) -> Vec<FileResult> {
+    let mut grouped: Vec<FileResult> = files
+        .iter()
+        .map(|f| FileResult {
+            file: f.file.clone(),
+            flow: f.flow.clone(),
+            cases: Vec::new(),
+        })
+        .collect();
+    for (fi, r) in results {
+        grouped[fi].cases.push(r);
+    }
+    grouped
+}
+
 /// The steps around `step`, one line each.
 pub fn excerpt(steps: &[flowlink_api::trace::TraceStep], step: Option<usize>) -> Vec<String> {
     let Some(at) = step.or(steps.len().checked_sub(1)) else {
@@ -292,19 +311,13 @@ pub fn run_offline(
             }
         }
     });
-    let mut results: Vec<FileResult> = files
-        .iter()
-        .map(|f| FileResult {
-            file: f.file.clone(),
-            flow: f.flow.clone(),
-            cases: Vec::new(),
-        })
-        .collect();
-    for (slot, &(fi, _)) in slots.into_iter().zip(&jobs) {
-        if let Some(r) = slot {
-            results[fi].cases.push(r);
-        }
-    }
+    let results = by_file(
+        files,
+        slots
+            .into_iter()
+            .zip(&jobs)
+            .filter_map(|(slot, &(fi, _))| slot.map(|r| (fi, r))),
+    );
     let coverage = match (tally, index) {
         (Some(t), Some(ix)) => Some(t.report(&ix, &set.flows)),
         _ => None,

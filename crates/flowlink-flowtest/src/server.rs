@@ -233,17 +233,10 @@ pub async fn run_server(
     .buffered(in_flight.max(1))
     .collect()
     .await;
-    let mut results: Vec<FileResult> = files
-        .iter()
-        .map(|f| FileResult {
-            file: f.file.clone(),
-            flow: f.flow.clone(),
-            cases: Vec::new(),
-        })
-        .collect();
-    for (r, &(fi, _)) in done.into_iter().zip(&jobs) {
-        results[fi].cases.push(r);
-    }
+    let results = crate::run::by_file(
+        files,
+        done.into_iter().zip(&jobs).map(|(r, &(fi, _))| (fi, r)),
+    );
     let coverage = if opts.coverage {
         Some(server_coverage(client, &results).await?)
     } else {
