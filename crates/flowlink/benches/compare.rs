@@ -20,6 +20,8 @@
 //!
 //! `scripts/bench.sh` builds release and runs it; or `cargo bench -p flowlink --bench compare`.
 //! `FLOWLINK_BENCH_FLOWS` (default 1000) and `FLOWLINK_BENCH_SECONDS` (per rate, default 3).
+//! `FLOWLINK_BENCH_ONLY=get,exec` runs only the sections named (`link`, `get`, `exec`, `token`,
+//! `pg`; for profiling one path); the setup always runs.
 
 #![allow(clippy::unwrap_used)]
 
@@ -287,6 +289,12 @@ fn load_client() -> reqwest::Client {
         .expect("http client")
 }
 
+/// Whether `FLOWLINK_BENCH_ONLY` (comma-separated section names; unset = all) names `section`.
+fn wanted(section: &str) -> bool {
+    std::env::var("FLOWLINK_BENCH_ONLY")
+        .map_or(true, |only| only.split(',').any(|s| s.trim() == section))
+}
+
 fn main() {
     let n: usize = std::env::var("FLOWLINK_BENCH_FLOWS")
         .ok()
@@ -316,89 +324,101 @@ fn main() {
         &["Shared seeds", "Shared bulk", "Shared per-flow"],
     ));
 
-    let seeds_s = rt.block_on(seeds_loop(&url, &id, &secret, &flows, &modules[0]));
-    println!("seeds' loop (GET + PUT per flow, one connection): {n} flows in {seeds_s:.3} s");
-    let bulk_s = cli_link(&url, &id, &secret, &modules[1], &flows, false);
-    println!(
-        "flowlink link (bulk, CLI process): {n} flows in {bulk_s:.3} s; {:.1}x the seeds' loop \
-         (target >= 10x and <= 0.3 s)",
-        seeds_s / bulk_s
-    );
-    let per_flow_s = cli_link(&url, &id, &secret, &modules[2], &flows, true);
-    println!(
-        "flowlink link --per-flow (concurrency 16): {n} flows in {per_flow_s:.3} s; {:.1}x the \
-         seeds' loop (target >= 3x)",
-        seeds_s / per_flow_s
-    );
-    // Every flow now calls all three modules.
-    let one: Value = rt.block_on(api.send(
-        reqwest::Method::GET,
-        &format!("/api/v2/flows/{}", flows[n / 2]),
-        None,
-    ));
-    let calls = one["definition"]["nodes"].as_array().map_or(0, |a| {
-        a.iter().filter(|x| x["type"] == "flowModule").count()
+    let bulk_s = wanted("link").then(|| {
+        let seeds_s = rt.block_on(seeds_loop(&url, &id, &secret, &flows, &modules[0]));
+        println!("seeds' loop (GET + PUT per flow, one connection): {n} flows in {seeds_s:.3} s");
+        let bulk_s = cli_link(&url, &id, &secret, &modules[1], &flows, false);
+        println!(
+            "flowlink link (bulk, CLI process): {n} flows in {bulk_s:.3} s; {:.1}x the seeds' loop \
+             (target >= 10x and <= 0.3 s)",
+            seeds_s / bulk_s
+        );
+        let per_flow_s = cli_link(&url, &id, &secret, &modules[2], &flows, true);
+        println!(
+            "flowlink link --per-flow (concurrency 16): {n} flows in {per_flow_s:.3} s; {:.1}x the \
+             seeds' loop (target >= 3x)",
+            seeds_s / per_flow_s
+        );
+        // Every flow now calls all three modules.
+        let one: Value = rt.block_on(api.send(
+            reqwest::Method::GET,
+            &format!("/api/v2/flows/{}", flows[n / 2]),
+            None,
+        ));
+        let calls = one["definition"]["nodes"].as_array().map_or(0, |a| {
+            a.iter().filter(|x| x["type"] == "flowModule").count()
+        });
+        assert_eq!(calls, 3, "the flow calls every linked module: {one}");
+        bulk_s
     });
-    assert_eq!(calls, 3, "the flow calls every linked module: {one}");
 
     // Reads: authenticated GET of one flow against hello-world.
-    let hello = rt.block_on(start_hello());
-    let get_rate = rt.block_on({
-        let (http, target, token) = (
-            load_client(),
-            format!("{url}/api/v2/flows/{}", flows[0]),
-            api.token.clone(),
+    if wanted("get") {
+        let hello = rt.block_on(start_hello());
+        let get_rate = rt.block_on({
+            let (http, target, token) = (
+                load_client(),
+                format!("{url}/api/v2/flows/{}", flows[0]),
+                api.token.clone(),
+            );
+            rate(budget, move || http.get(&target).bearer_auth(&token))
+        });
+        let hello_rate = rt.block_on({
+            let http = load_client();
+            rate(budget, move || http.get(&hello))
+        });
+        println!(
+            "GET /api/v2/flows/{{id}} ({CONNECTIONS} connections): {get_rate:.0} req/s; hello-world \
+             axum: {hello_rate:.0} req/s; {:.0}% (target >= 40%)",
+            100.0 * get_rate / hello_rate
         );
-        rate(budget, move || http.get(&target).bearer_auth(&token))
-    });
-    let hello_rate = rt.block_on({
-        let http = load_client();
-        rate(budget, move || http.get(&hello))
-    });
-    println!(
-        "GET /api/v2/flows/{{id}} ({CONNECTIONS} connections): {get_rate:.0} req/s; hello-world \
-         axum: {hello_rate:.0} req/s; {:.0}% (target >= 40%)",
-        100.0 * get_rate / hello_rate
-    );
+    }
 
     // Executions.
-    let launch = json!({"flowId": flows[1], "name": "bench",
-                        "simulation": {"ani": "+14440000", "dnis": "+18005550199"}});
-    let exec_rate = rt.block_on({
-        let (http, target, token) = (
-            load_client(),
-            format!("{url}/api/v2/flows/executions"),
-            api.token.clone(),
+    if wanted("exec") {
+        let launch = json!({"flowId": flows[1], "name": "bench",
+                            "simulation": {"ani": "+14440000", "dnis": "+18005550199"}});
+        let exec_rate = rt.block_on({
+            let (http, target, token) = (
+                load_client(),
+                format!("{url}/api/v2/flows/executions"),
+                api.token.clone(),
+            );
+            rate(budget, move || {
+                http.post(&target).bearer_auth(&token).json(&launch)
+            })
+        });
+        println!(
+            "POST /api/v2/flows/executions ({CONNECTIONS} connections): {exec_rate:.0} calls/s \
+             (target >= 10,000)"
         );
-        rate(budget, move || {
-            http.post(&target).bearer_auth(&token).json(&launch)
-        })
-    });
-    println!(
-        "POST /api/v2/flows/executions ({CONNECTIONS} connections): {exec_rate:.0} calls/s \
-         (target >= 10,000)"
-    );
+    }
 
     // Tokens.
-    let token_rate = rt.block_on({
-        let (http, target, id, secret) = (
-            load_client(),
-            format!("{url}/oauth/token"),
-            id.clone(),
-            secret.clone(),
+    if wanted("token") {
+        let token_rate = rt.block_on({
+            let (http, target, id, secret) = (
+                load_client(),
+                format!("{url}/oauth/token"),
+                id.clone(),
+                secret.clone(),
+            );
+            rate(budget, move || {
+                http.post(&target)
+                    .basic_auth(&id, Some(&secret))
+                    .form(&[("grant_type", "client_credentials")])
+            })
+        });
+        println!(
+            "POST /oauth/token ({CONNECTIONS} connections): {token_rate:.0} req/s (target >= 5,000)"
         );
-        rate(budget, move || {
-            http.post(&target)
-                .basic_auth(&id, Some(&secret))
-                .form(&[("grant_type", "client_credentials")])
-        })
-    });
-    println!(
-        "POST /oauth/token ({CONNECTIONS} connections): {token_rate:.0} req/s (target >= 5,000)"
-    );
+    }
 
     // PostgreSQL: bulk link of the same flows on a fresh schema.
     let pg = std::env::var("FLOWLINK_TEST_DATABASE_URL").is_ok_and(|u| !u.trim().is_empty());
+    if !wanted("pg") {
+        return;
+    }
     if !pg {
         println!("postgres: skipped (FLOWLINK_TEST_DATABASE_URL not set)");
         return;
@@ -416,11 +436,14 @@ fn main() {
     let api = rt.block_on(Api::login(reqwest::Client::new(), &url, &id, &secret));
     let (flows, modules) = rt.block_on(seed(&api, n, &["Shared bulk"]));
     let pg_s = cli_link(&url, &id, &secret, &modules[0], &flows, false);
-    println!(
-        "flowlink link (bulk, postgres): {n} flows in {pg_s:.3} s; postgres/sqlite = {:.2}x \
-         (target <= 2x)",
-        pg_s / bulk_s
-    );
+    match bulk_s {
+        Some(bulk_s) => println!(
+            "flowlink link (bulk, postgres): {n} flows in {pg_s:.3} s; postgres/sqlite = {:.2}x \
+             (target <= 2x)",
+            pg_s / bulk_s
+        ),
+        None => println!("flowlink link (bulk, postgres): {n} flows in {pg_s:.3} s"),
+    }
     // The server's connections go with the runtime, before the schema.
     drop(rt);
     drop(schema);
