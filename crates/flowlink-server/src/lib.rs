@@ -88,6 +88,7 @@ pub mod publishing;
 pub mod query;
 pub mod ratelimit;
 pub mod render;
+pub mod rendered;
 pub mod routes;
 pub mod simulate;
 pub mod state;

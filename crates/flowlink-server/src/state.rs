@@ -13,6 +13,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::config::ServerConfig;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
+use crate::rendered::RenderedFlows;
 use crate::simulate::Simulator;
 
 /// Shared, cheaply clonable application state.
@@ -32,6 +33,8 @@ pub struct AppState {
     pub logins: Arc<LoginThrottle>,
     /// Logic documents of flow versions already read (a version's document never changes).
     pub documents: Arc<DocumentCache>,
+    /// Single-flow answers already serialized, reused while the flow's row is unchanged.
+    pub rendered: Arc<RenderedFlows>,
     /// Request counts, latencies, rejections and open connections (`GET /metrics`).
     pub metrics: Arc<Metrics>,
 }
@@ -55,6 +58,7 @@ impl AppState {
             logins,
             metrics: Arc::new(Metrics::default()),
             documents: Arc::new(DocumentCache::default()),
+            rendered: Arc::new(RenderedFlows::default()),
         }
     }
 }

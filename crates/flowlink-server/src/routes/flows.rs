@@ -1,6 +1,7 @@
 //! Flow CRUD on `/api/v2/flows` and the shared-module paths `/api/v2/flows/flowmodules`
 //! (the same objects: `commonmodule` flows).
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -18,6 +19,7 @@ use crate::error::ApiError;
 use crate::extract::{JsonBody, Query};
 use crate::logic::{plan_create, plan_update, CycleGuard};
 use crate::render::render_flow;
+use crate::rendered::JsonBytes;
 use crate::state::AppState;
 use crate::vocabulary::params::{
     FlowListParams, FlowPath, GetFlowParams, ModuleListParams, ModulePath,
@@ -139,11 +141,20 @@ async fn get_one(
     id: String,
     q: GetFlowParams,
     family: Family,
-) -> Result<Json<Flow>, ApiError> {
+) -> Result<JsonBytes, ApiError> {
     let allow_deleted = q.deleted.unwrap_or(false);
     let rec = load_flow(&state, &who, &id, family, allow_deleted).await?;
     who.require_any(read_scopes(rec.flow_type))?;
-    Ok(Json(with_logic(&state, &rec).await?))
+    if let Some(body) = state.rendered.get(&rec) {
+        return Ok(JsonBytes(body));
+    }
+    let flow = with_logic(&state, &rec).await?;
+    let body = Bytes::from(
+        serde_json::to_vec(&flow)
+            .map_err(|e| ApiError::Internal(format!("a flow does not serialize: {e}")))?,
+    );
+    state.rendered.insert(&rec, body.clone());
+    Ok(JsonBytes(body))
 }
 
 async fn update(
@@ -352,7 +363,7 @@ pub async fn get_flow(
     who: Principal,
     Path(FlowPath { id }): Path<FlowPath>,
     Query(q): Query<GetFlowParams>,
-) -> Result<Json<Flow>, ApiError> {
+) -> Result<JsonBytes, ApiError> {
     get_one(s, who, id, q, Family::Flows).await
 }
 
@@ -375,7 +386,7 @@ pub async fn get_module(
     who: Principal,
     Path(ModulePath { id }): Path<ModulePath>,
     Query(q): Query<GetFlowParams>,
-) -> Result<Json<Flow>, ApiError> {
+) -> Result<JsonBytes, ApiError> {
     get_one(s, who, id, q, Family::Modules).await
 }
 

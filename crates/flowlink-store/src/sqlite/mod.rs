@@ -11,6 +11,7 @@ mod bulk_link;
 mod dependencies;
 mod durable;
 mod executions;
+mod flow_cache;
 mod flows;
 mod jobs;
 mod lifecycle;
@@ -47,6 +48,8 @@ pub struct SqliteStore {
     /// Finished executions and issued tokens are inserted in batches ([`batch`]).
     executions: Arc<batch::Batcher<executions::ExecutionRow>>,
     tokens: Arc<batch::Batcher<orgs::TokenRow>>,
+    /// Flow rows already read, invalidated by every write ([`flow_cache`]).
+    flows: Arc<flow_cache::FlowCache>,
 }
 
 impl SqliteStore {
@@ -97,6 +100,7 @@ impl SqliteStore {
             sync,
             executions,
             tokens,
+            flows: Arc::default(),
         })
     }
 
@@ -108,7 +112,10 @@ impl SqliteStore {
     }
 
     /// `result` of an operation on the writer, answered once what it committed is durable.
+    /// Every write that can change a flow row ends here, so this is also where the flow cache
+    /// forgets what it read (after the commit, before the answer; a failed write included).
     async fn durable<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
+        self.flows.invalidate();
         let synced = self.sync.durable().await;
         let value = result?;
         synced?;
@@ -195,7 +202,13 @@ impl Store for SqliteStore {
             .await
     }
     async fn get_flow(&self, org: Uuid, id: Uuid) -> Result<FlowRecord, StoreError> {
-        flows::get_flow(&self.readers, org, id).await
+        if let Some(rec) = self.flows.get(org, id) {
+            return Ok(rec);
+        }
+        let generation = self.flows.generation();
+        let rec = flows::get_flow(&self.readers, org, id).await?;
+        self.flows.insert(generation, &rec);
+        Ok(rec)
     }
     async fn list_flows(
         &self,

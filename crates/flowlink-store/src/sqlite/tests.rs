@@ -42,3 +42,86 @@ async fn data_survives_reopen() {
     assert_eq!(s.get_flow(org, id).await.unwrap().name, "Main");
     assert_eq!(s.list_orgs().await.unwrap().len(), 1);
 }
+
+/// The flow-row cache (`flow_cache`) answers reads without the database: every kind of write
+/// must still be seen by the very next read.
+#[tokio::test]
+async fn every_write_is_seen_by_the_next_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open_dir(dir.path()).await.unwrap();
+    let org = s.create_org("acme").await.unwrap().id;
+    let client = s
+        .create_client(NewClient {
+            org_id: org,
+            name: "ci".into(),
+            secret_hash: "x".into(),
+            scopes: vec!["admin".into()],
+            token_lifetime_secs: 3600,
+        })
+        .await
+        .unwrap()
+        .id;
+    let logic = |name: &str| LogicWrite {
+        document: json!({"actions": [{"type": "disconnect", "name": name}]}),
+        dialect: Some(Dialect::Actions),
+        calls: vec![],
+        kind: VersionKind::Publish,
+    };
+    let f = s
+        .create_flow(
+            NewFlow {
+                org_id: org,
+                flow_type: FlowType::InboundCall,
+                name: "Main".into(),
+                description: None,
+                error_handling: None,
+                logic: logic("bye"),
+                client_id: None,
+            },
+            &NoLinkGuard,
+        )
+        .await
+        .unwrap();
+    // Read twice: the second read is answered by the cache.
+    assert_eq!(s.get_flow(org, f.id).await.unwrap(), f);
+    assert_eq!(s.get_flow(org, f.id).await.unwrap(), f);
+
+    let renamed = s
+        .update_flow(
+            org,
+            f.id,
+            FlowUpdate {
+                expected_version: Some(f.version),
+                name: Some("Renamed".into()),
+                description: None,
+                error_handling: None,
+                logic: Some(logic("again")),
+                client_id: None,
+            },
+            &NoLinkGuard,
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.get_flow(org, f.id).await.unwrap(), renamed);
+    assert_eq!(s.get_flow(org, f.id).await.unwrap().name, "Renamed");
+
+    let held = s.checkout_flow(org, f.id, client).await.unwrap();
+    assert_eq!(s.get_flow(org, f.id).await.unwrap(), held);
+    assert_eq!(
+        s.get_flow(org, f.id).await.unwrap().locked_client_id,
+        Some(client)
+    );
+    let free = s.unlock_flow(org, f.id).await.unwrap();
+    assert_eq!(s.get_flow(org, f.id).await.unwrap(), free);
+    assert_eq!(s.get_flow(org, f.id).await.unwrap().locked_client_id, None);
+
+    let gone = s.delete_flow(org, f.id, None).await.unwrap();
+    assert!(s.get_flow(org, f.id).await.unwrap().deleted);
+    assert_eq!(s.get_flow(org, f.id).await.unwrap(), gone);
+    // Another organization never reads it, cached or not.
+    let other = s.create_org("other").await.unwrap().id;
+    assert!(matches!(
+        s.get_flow(other, f.id).await,
+        Err(crate::StoreError::NotFound)
+    ));
+}
