@@ -35,6 +35,10 @@ use flowlink_server::ServerConfig;
 use flowlink_store::testing::TestSchema;
 use flowlink_store::{SqliteStore, Store};
 
+/// The allocator of the `flowlink` binary, so the server measured here allocates as it does there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Connections the rate measurements hold open.
 const CONNECTIONS: usize = 32;
 
