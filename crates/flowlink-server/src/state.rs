@@ -16,9 +16,21 @@ use crate::ratelimit::RateLimiter;
 use crate::rendered::RenderedFlows;
 use crate::simulate::Simulator;
 
-/// Shared, cheaply clonable application state.
+/// Shared application state: one pointer, so the clones axum makes for every middleware and
+/// extractor of every request are one reference count each, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] points to.
+pub struct Shared {
     /// The storage backend; handlers never know which one.
     pub store: Arc<dyn Store>,
     /// The configuration the server was started with.
@@ -49,7 +61,7 @@ impl AppState {
             config.auth_failures_per_minute,
             cores / 2,
         ));
-        AppState {
+        AppState(Arc::new(Shared {
             store,
             config: Arc::new(config),
             limiter,
@@ -59,7 +71,7 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             documents: Arc::new(DocumentCache::default()),
             rendered: Arc::new(RenderedFlows::default()),
-        }
+        }))
     }
 }
 

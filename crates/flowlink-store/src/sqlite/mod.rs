@@ -11,11 +11,11 @@ mod bulk_link;
 mod dependencies;
 mod durable;
 mod executions;
-mod flow_cache;
 mod flows;
 mod jobs;
 mod lifecycle;
 mod orgs;
+mod row_cache;
 mod rows;
 
 use std::path::Path;
@@ -48,8 +48,9 @@ pub struct SqliteStore {
     /// Finished executions and issued tokens are inserted in batches ([`batch`]).
     executions: Arc<batch::Batcher<executions::ExecutionRow>>,
     tokens: Arc<batch::Batcher<orgs::TokenRow>>,
-    /// Flow rows already read, invalidated by every write ([`flow_cache`]).
-    flows: Arc<flow_cache::FlowCache>,
+    /// Flow rows and OAuth clients already read, invalidated by every write ([`row_cache`]).
+    flows: Arc<row_cache::RowCache<(Uuid, Uuid), FlowRecord>>,
+    clients: Arc<row_cache::RowCache<Uuid, OAuthClient>>,
 }
 
 impl SqliteStore {
@@ -101,6 +102,7 @@ impl SqliteStore {
             executions,
             tokens,
             flows: Arc::default(),
+            clients: Arc::default(),
         })
     }
 
@@ -116,6 +118,7 @@ impl SqliteStore {
     /// forgets what it read (after the commit, before the answer; a failed write included).
     async fn durable<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
         self.flows.invalidate();
+        self.clients.invalidate();
         let synced = self.sync.durable().await;
         let value = result?;
         synced?;
@@ -165,7 +168,13 @@ impl Store for SqliteStore {
             .await
     }
     async fn get_client(&self, id: Uuid) -> Result<OAuthClient, StoreError> {
-        orgs::get_client(&self.readers, id).await
+        if let Some(client) = self.clients.get(&id) {
+            return Ok(client);
+        }
+        let generation = self.clients.generation();
+        let client = orgs::get_client(&self.readers, id).await?;
+        self.clients.insert(generation, id, &client);
+        Ok(client)
     }
     async fn replace_client_secret_hash(
         &self,
@@ -202,12 +211,12 @@ impl Store for SqliteStore {
             .await
     }
     async fn get_flow(&self, org: Uuid, id: Uuid) -> Result<FlowRecord, StoreError> {
-        if let Some(rec) = self.flows.get(org, id) {
+        if let Some(rec) = self.flows.get(&(org, id)) {
             return Ok(rec);
         }
         let generation = self.flows.generation();
         let rec = flows::get_flow(&self.readers, org, id).await?;
-        self.flows.insert(generation, &rec);
+        self.flows.insert(generation, (org, id), &rec);
         Ok(rec)
     }
     async fn list_flows(

@@ -43,7 +43,7 @@ async fn data_survives_reopen() {
     assert_eq!(s.list_orgs().await.unwrap().len(), 1);
 }
 
-/// The flow-row cache (`flow_cache`) answers reads without the database: every kind of write
+/// The row cache (`row_cache`) answers reads without the database: every kind of write
 /// must still be seen by the very next read.
 #[tokio::test]
 async fn every_write_is_seen_by_the_next_read() {
@@ -118,6 +118,13 @@ async fn every_write_is_seen_by_the_next_read() {
     let gone = s.delete_flow(org, f.id, None).await.unwrap();
     assert!(s.get_flow(org, f.id).await.unwrap().deleted);
     assert_eq!(s.get_flow(org, f.id).await.unwrap(), gone);
+    // A client's new secret hash is read at once.
+    assert_eq!(s.get_client(client).await.unwrap().secret_hash, "x");
+    assert!(s
+        .replace_client_secret_hash(client, "x", "y")
+        .await
+        .unwrap());
+    assert_eq!(s.get_client(client).await.unwrap().secret_hash, "y");
     // Another organization never reads it, cached or not.
     let other = s.create_org("other").await.unwrap().id;
     assert!(matches!(

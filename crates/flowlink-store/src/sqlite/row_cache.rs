@@ -1,29 +1,37 @@
-//! Flow rows already read, answered without a database round trip (each sqlx-sqlite statement
-//! is a hand-off to the connection's worker thread and back, which costs more than the read).
+//! Rows already read (flows, OAuth clients), answered without a database round trip: each
+//! sqlx-sqlite statement is a hand-off to the connection's worker thread and back, which costs
+//! more than the read itself.
 //!
 //! Exact, not eventually consistent: the SQLite store is the only writer of its file (one
-//! process, one writer connection), and every write that can change a flow row ends in
-//! [`super::SqliteStore::durable`], which calls [`FlowCache::invalidate`] after its commit and
+//! process, one writer connection), and every write that can change such a row ends in
+//! [`super::SqliteStore::durable`], which calls [`RowCache::invalidate`] after its commit and
 //! before the write is acknowledged. An entry is valid only while the cache's generation is the
 //! one it was read under, so a read that raced with a write can never put the older row back.
-//! Batched inserts of executions and tokens do not touch flows and do not invalidate.
+//! Batched inserts of executions and tokens change neither and do not invalidate.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use uuid::Uuid;
-
-use crate::records::FlowRecord;
-
-/// Flow rows by (organization, flow id), each with the generation it was read under.
-#[derive(Debug, Default)]
-pub(super) struct FlowCache {
+/// Rows by key (a flow by (organization, id), a client by id), each with the generation it
+/// was read under.
+#[derive(Debug)]
+pub(super) struct RowCache<K, V> {
     generation: AtomicU64,
-    entries: Mutex<HashMap<(Uuid, Uuid), (u64, FlowRecord)>>,
+    entries: Mutex<HashMap<K, (u64, V)>>,
 }
 
-impl FlowCache {
+impl<K, V> Default for RowCache<K, V> {
+    fn default() -> Self {
+        RowCache {
+            generation: AtomicU64::new(0),
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: Hash + Eq, V: Clone> RowCache<K, V> {
     /// Entries kept at most; when full the cache is emptied (the next reads ask the database).
     pub const CAPACITY: usize = 65_536;
 
@@ -32,20 +40,20 @@ impl FlowCache {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// The row of `id` in `org`, if read since the last write.
-    pub fn get(&self, org: Uuid, id: Uuid) -> Option<FlowRecord> {
+    /// The row of `key`, if read since the last write.
+    pub fn get(&self, key: &K) -> Option<V> {
         let generation = self.generation();
         let entries = self.entries.lock().ok()?;
-        match entries.get(&(org, id)) {
-            Some((g, rec)) if *g == generation => Some(rec.clone()),
+        match entries.get(key) {
+            Some((g, row)) if *g == generation => Some(row.clone()),
             _ => None,
         }
     }
 
-    /// Remembers `rec`, read from the database after [`Self::generation`] answered
-    /// `generation`: unless a write has invalidated the cache since, in which case `rec` may
-    /// predate that write and is dropped.
-    pub fn insert(&self, generation: u64, rec: &FlowRecord) {
+    /// Remembers `row` as the row of `key`, read from the database after
+    /// [`Self::generation`] answered `generation`: unless a write has invalidated the cache
+    /// since, in which case `row` may predate that write and is dropped.
+    pub fn insert(&self, generation: u64, key: K, row: &V) {
         let Ok(mut entries) = self.entries.lock() else {
             return;
         };
@@ -57,7 +65,7 @@ impl FlowCache {
         if entries.len() >= Self::CAPACITY {
             entries.clear();
         }
-        entries.insert((rec.org_id, rec.id), (generation, rec.clone()));
+        entries.insert(key, (generation, row.clone()));
     }
 
     /// Forgets every entry: a write has committed (called after the commit, before the write
@@ -70,7 +78,11 @@ impl FlowCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::records::FlowRecord;
     use flowlink_api::FlowType;
+    use uuid::Uuid;
+
+    type FlowCache = RowCache<(Uuid, Uuid), FlowRecord>;
 
     fn record(name: &str) -> FlowRecord {
         FlowRecord {
@@ -99,12 +111,13 @@ mod tests {
     fn a_read_row_is_answered_until_a_write() {
         let cache = FlowCache::default();
         let rec = record("Main");
-        assert_eq!(cache.get(rec.org_id, rec.id), None);
-        cache.insert(cache.generation(), &rec);
-        assert_eq!(cache.get(rec.org_id, rec.id), Some(rec.clone()));
-        assert_eq!(cache.get(Uuid::from_u128(2), rec.id), None, "other org");
+        let key = (rec.org_id, rec.id);
+        assert_eq!(cache.get(&key), None);
+        cache.insert(cache.generation(), key, &rec);
+        assert_eq!(cache.get(&key), Some(rec.clone()));
+        assert_eq!(cache.get(&(Uuid::from_u128(2), rec.id)), None, "other org");
         cache.invalidate();
-        assert_eq!(cache.get(rec.org_id, rec.id), None);
+        assert_eq!(cache.get(&key), None);
     }
 
     #[test]
@@ -113,11 +126,12 @@ mod tests {
         let before = cache.generation();
         // The read saw the old row; a write commits and invalidates before it is inserted.
         cache.invalidate();
-        cache.insert(before, &record("Old"));
-        assert_eq!(cache.get(Uuid::from_u128(1), Uuid::from_u128(7)), None);
+        let key = (Uuid::from_u128(1), Uuid::from_u128(7));
+        cache.insert(before, key, &record("Old"));
+        assert_eq!(cache.get(&key), None);
         // A read started after the write is kept.
-        cache.insert(cache.generation(), &record("New"));
-        let got = cache.get(Uuid::from_u128(1), Uuid::from_u128(7));
+        cache.insert(cache.generation(), key, &record("New"));
+        let got = cache.get(&key);
         assert_eq!(got.map(|r| r.name), Some("New".to_string()));
     }
 
@@ -128,7 +142,7 @@ mod tests {
         for i in 0..=FlowCache::CAPACITY as u128 {
             let mut rec = record("x");
             rec.id = Uuid::from_u128(i + 100);
-            cache.insert(g, &rec);
+            cache.insert(g, (rec.org_id, rec.id), &rec);
         }
         let len = cache.entries.lock().map(|e| e.len()).unwrap_or(usize::MAX);
         assert!(len <= FlowCache::CAPACITY, "{len} entries");
