@@ -485,6 +485,13 @@ impl RuleTx for SqliteConnection {
     ) -> Result<FlowRecord, StoreError> {
         write_update(self, org, cur, checked).await
     }
+    async fn write_updates(
+        &mut self,
+        org: Uuid,
+        items: Vec<(FlowRecord, CheckedUpdate)>,
+    ) -> Result<Vec<FlowRecord>, StoreError> {
+        super::bulk_link::write_updates(self, org, items).await
+    }
     fn refusal(e: StoreError) -> Result<StoreError, StoreError> {
         if crate::rules::batch::fails_flow_alone(&e) {
             Ok(e)
