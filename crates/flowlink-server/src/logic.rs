@@ -63,10 +63,18 @@ fn calls(logic: &FlowLogic) -> Vec<ModuleRef> {
         .collect()
 }
 
+/// `{"definition": definition}`, built directly: `json!` would copy the definition through
+/// the serializer.
+fn graph_document(definition: Value) -> Value {
+    let mut doc = Map::new();
+    doc.insert("definition".into(), definition);
+    Value::Object(doc)
+}
+
 fn graph_write(definition: &Value) -> Result<LogicWrite, ApiError> {
     let logic = parse_definition(definition)?;
     Ok(LogicWrite {
-        document: json!({ "definition": definition }),
+        document: graph_document(definition.clone()),
         dialect: Some(Dialect::Graph),
         calls: calls(&logic),
         kind: VersionKind::Publish,
@@ -172,7 +180,7 @@ pub fn plan_rewrite(
     }
     Ok(Some(LogicWrite {
         calls: calls(parsed),
-        document: json!({ "definition": definition }),
+        document: graph_document(definition),
         dialect: Some(Dialect::Graph),
         kind: VersionKind::Publish,
     }))
