@@ -46,6 +46,22 @@ pub fn link_module(
     version: Option<u32>,
     call_name: &str,
 ) -> Result<LinkOutcome, ModelError> {
+    link_module_parsed(logic, module_id, version, call_name).map(outcome)
+}
+
+/// A changed logic with its validated form, as [`link_module_parsed`] and
+/// [`unlink_module_parsed`] answer it.
+pub type Parsed = (WireLogic, FlowLogic);
+
+/// [`link_module`], answering the new logic together with its validated form (`None` when
+/// unchanged), so a caller that needs the parsed logic (its module calls) does not parse
+/// the document a second time.
+pub fn link_module_parsed(
+    logic: &WireLogic,
+    module_id: &str,
+    version: Option<u32>,
+    call_name: &str,
+) -> Result<Option<Parsed>, ModelError> {
     let module_id = checked_module_id(module_id)?;
     let parsed = parse_wire(logic)?;
     let existing: Vec<Option<u32>> = parsed
@@ -55,7 +71,7 @@ pub fn link_module(
         .collect();
     if !existing.is_empty() {
         if existing.iter().all(|v| *v == version) {
-            return Ok(LinkOutcome::Unchanged);
+            return Ok(None);
         }
         let mut changed = logic.clone();
         for_each_item(&mut changed, &mut |obj, settings_first| {
@@ -97,10 +113,19 @@ pub fn link_module(
 /// `success` successor (else its `default` successor). In the action dialect the call items are
 /// dropped from their lists (with any branches they carried). `Unchanged` if there was no call.
 pub fn unlink_module(logic: &WireLogic, module_id: &str) -> Result<LinkOutcome, ModelError> {
+    unlink_module_parsed(logic, module_id).map(outcome)
+}
+
+/// [`unlink_module`], answering the new logic together with its validated form (`None` when
+/// unchanged).
+pub fn unlink_module_parsed(
+    logic: &WireLogic,
+    module_id: &str,
+) -> Result<Option<Parsed>, ModelError> {
     let module_id = checked_module_id(module_id)?;
     let parsed = parse_wire(logic)?;
     if !parsed.module_calls().any(|(_, c)| c.module_id == module_id) {
-        return Ok(LinkOutcome::Unchanged);
+        return Ok(None);
     }
     let changed = match logic {
         WireLogic::Actions(actions) => {
@@ -128,9 +153,16 @@ fn checked_module_id(module_id: &str) -> Result<&str, ModelError> {
 }
 
 /// Re-validates the rewritten logic so a link can never produce a document the server refuses.
-fn finish(changed: WireLogic) -> Result<LinkOutcome, ModelError> {
-    parse_wire(&changed)?;
-    Ok(LinkOutcome::Changed(changed))
+fn finish(changed: WireLogic) -> Result<Option<Parsed>, ModelError> {
+    let parsed = parse_wire(&changed)?;
+    Ok(Some((changed, parsed)))
+}
+
+fn outcome(linked: Option<Parsed>) -> LinkOutcome {
+    match linked {
+        Some((logic, _)) => LinkOutcome::Changed(logic),
+        None => LinkOutcome::Unchanged,
+    }
 }
 
 /// The module reference of `obj` if it is a call to `module_id`.

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use flowlink_api::FlowWrite;
+use flowlink_api::{FlowWrite, WireLogic};
 use flowlink_engine::ErrorHandling;
 use flowlink_model::{find_module_cycle, parse_actions, parse_definition, FlowLogic};
 use flowlink_store::{
@@ -63,10 +63,18 @@ fn calls(logic: &FlowLogic) -> Vec<ModuleRef> {
         .collect()
 }
 
+/// `{"definition": definition}`, built directly: `json!` would copy the definition through
+/// the serializer.
+fn graph_document(definition: Value) -> Value {
+    let mut doc = Map::new();
+    doc.insert("definition".into(), definition);
+    Value::Object(doc)
+}
+
 fn graph_write(definition: &Value) -> Result<LogicWrite, ApiError> {
     let logic = parse_definition(definition)?;
     Ok(LogicWrite {
-        document: json!({ "definition": definition }),
+        document: graph_document(definition.clone()),
         dialect: Some(Dialect::Graph),
         calls: calls(&logic),
         kind: VersionKind::Publish,
@@ -148,6 +156,36 @@ pub fn plan_update(
     }
 }
 
+/// [`plan_update`] for logic the server itself rewrote (a module link) and already
+/// validated: `parsed` is `new` parsed. A graph definition is not parsed again; action lists
+/// still go through [`plan_update`] (their validation takes the flow's current variables).
+pub fn plan_rewrite(
+    new: WireLogic,
+    parsed: &FlowLogic,
+    current_dialect: Option<Dialect>,
+    current_doc: &Value,
+) -> Result<Option<LogicWrite>, ApiError> {
+    let definition = match new {
+        WireLogic::Graph(definition) => definition,
+        actions @ WireLogic::Actions(_) => {
+            return plan_update(&actions.into_write(), current_dialect, current_doc)
+        }
+    };
+    // The same "nothing new" cases as a PUT carrying this definition.
+    if is_empty_definition(&definition)
+        || (current_dialect == Some(Dialect::Graph)
+            && current_doc.get("definition") == Some(&definition))
+    {
+        return Ok(None);
+    }
+    Ok(Some(LogicWrite {
+        calls: calls(parsed),
+        document: graph_document(definition),
+        dialect: Some(Dialect::Graph),
+        kind: VersionKind::Publish,
+    }))
+}
+
 /// Refuses a write that would close a cycle of module calls (SPEC §4), naming it
 /// `A → B → A`. Runs inside the store's write transaction with the organization's current
 /// module→module edges, so concurrent writes cannot build a cycle together.
@@ -227,6 +265,30 @@ mod tests {
         assert!(!is_empty_definition(&json!({"nodes": [{"id": "a"}]})));
         assert!(is_empty_actions(&json!([])));
         assert!(!is_empty_actions(&json!([{"type": "disconnect"}])));
+    }
+
+    #[test]
+    fn a_rewrite_writes_what_a_put_of_it_would() {
+        let module = Uuid::new_v4().to_string();
+        let current = json!({"definition": {"entry": {"nodeId": "bye"}, "nodes": [
+            {"id": "bye", "type": "disconnect"}], "edges": []}});
+        let logic = WireLogic::Graph(current["definition"].clone());
+        let (new, parsed) =
+            flowlink_model::link::link_module_parsed(&logic, &module, Some(1), "Call M")
+                .unwrap()
+                .unwrap();
+        let put = plan_update(&new.clone().into_write(), Some(Dialect::Graph), &current).unwrap();
+        let rewrite = plan_rewrite(new, &parsed, Some(Dialect::Graph), &current).unwrap();
+        assert!(rewrite.is_some());
+        assert_eq!(rewrite, put);
+        assert_eq!(rewrite.unwrap().calls.len(), 1);
+        // The current definition again: nothing new, like a PUT of it.
+        let same = WireLogic::Graph(current["definition"].clone());
+        let parsed = flowlink_model::link::parse_wire(&same).unwrap();
+        assert_eq!(
+            plan_rewrite(same, &parsed, Some(Dialect::Graph), &current).unwrap(),
+            None
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ use flowlink_api::{
     BulkLinkError, BulkLinkRequest, BulkLinkResponse, BulkLinkResult, BulkLinkStatus, Detail,
     FlowType, BULK_LINK_MAX_FLOWS,
 };
-use flowlink_model::link::{link_module, unlink_module, LinkOutcome, WireLogic};
+use flowlink_model::link::{link_module_parsed, unlink_module_parsed, WireLogic};
 use flowlink_store::{
     Dialect, EditFailure, EditOutcome, EditRefusal, EditedLogic, FlowEdit, FlowQuery, FlowRecord,
     PageRequest,
@@ -32,7 +32,7 @@ use crate::archy_names::ModuleNames;
 use crate::archy_write::relink;
 use crate::auth::{scopes, Principal};
 use crate::error::ApiError;
-use crate::logic::{plan_update, CycleGuard};
+use crate::logic::{plan_rewrite, CycleGuard};
 use crate::state::AppState;
 
 /// Flows per write transaction: one commit (one fsync on SQLite) each. Large enough that the
@@ -114,14 +114,15 @@ impl LinkEdit<'_> {
         }
         let logic = wire_logic(flow.dialect, document)?;
         let outcome = if self.unlink {
-            unlink_module(&logic, &self.module_id)
+            unlink_module_parsed(&logic, &self.module_id)
         } else {
-            link_module(&logic, &self.module_id, self.version, &self.call_name)
+            link_module_parsed(&logic, &self.module_id, self.version, &self.call_name)
         }?;
-        let LinkOutcome::Changed(new) = outcome else {
+        let Some((new, parsed)) = outcome else {
             return Ok(None);
         };
-        let Some(write) = plan_update(&new.into_write(), flow.dialect, document)? else {
+        // The transform validated the new logic: it is not parsed a second time.
+        let Some(write) = plan_rewrite(new, &parsed, flow.dialect, document)? else {
             return Ok(None);
         };
         let guard = CycleGuard::for_write(&write);

@@ -4,7 +4,7 @@
 //! For each target flow (by id, or every flow a type/active filter matches) the store reads
 //! the flow's *current* logic inside its write transaction and this module's [`LinkEdit`]
 //! applies `flowlink_model::link::link_module` / `unlink_module` to it, then turns the result
-//! into a logic write exactly as a PUT carrying that logic would ([`plan_update`]); the store
+//! into a logic write exactly as a PUT carrying that logic would (`plan_rewrite`); the store
 //! writes it with the PUT's rules (checkout holder → draft, other holders → "locked", module
 //! references, cycle guard, dependency rows). Flows go [`BATCH`] to a transaction, so a
 //! thousand flows cost a handful of commits instead of a thousand. Scopes are a PUT's, per

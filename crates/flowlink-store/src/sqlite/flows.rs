@@ -236,7 +236,10 @@ pub async fn update_flow(
 }
 
 /// Writes a checked update of `cur`: the new logic version and its dependency rows, then the
-/// row itself (conditional on `version` and the lock); answers the flow as written.
+/// row itself (conditional on `version` and the lock); answers the flow as written. All of it
+/// is ONE query of up to three statements: sqlx hands every query to its worker thread and
+/// wakes the caller back, so a round trip costs far more than the statements' own work, and
+/// concurrent PUTs queue for this one writer connection.
 async fn write_update(
     conn: &mut SqliteConnection,
     org: Uuid,
@@ -245,45 +248,89 @@ async fn write_update(
 ) -> Result<FlowRecord, StoreError> {
     let now = now_ms();
     let after = RowAfter::of(cur, c.logic.as_ref(), now);
+    let (id, org_text) = (cur.id.to_string(), org.to_string());
+    let client = c.client_id.map(|c| c.to_string());
+    let mut qb = QueryBuilder::<Sqlite>::new("");
     if let (Some(logic), Some(n)) = (&c.logic, after.new_version) {
-        insert_version(conn, org, cur.id, n, logic, c.client_id, now).await?;
+        qb.push(
+            "INSERT INTO flow_versions (flow_id, number, org_id, document, dialect, kind, \
+             created_ms, created_by_client, published_ms) VALUES (",
+        );
+        let mut sep = qb.separated(", ");
+        sep.push_bind(id.clone())
+            .push_bind(i64::from(n))
+            .push_bind(org_text.clone())
+            .push_bind(json_text(&logic.document, "logic document")?)
+            .push_bind(logic.dialect.map(Dialect::as_str))
+            .push_bind(logic.kind.as_str())
+            .push_bind(now)
+            .push_bind(client.clone())
+            .push_bind((logic.kind == VersionKind::Publish).then_some(now));
+        qb.push("); ");
+        let distinct = dependency_rows(logic);
+        if !distinct.is_empty() {
+            qb.push(
+                "INSERT INTO flow_dependencies (org_id, consumer_id, consumer_version, \
+                 module_id, module_version) ",
+            );
+            qb.push_values(distinct, |mut row, (module, pin)| {
+                row.push_bind(org_text.clone())
+                    .push_bind(id.clone())
+                    .push_bind(i64::from(n))
+                    .push_bind(module.to_string())
+                    .push_bind(pin.map(i64::from));
+            });
+            qb.push("; ");
+        }
     }
     let p = after.pointers;
     // RETURNING answers the row as written: no second read.
-    let res = sqlx::query(&format!(
-        "UPDATE flows SET name = ?, name_key = ?, description = ?, description_key = ?, \
-         error_handling = ?, dialect = ?, active = ?, published_version = ?, saved_version = ?, \
-         checked_in_version = ?, latest_version = ?, published_ms = ?, modified_ms = ?, \
-         version = version + 1 WHERE id = ? AND org_id = ? AND version = ? \
-         AND (locked_client_id IS NULL OR locked_client_id = ?) RETURNING {FLOW_COLUMNS}"
-    ))
-    .bind(&c.name)
-    .bind(c.name.to_lowercase())
-    .bind(&c.description)
-    .bind(c.description.as_ref().map(|d| d.to_lowercase()))
-    .bind(&c.error_handling)
-    .bind(after.dialect.map(Dialect::as_str))
-    .bind(i64::from(p.active))
-    .bind(p.published.map(i64::from))
-    .bind(p.saved.map(i64::from))
-    .bind(p.checked_in.map(i64::from))
-    .bind(i64::from(after.latest))
-    .bind(p.published_ms)
-    .bind(now)
-    .bind(cur.id.to_string())
-    .bind(org.to_string())
-    .bind(cur.version)
-    .bind(c.client_id.map(|c| c.to_string()))
-    .fetch_optional(&mut *conn)
-    .await;
+    qb.push("UPDATE flows SET name = ")
+        .push_bind(c.name.clone());
+    qb.push(", name_key = ").push_bind(c.name.to_lowercase());
+    qb.push(", description = ").push_bind(c.description.clone());
+    qb.push(", description_key = ")
+        .push_bind(c.description.as_ref().map(|d| d.to_lowercase()));
+    qb.push(", error_handling = ")
+        .push_bind(c.error_handling.clone());
+    qb.push(", dialect = ")
+        .push_bind(after.dialect.map(Dialect::as_str));
+    qb.push(", active = ").push_bind(i64::from(p.active));
+    qb.push(", published_version = ")
+        .push_bind(p.published.map(i64::from));
+    qb.push(", saved_version = ")
+        .push_bind(p.saved.map(i64::from));
+    qb.push(", checked_in_version = ")
+        .push_bind(p.checked_in.map(i64::from));
+    qb.push(", latest_version = ")
+        .push_bind(i64::from(after.latest));
+    qb.push(", published_ms = ").push_bind(p.published_ms);
+    qb.push(", modified_ms = ").push_bind(now);
+    qb.push(", version = version + 1 WHERE id = ").push_bind(id);
+    qb.push(" AND org_id = ").push_bind(org_text);
+    qb.push(" AND version = ").push_bind(cur.version);
+    qb.push(" AND (locked_client_id IS NULL OR locked_client_id = ")
+        .push_bind(client)
+        .push(") RETURNING ")
+        .push(FLOW_COLUMNS);
+    // Only the UPDATE returns rows (the INSERTs return none).
+    let res = qb.build().fetch_optional(&mut *conn).await;
     match res {
         Ok(Some(row)) => flow_from_row(&row),
         // Cannot happen on SQLite (the row was read in this IMMEDIATE transaction) but is the
         // lock's last line of defence on backends with weaker isolation.
         Ok(None) => Err(lost_race(c.expected_version, cur)),
-        Err(e) if is_unique_violation(&e) => Err(duplicate(cur.flow_type, &c.name)),
+        // Only the flows' name index makes the UPDATE's unique violation; the version rows
+        // are new numbers inside this IMMEDIATE transaction.
+        Err(e) if is_duplicate_name(&e) => Err(duplicate(cur.flow_type, &c.name)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Whether `e` is the flows' unique name index refusing a name (not another unique key).
+fn is_duplicate_name(e: &sqlx::Error) -> bool {
+    is_unique_violation(e)
+        && matches!(e, sqlx::Error::Database(db) if db.message().contains("flows.name_key"))
 }
 
 /// Soft-deletes a flow. With `client`, refused while another client holds the lock (checked
@@ -484,6 +531,13 @@ impl RuleTx for SqliteConnection {
         checked: CheckedUpdate,
     ) -> Result<FlowRecord, StoreError> {
         write_update(self, org, cur, checked).await
+    }
+    async fn write_updates(
+        &mut self,
+        org: Uuid,
+        items: Vec<(FlowRecord, CheckedUpdate)>,
+    ) -> Result<Vec<FlowRecord>, StoreError> {
+        super::bulk_link::write_updates(self, org, items).await
     }
     fn refusal(e: StoreError) -> Result<StoreError, StoreError> {
         if crate::rules::batch::fails_flow_alone(&e) {

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod accounts;
+mod bulk;
 mod concurrency;
 mod dependencies;
 mod flows;
@@ -44,6 +45,7 @@ story! {
     accounts::orgs_clients_and_tokens,
     accounts::executions_are_recorded_and_scoped,
     accounts::concurrent_executions_are_each_recorded_and_a_bad_one_fails_alone,
+    bulk::bulk_edits_write_like_single_updates,
     flows::create_list_filter_and_page,
     flows::optimistic_lock_conflict,
     flows::duplicate_name_conflict,
