@@ -32,7 +32,7 @@ impl JobStore for SqliteStore {
         .bind(now_ms())
         .execute(&self.writer)
         .await;
-        self.durable(inserted.map_err(StoreError::from)).await?;
+        self.synced(inserted.map_err(StoreError::from)).await?;
         let row = sqlx::query("SELECT value FROM server_secrets WHERE name = ?")
             .bind(name)
             .fetch_one(&self.writer)
@@ -60,7 +60,7 @@ impl JobStore for SqliteStore {
         .bind(j.modified_ms)
         .execute(&self.writer)
         .await;
-        self.durable(inserted.map_err(StoreError::from)).await?;
+        self.synced(inserted.map_err(StoreError::from)).await?;
         Ok(())
     }
 
@@ -101,7 +101,7 @@ impl JobStore for SqliteStore {
         .bind(expected.as_str())
         .execute(&self.writer)
         .await;
-        let done = self.durable(done.map_err(StoreError::from)).await?;
+        let done = self.synced(done.map_err(StoreError::from)).await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -110,7 +110,7 @@ impl JobStore for SqliteStore {
             .bind(before_ms)
             .execute(&self.writer)
             .await;
-        let done = self.durable(done.map_err(StoreError::from)).await?;
+        let done = self.synced(done.map_err(StoreError::from)).await?;
         Ok(done.rows_affected())
     }
 }

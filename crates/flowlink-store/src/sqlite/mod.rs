@@ -114,11 +114,30 @@ impl SqliteStore {
     }
 
     /// `result` of an operation on the writer, answered once what it committed is durable.
-    /// Every write that can change a flow row ends here, so this is also where the flow cache
-    /// forgets what it read (after the commit, before the answer; a failed write included).
+    /// Every write ends here or in [`Self::durable_flow`], so this is also where the row
+    /// cache forgets what it read (after the commit, before the answer; a failed write
+    /// included): here everything, as the write may have changed any row.
     async fn durable<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
-        self.flows.invalidate();
-        self.clients.invalidate();
+        self.flows.invalidate_all();
+        self.clients.invalidate_all();
+        self.synced(result).await
+    }
+
+    /// [`Self::durable`] for a write that changed the row of flow `id` of `org` and no other
+    /// cached row (the single-flow writes and lifecycle actions: each `UPDATE flows` is by id).
+    async fn durable_flow<T>(
+        &self,
+        org: Uuid,
+        id: Uuid,
+        result: Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.flows.invalidate(&(org, id));
+        self.synced(result).await
+    }
+
+    /// `result`, answered once what it committed is durable. Used alone by writes that change
+    /// no cached row (new rows, tokens, jobs).
+    async fn synced<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
         let synced = self.sync.durable().await;
         let value = result?;
         synced?;
@@ -154,7 +173,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_org(&self, name: &str) -> Result<Organization, StoreError> {
-        self.durable(orgs::create_org(&self.writer, name).await)
+        self.synced(orgs::create_org(&self.writer, name).await)
             .await
     }
     async fn get_org(&self, id: Uuid) -> Result<Organization, StoreError> {
@@ -164,7 +183,7 @@ impl Store for SqliteStore {
         orgs::list_orgs(&self.readers).await
     }
     async fn create_client(&self, client: NewClient) -> Result<OAuthClient, StoreError> {
-        self.durable(orgs::create_client(&self.writer, client).await)
+        self.synced(orgs::create_client(&self.writer, client).await)
             .await
     }
     async fn get_client(&self, id: Uuid) -> Result<OAuthClient, StoreError> {
@@ -182,8 +201,9 @@ impl Store for SqliteStore {
         expected: &str,
         new: &str,
     ) -> Result<bool, StoreError> {
-        self.durable(orgs::replace_client_secret_hash(&self.writer, id, expected, new).await)
-            .await
+        let replaced = orgs::replace_client_secret_hash(&self.writer, id, expected, new).await;
+        self.clients.invalidate(&id);
+        self.synced(replaced).await
     }
     async fn list_clients(&self, org: Uuid) -> Result<Vec<OAuthClient>, StoreError> {
         orgs::list_clients(&self.readers, org).await
@@ -195,11 +215,11 @@ impl Store for SqliteStore {
         orgs::get_token(&self.readers, token_hash).await
     }
     async fn revoke_token(&self, token_hash: &[u8]) -> Result<bool, StoreError> {
-        self.durable(orgs::revoke_token(&self.writer, token_hash).await)
+        self.synced(orgs::revoke_token(&self.writer, token_hash).await)
             .await
     }
     async fn purge_expired_tokens(&self, now_ms: i64) -> Result<u64, StoreError> {
-        self.durable(orgs::purge_expired_tokens(&self.writer, now_ms).await)
+        self.synced(orgs::purge_expired_tokens(&self.writer, now_ms).await)
             .await
     }
     async fn create_flow(
@@ -207,7 +227,7 @@ impl Store for SqliteStore {
         flow: NewFlow,
         guard: &dyn LinkGuard,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable(flows::create_flow(&self.writer, flow, guard).await)
+        self.synced(flows::create_flow(&self.writer, flow, guard).await)
             .await
     }
     async fn get_flow(&self, org: Uuid, id: Uuid) -> Result<FlowRecord, StoreError> {
@@ -233,8 +253,12 @@ impl Store for SqliteStore {
         update: FlowUpdate,
         guard: &dyn LinkGuard,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable(flows::update_flow(&self.writer, org, id, update, guard).await)
-            .await
+        self.durable_flow(
+            org,
+            id,
+            flows::update_flow(&self.writer, org, id, update, guard).await,
+        )
+        .await
     }
     async fn edit_flows(
         &self,
@@ -252,8 +276,12 @@ impl Store for SqliteStore {
         id: Uuid,
         expected_version: Option<i64>,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable(flows::delete_flow(&self.writer, org, id, expected_version, None).await)
-            .await
+        self.durable_flow(
+            org,
+            id,
+            flows::delete_flow(&self.writer, org, id, expected_version, None).await,
+        )
+        .await
     }
     async fn list_versions(
         &self,
@@ -298,8 +326,12 @@ impl Store for SqliteStore {
         id: Uuid,
         client: Uuid,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable(lifecycle::checkout(&self.writer, org, id, client).await)
-            .await
+        self.durable_flow(
+            org,
+            id,
+            lifecycle::checkout(&self.writer, org, id, client).await,
+        )
+        .await
     }
     async fn checkin_flow(
         &self,
@@ -307,8 +339,12 @@ impl Store for SqliteStore {
         id: Uuid,
         client: Uuid,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable(lifecycle::checkin(&self.writer, org, id, client).await)
-            .await
+        self.durable_flow(
+            org,
+            id,
+            lifecycle::checkin(&self.writer, org, id, client).await,
+        )
+        .await
     }
     async fn publish_flow(
         &self,
@@ -318,8 +354,12 @@ impl Store for SqliteStore {
         version: Option<u32>,
         guard: &dyn LinkGuard,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable(lifecycle::publish(&self.writer, org, id, client, version, guard).await)
-            .await
+        self.durable_flow(
+            org,
+            id,
+            lifecycle::publish(&self.writer, org, id, client, version, guard).await,
+        )
+        .await
     }
     async fn revert_flow(
         &self,
@@ -327,11 +367,15 @@ impl Store for SqliteStore {
         id: Uuid,
         client: Uuid,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable(lifecycle::revert(&self.writer, org, id, client).await)
-            .await
+        self.durable_flow(
+            org,
+            id,
+            lifecycle::revert(&self.writer, org, id, client).await,
+        )
+        .await
     }
     async fn unlock_flow(&self, org: Uuid, id: Uuid) -> Result<FlowRecord, StoreError> {
-        self.durable(lifecycle::unlock(&self.writer, org, id).await)
+        self.durable_flow(org, id, lifecycle::unlock(&self.writer, org, id).await)
             .await
     }
     async fn deactivate_flow(
@@ -340,8 +384,12 @@ impl Store for SqliteStore {
         id: Uuid,
         client: Uuid,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable(lifecycle::deactivate(&self.writer, org, id, client).await)
-            .await
+        self.durable_flow(
+            org,
+            id,
+            lifecycle::deactivate(&self.writer, org, id, client).await,
+        )
+        .await
     }
     async fn delete_flow_as(
         &self,
@@ -349,8 +397,12 @@ impl Store for SqliteStore {
         id: Uuid,
         client: Uuid,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable(flows::delete_flow(&self.writer, org, id, None, Some(client)).await)
-            .await
+        self.durable_flow(
+            org,
+            id,
+            flows::delete_flow(&self.writer, org, id, None, Some(client)).await,
+        )
+        .await
     }
     async fn consumers_page(
         &self,

@@ -4,29 +4,35 @@
 //!
 //! Exact, not eventually consistent: the SQLite store is the only writer of its file (one
 //! process, one writer connection), and every write that can change such a row ends in
-//! [`super::SqliteStore::durable`], which calls [`RowCache::invalidate`] after its commit and
-//! before the write is acknowledged. An entry is valid only while the cache's generation is the
-//! one it was read under, so a read that raced with a write can never put the older row back.
-//! Batched inserts of executions and tokens change neither and do not invalidate.
+//! [`super::SqliteStore::durable`] (everything) or [`super::SqliteStore::durable_flow`] (the one
+//! flow it wrote), which drop the entries after the commit and before the write is
+//! acknowledged. Every drop also counts as a write seen; a read inserts its row only if no write
+//! was seen since it asked the database, so a read that raced with a write can never put the
+//! older row back. Batched inserts of executions and tokens change neither and drop nothing.
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-/// Rows by key (a flow by (organization, id), a client by id), each with the generation it
-/// was read under.
+/// Rows by key (a flow by (organization, id), a client by id) and the number of writes seen.
 #[derive(Debug)]
 pub(super) struct RowCache<K, V> {
-    generation: AtomicU64,
-    entries: Mutex<HashMap<K, (u64, V)>>,
+    inner: Mutex<Inner<K, V>>,
+}
+
+#[derive(Debug)]
+struct Inner<K, V> {
+    writes: u64,
+    entries: HashMap<K, V>,
 }
 
 impl<K, V> Default for RowCache<K, V> {
     fn default() -> Self {
         RowCache {
-            generation: AtomicU64::new(0),
-            entries: Mutex::new(HashMap::new()),
+            inner: Mutex::new(Inner {
+                writes: 0,
+                entries: HashMap::new(),
+            }),
         }
     }
 }
@@ -35,43 +41,48 @@ impl<K: Hash + Eq, V: Clone> RowCache<K, V> {
     /// Entries kept at most; when full the cache is emptied (the next reads ask the database).
     pub const CAPACITY: usize = 65_536;
 
-    /// The generation a read must capture *before* it asks the database (see [`Self::insert`]).
+    /// The writes seen so far: a read captures it *before* it asks the database and hands it
+    /// to [`Self::insert`].
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        self.inner.lock().map_or(u64::MAX, |i| i.writes)
     }
 
-    /// The row of `key`, if read since the last write.
+    /// The row of `key`, if read since the last write that could change it.
     pub fn get(&self, key: &K) -> Option<V> {
-        let generation = self.generation();
-        let entries = self.entries.lock().ok()?;
-        match entries.get(key) {
-            Some((g, row)) if *g == generation => Some(row.clone()),
-            _ => None,
-        }
+        self.inner.lock().ok()?.entries.get(key).cloned()
     }
 
-    /// Remembers `row` as the row of `key`, read from the database after
-    /// [`Self::generation`] answered `generation`: unless a write has invalidated the cache
-    /// since, in which case `row` may predate that write and is dropped.
+    /// Remembers `row` as the row of `key`, read from the database after [`Self::generation`]
+    /// answered `generation`: unless a write has been seen since, in which case `row` may
+    /// predate it and is dropped.
     pub fn insert(&self, generation: u64, key: K, row: &V) {
-        let Ok(mut entries) = self.entries.lock() else {
+        let Ok(mut inner) = self.inner.lock() else {
             return;
         };
-        // Checked under the lock; a write bumping the generation after this check leaves an
-        // entry that `get` will not answer with.
-        if self.generation() != generation {
+        if inner.writes != generation {
             return;
         }
-        if entries.len() >= Self::CAPACITY {
-            entries.clear();
+        if inner.entries.len() >= Self::CAPACITY {
+            inner.entries.clear();
         }
-        entries.insert(key, (generation, row.clone()));
+        inner.entries.insert(key, row.clone());
     }
 
-    /// Forgets every entry: a write has committed (called after the commit, before the write
-    /// is acknowledged).
-    pub fn invalidate(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+    /// Drops the entry of `key`: a write of that row alone has committed (called after the
+    /// commit, before the write is acknowledged).
+    pub fn invalidate(&self, key: &K) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.entries.remove(key);
+            inner.writes += 1;
+        }
+    }
+
+    /// Drops every entry: a write that may have changed any row has committed.
+    pub fn invalidate_all(&self) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.entries.clear();
+            inner.writes += 1;
+        }
     }
 }
 
@@ -116,8 +127,22 @@ mod tests {
         cache.insert(cache.generation(), key, &rec);
         assert_eq!(cache.get(&key), Some(rec.clone()));
         assert_eq!(cache.get(&(Uuid::from_u128(2), rec.id)), None, "other org");
-        cache.invalidate();
+        cache.invalidate_all();
         assert_eq!(cache.get(&key), None);
+    }
+
+    #[test]
+    fn a_write_of_one_row_drops_that_row_only() {
+        let cache = FlowCache::default();
+        let a = record("A");
+        let mut b = record("B");
+        b.id = Uuid::from_u128(8);
+        let g = cache.generation();
+        cache.insert(g, (a.org_id, a.id), &a);
+        cache.insert(g, (b.org_id, b.id), &b);
+        cache.invalidate(&(a.org_id, a.id));
+        assert_eq!(cache.get(&(a.org_id, a.id)), None);
+        assert_eq!(cache.get(&(b.org_id, b.id)), Some(b));
     }
 
     #[test]
@@ -125,7 +150,7 @@ mod tests {
         let cache = FlowCache::default();
         let before = cache.generation();
         // The read saw the old row; a write commits and invalidates before it is inserted.
-        cache.invalidate();
+        cache.invalidate(&(Uuid::from_u128(1), Uuid::from_u128(7)));
         let key = (Uuid::from_u128(1), Uuid::from_u128(7));
         cache.insert(before, key, &record("Old"));
         assert_eq!(cache.get(&key), None);
@@ -144,7 +169,11 @@ mod tests {
             rec.id = Uuid::from_u128(i + 100);
             cache.insert(g, (rec.org_id, rec.id), &rec);
         }
-        let len = cache.entries.lock().map(|e| e.len()).unwrap_or(usize::MAX);
+        let len = cache
+            .inner
+            .lock()
+            .map(|i| i.entries.len())
+            .unwrap_or(usize::MAX);
         assert!(len <= FlowCache::CAPACITY, "{len} entries");
     }
 }
