@@ -71,11 +71,20 @@ impl SqliteStore {
             .min_connections(1)
             // On SQLITE_FULL (and some I/O errors) SQLite rolls the transaction back itself;
             // sqlx's own ROLLBACK then fails and its transaction count stays up, so every later
-            // BEGIN on that connection would fail. The ping before acquiring lets a queued
-            // rollback finish; a connection still counted inside a transaction after it is
-            // replaced by a fresh one (the full-disk test in the fault suite).
-            .test_before_acquire(true)
-            .before_acquire(|conn, _| Box::pin(async move { Ok(!conn.is_in_transaction()) }))
+            // BEGIN on that connection would fail. A connection counted inside a transaction is
+            // pinged first, which lets a rollback queued by a dropped transaction finish; one
+            // still counted inside after that is replaced by a fresh one (the full-disk test in
+            // the fault suite). No ping otherwise: it is a round trip to the connection's
+            // thread on every write, and a local file does not go stale.
+            .test_before_acquire(false)
+            .before_acquire(|conn, _| {
+                Box::pin(async move {
+                    if conn.is_in_transaction() {
+                        conn.ping().await?;
+                    }
+                    Ok(!conn.is_in_transaction())
+                })
+            })
             .connect_with(
                 base.clone()
                     .create_if_missing(true)
