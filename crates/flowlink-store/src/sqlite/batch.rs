@@ -10,6 +10,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use sqlx::sqlite::{Sqlite, SqliteArguments, SqlitePool};
@@ -43,6 +44,16 @@ pub(super) trait BatchRow: Send + Sync + 'static {
 /// The queue of one row kind, drained by its writer task.
 pub(super) struct Batcher<T> {
     queue: mpsc::UnboundedSender<(T, Answer)>,
+    /// What the writer task has done so far (tests read it: do batches fill under load?).
+    #[cfg(test)]
+    stats: Arc<BatchStats>,
+}
+
+/// Transactions run and rows taken by one writer task.
+#[derive(Debug, Default)]
+pub(super) struct BatchStats {
+    pub(super) batches: AtomicU64,
+    pub(super) rows: AtomicU64,
 }
 
 impl<T> std::fmt::Debug for Batcher<T> {
@@ -58,8 +69,19 @@ impl<T: BatchRow> Batcher<T> {
     /// Starts the writer task; it ends when the last handle to the queue is dropped.
     pub(super) fn start(writer: SqlitePool, sync: Arc<GroupSync>) -> Self {
         let (queue, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(writer, sync, rx));
-        Batcher { queue }
+        let stats = Arc::new(BatchStats::default());
+        tokio::spawn(run(writer, sync, rx, Arc::clone(&stats)));
+        Batcher {
+            queue,
+            #[cfg(test)]
+            stats,
+        }
+    }
+
+    /// Counters of the writer task.
+    #[cfg(test)]
+    pub(super) fn stats(&self) -> &BatchStats {
+        &self.stats
     }
 
     /// Inserts `row`; returns once the transaction holding it is committed and durable.
@@ -78,9 +100,14 @@ async fn run<T: BatchRow>(
     writer: SqlitePool,
     sync: Arc<GroupSync>,
     mut rx: mpsc::UnboundedReceiver<(T, Answer)>,
+    stats: Arc<BatchStats>,
 ) {
     let mut waiting = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut waiting, MAX_BATCH).await > 0 {
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+        stats
+            .rows
+            .fetch_add(waiting.len() as u64, Ordering::Relaxed);
         let (rows, answers): (Vec<T>, Vec<Answer>) = waiting.drain(..).unzip();
         let results = insert_all(&writer, &rows).await;
         let sync = Arc::clone(&sync);
