@@ -2,8 +2,8 @@
 //!
 //! Each is a small append-only row written under load by many callers at once. A writer task
 //! per kind takes every row waiting in its queue, inserts them with multi-row `INSERT`s in ONE
-//! `BEGIN IMMEDIATE` transaction on the writer connection, commits, and hands the answers to a
-//! follower that waits for the shared WAL fsync ([`super::durable`]) before answering each
+//! transaction on the writer connection (one statement on its own, else `BEGIN IMMEDIATE`),
+//! commits, and hands the answers to a follower that waits for the shared WAL fsync ([`super::durable`]) before answering each
 //! caller: nothing is acknowledged before it is on disk, and the task is already committing the
 //! next batch while that fsync runs. A batch that fails (one execution whose flow vanished) is
 //! replayed row by row so that only the faulty row fails.
@@ -141,15 +141,20 @@ async fn insert_all<T: BatchRow>(writer: &SqlitePool, rows: &[T]) -> Vec<Result<
 }
 
 async fn insert_batch<T: BatchRow>(writer: &SqlitePool, rows: &[T]) -> Result<(), StoreError> {
+    if rows.len() <= CHUNK {
+        // One statement is atomic on its own: no BEGIN/COMMIT round trips to the writer's
+        // thread (a batch under 32 connections is a few dozen rows).
+        let sql = insert_sql::<T>(rows.len());
+        let mut query = sqlx::query(&sql);
+        for row in rows {
+            query = row.bind(query);
+        }
+        query.execute(writer).await?;
+        return Ok(());
+    }
     let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
     for chunk in rows.chunks(CHUNK) {
-        let mut sql =
-            String::with_capacity(T::INSERT.len() + chunk.len() * (T::PLACEHOLDERS.len() + 2));
-        sql.push_str(T::INSERT);
-        for (i, _) in chunk.iter().enumerate() {
-            sql.push_str(if i == 0 { " " } else { ", " });
-            sql.push_str(T::PLACEHOLDERS);
-        }
+        let sql = insert_sql::<T>(chunk.len());
         let mut query = sqlx::query(&sql);
         for row in chunk {
             query = row.bind(query);
@@ -158,4 +163,15 @@ async fn insert_batch<T: BatchRow>(writer: &SqlitePool, rows: &[T]) -> Result<()
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// `INSERT … VALUES (…), (…)` for `rows` rows.
+fn insert_sql<T: BatchRow>(rows: usize) -> String {
+    let mut sql = String::with_capacity(T::INSERT.len() + rows * (T::PLACEHOLDERS.len() + 2));
+    sql.push_str(T::INSERT);
+    for i in 0..rows {
+        sql.push_str(if i == 0 { " " } else { ", " });
+        sql.push_str(T::PLACEHOLDERS);
+    }
+    sql
 }
