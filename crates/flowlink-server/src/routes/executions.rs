@@ -5,8 +5,8 @@
 //! with their outcome and tags (the trace summary, without the steps).
 //!
 //! Executions belong to the caller's organization: another organization's execution or flow
-//! is 404. All three need `flow:flow:read` (SPEC §7). The engine runs on the blocking pool
-//! ([`crate::simulate::Simulator::run`]); modules are resolved once, at launch.
+//! is 404. All three need `flow:flow:read` (SPEC §7). Short runs run inline, long ones on the
+//! blocking pool ([`crate::simulate::Simulator::run`]); modules are resolved once, at launch.
 
 use axum::extract::{Path, State};
 use axum::Json;
