@@ -1,7 +1,8 @@
 //! Launching one simulated call (the work behind `POST /api/v2/flows/executions` and the
 //! console's call simulator): the request's simulation read into the engine's, the flow's
-//! version chosen, modules bound and prefetched, the engine run on the blocking pool and the
-//! execution stored. One function, [`launch_call`], shared by both callers.
+//! version chosen, modules bound and prefetched, the engine run (inline when short, on the
+//! blocking pool when long) and the execution stored with its trace serialized once. One
+//! function, [`launch_call`], shared by both callers.
 //!
 //! This module sits below the routes: handlers import it, it imports no handler.
 
@@ -18,7 +19,9 @@ use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::logic::stored_error_handling;
 use crate::render::parse_version_id;
-use crate::simulate::{bind_at_launch, prefetch, simulated_archy_type, trace_document};
+use crate::simulate::{
+    bind_at_launch, execution_trace, prefetch, simulated_archy_type, trace_text,
+};
 use crate::state::AppState;
 
 /// Scopes that allow launching and reading executions.
@@ -131,15 +134,17 @@ pub async fn launch_call(
         error_handling: stored_error_handling(&rec),
     };
     let launched_ms = chrono::Utc::now().timestamp_millis();
-    // The engine takes its inputs by value onto the blocking pool; the trace needs them after.
-    let result = simulator.run(flow.clone(), sim.clone(), modules).await?;
+    let result = simulator.run(&flow, &sim, modules).await?;
     let completed_ms = chrono::Utc::now().timestamp_millis();
-    let status = match result.outcome {
+    // The result moves into the trace; the record's columns are read from it.
+    let trace = execution_trace(&flow, &sim, result);
+    let status = match trace.outcome {
         FinalOutcome::Failed { .. } => FAILED,
         _ => COMPLETED,
     };
-    let outcome = serde_json::to_string(&result.outcome)
+    let outcome = serde_json::to_string(&trace.outcome)
         .map_err(|e| ApiError::Internal(format!("outcome does not serialize: {e}")))?;
+    let trace_json = trace_text(&trace)?;
     // Time-ordered ids keep "newest first" exact for calls launched in the same millisecond.
     let id = Uuid::now_v7();
     let record = ExecutionRecord {
@@ -152,9 +157,9 @@ pub async fn launch_call(
         launched_ms,
         completed_ms: Some(completed_ms),
         outcome: Some(outcome),
-        action_count: i64::from(result.action_count),
-        trace: trace_document(&flow, &sim, &result),
-        output: Value::Object(result.output_data.clone()),
+        action_count: i64::from(trace.action_count),
+        trace: trace_json,
+        output: Value::Object(trace.output_data),
         client_id: Some(who.client_id),
     };
     state.store.insert_execution(&record).await?;

@@ -10,9 +10,10 @@
 //!   [`PrefetchedModules`] resolver. The engine does no I/O, so nothing it asks for can be
 //!   missing: what is unavailable (deleted, deactivated, unpublished, no such version) is
 //!   recorded with its reason and becomes a [`ModuleUnavailable`] at the moment of the call.
-//! - [`Simulator::run`]: runs the engine on tokio's blocking pool, at most a few executions at
+//! - [`Simulator::run`]: runs short executions inline (cheaper than a thread hand-off) and
+//!   moves the ones that outgrow [`INLINE_ACTIONS`] to tokio's blocking pool, at most a few at
 //!   a time (a semaphore), so executions never stall the async workers that answer requests.
-//! - [`trace_document`]: the `trace` extension as stored and served.
+//! - [`execution_trace`] / [`trace_text`]: the `trace` extension, serialized once as stored.
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -27,8 +28,8 @@ use flowlink_model::archy::parse_archy;
 use flowlink_model::{parse_actions, parse_definition, Dialect, FlowLogic, ModelError};
 
 use crate::archy_names::{bind_for_launch, ModuleNames};
-use flowlink_store::{FlowQuery, FlowRecord, PageRequest, Store, StoreError};
-use serde_json::{json, Value};
+use flowlink_store::{FlowQuery, FlowRecord, JsonText, PageRequest, Store, StoreError};
+use serde_json::Value;
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
@@ -209,19 +210,26 @@ impl Simulator {
         }
     }
 
-    /// Runs `flow` on the blocking pool once a permit is free. Always returns a result: the
-    /// engine's budgets bound every execution.
+    /// Runs `flow` to its end. Always returns a result: the engine's budgets bound every
+    /// execution. A short run (most calls: a few dozen actions, microseconds of work) runs
+    /// right here on the async worker, because handing it to another thread costs more than
+    /// the work; a run that spends [`INLINE_ACTIONS`] goes to the blocking pool, at most
+    /// `parallel` at a time, so that one long flow cannot stall the workers answering requests.
     pub async fn run(
         &self,
-        flow: FlowToRun,
-        sim: Simulation,
+        flow: &FlowToRun,
+        sim: &Simulation,
         modules: PrefetchedModules,
     ) -> Result<ExecutionResult, ApiError> {
+        if let Some(result) = run_inline(flow, sim, &modules, &self.limits) {
+            return Ok(result);
+        }
         let permit = Arc::clone(&self.permits)
             .acquire_owned()
             .await
             .map_err(|_| ApiError::Internal("execution semaphore closed".into()))?;
         let limits = self.limits;
+        let (flow, sim) = (flow.clone(), sim.clone());
         // The permit travels with the run: if the caller goes away, the run still counts until
         // it ends.
         tokio::task::spawn_blocking(move || {
@@ -232,6 +240,36 @@ impl Simulator {
         .await
         .map_err(|e| ApiError::Internal(format!("execution task failed: {e}")))
     }
+}
+
+/// Actions a run may take on the async worker before it moves to the blocking pool. The
+/// engine runs about a microsecond per action, so an inline run costs at most some
+/// hundreds of microseconds.
+pub const INLINE_ACTIONS: u32 = 256;
+
+/// Runs `flow` with its action budget cut to [`INLINE_ACTIONS`]; `None` when the run spent
+/// that budget (it then has to run again with the full `limits`). The engine is a pure
+/// function of its inputs and checks the budget only before a node runs, so a run that ends
+/// with fewer actions than the cut budget never reached it and is exactly the run the full
+/// budget gives.
+pub fn run_inline(
+    flow: &FlowToRun,
+    sim: &Simulation,
+    modules: &PrefetchedModules,
+    limits: &Limits,
+) -> Option<ExecutionResult> {
+    let budget = limits.max_actions.min(INLINE_ACTIONS);
+    if budget == limits.max_actions {
+        // The full budget is no larger: this is the run.
+        return Some(run(flow, sim, modules, limits));
+    }
+    let cut = Limits {
+        max_actions: budget,
+        error_handling_extra: 0,
+        ..*limits
+    };
+    let result = run(flow, sim, modules, &cut);
+    (result.action_count < budget).then_some(result)
 }
 
 /// The flow types whose Archy logic the engine simulates (SPEC §9): the voice flows and
@@ -516,32 +554,36 @@ pub fn completion_reason(outcome: &FinalOutcome) -> String {
     }
 }
 
-fn kept_steps(steps: &[TraceStep]) -> (Vec<&TraceStep>, usize) {
+/// `steps` with the middle of very long runs left out (see [`MAX_TRACE_STEPS`]), and how
+/// many were left out. Short runs (nearly all) keep their steps without a copy.
+fn kept_steps(steps: Vec<TraceStep>) -> (Vec<TraceStep>, usize) {
     if steps.len() <= MAX_TRACE_STEPS {
-        return (steps.iter().collect(), 0);
+        return (steps, 0);
     }
     let half = MAX_TRACE_STEPS / 2;
-    let middle = &steps[half..steps.len() - half];
-    // The limit events say why a long run ended the way it did; there are at most two.
-    let notable = middle
-        .iter()
-        .filter(|s| matches!(s.event, Event::ActionLimit { .. }));
-    let kept: Vec<&TraceStep> = steps[..half]
-        .iter()
-        .chain(notable)
-        .chain(&steps[steps.len() - half..])
-        .collect();
-    let omitted = steps.len() - kept.len();
+    let tail_from = steps.len() - half;
+    let mut kept = Vec::with_capacity(MAX_TRACE_STEPS + 2);
+    for (i, step) in steps.into_iter().enumerate() {
+        // The limit events say why a long run ended the way it did; there are at most two.
+        if i < half || i >= tail_from || matches!(step.event, Event::ActionLimit { .. }) {
+            kept.push(step);
+        }
+    }
+    let omitted = tail_from + half - kept.len();
     (kept, omitted)
 }
 
 /// The `trace` extension: which flow ran, the simulated inputs, how the call ended, the action
 /// count, tags, participant data and every step (`stepsOmitted` counts the middle steps left
 /// out of very long runs, see [`MAX_TRACE_STEPS`]). Built typed ([`ExecutionTrace`], the type
-/// the client reads back) and kept as the JSON value the execution record stores.
-pub fn trace_document(flow: &FlowToRun, sim: &Simulation, result: &ExecutionResult) -> Value {
-    let (steps, omitted) = kept_steps(&result.trace.steps);
-    let trace = ExecutionTrace {
+/// the client reads back) from the result it consumes; [`trace_text`] serializes it once.
+pub fn execution_trace(
+    flow: &FlowToRun,
+    sim: &Simulation,
+    result: ExecutionResult,
+) -> ExecutionTrace {
+    let (steps, omitted) = kept_steps(result.trace.steps);
+    ExecutionTrace {
         flow: TraceFlow {
             id: flow.id.clone(),
             name: flow.name.clone(),
@@ -552,21 +594,27 @@ pub fn trace_document(flow: &FlowToRun, sim: &Simulation, result: &ExecutionResu
             dnis: sim.dnis.clone(),
             digits: sim.digits.clone(),
         },
-        outcome: result.outcome.clone(),
+        outcome: result.outcome,
         action_count: result.action_count,
-        tags: result.tags.clone(),
-        participant_data: result.participant_data.clone(),
-        output_data: result.output_data.clone(),
-        steps: steps.into_iter().cloned().collect(),
+        tags: result.tags,
+        participant_data: result.participant_data,
+        output_data: result.output_data,
+        steps,
         steps_omitted: (omitted > 0).then_some(omitted),
-    };
-    // Serializing plain data with string keys cannot fail; the fallback keeps this total.
-    serde_json::to_value(&trace).unwrap_or_else(|e| json!({ "error": e.to_string() }))
+    }
+}
+
+/// The trace as the JSON text the execution record stores: one serialization, no
+/// intermediate [`Value`]. Read back as a `Value` it is the document the wire has always
+/// carried (object keys sorted).
+pub fn trace_text(trace: &ExecutionTrace) -> Result<JsonText, ApiError> {
+    JsonText::of(trace).map_err(|e| ApiError::Internal(format!("trace does not serialize: {e}")))
 }
 
 #[cfg(test)]
 mod tests {
     use flowlink_api::FlowType;
+    use serde_json::json;
 
     use super::*;
 
@@ -702,7 +750,7 @@ mod tests {
             next: None,
         };
         let mut steps: Vec<TraceStep> = (0..MAX_TRACE_STEPS + 10).map(step).collect();
-        let (kept, omitted) = kept_steps(&steps);
+        let (kept, omitted) = kept_steps(steps.clone());
         assert_eq!((kept.len(), omitted), (MAX_TRACE_STEPS, 10));
         assert_eq!(kept[0].node_id, "0");
         assert_eq!(
@@ -716,10 +764,106 @@ mod tests {
             actions: 10,
             handling: flowlink_engine::Handling::Continue,
         };
-        let (kept, omitted) = kept_steps(&steps);
+        let (kept, omitted) = kept_steps(steps.clone());
         assert_eq!((kept.len(), omitted), (MAX_TRACE_STEPS + 1, 9));
         assert_eq!(kept[MAX_TRACE_STEPS / 2].node_id, middle.to_string());
-        let (short, none) = kept_steps(&steps[..3]);
+        let (short, none) = kept_steps(steps[..3].to_vec());
         assert_eq!((short.len(), none), (3, 0));
+    }
+
+    /// A graph flow that counts `Flow.n` up to `until` (two actions a round), then transfers;
+    /// `until: None` loops until the action budget ends it.
+    fn counting_flow(until: Option<u32>) -> FlowToRun {
+        let check = match until {
+            Some(n) => format!("Flow.n < {n}"),
+            None => "Flow.n > 0".into(),
+        };
+        let doc = json!({"definition": {
+            "variables": [{"name": "Flow.n", "type": "integer", "defaultValue": 0, "output": true}],
+            "nodes": [
+                {"id": "count", "name": "Count", "type": "setData",
+                 "settings": {"data": [{"key": "Flow.n", "value": {"expression": "Flow.n + 1"}}]}},
+                {"id": "check", "name": "Again?", "type": "decision", "settings": {"expression": check}},
+                {"id": "to-sales", "name": "To Sales", "type": "transferToAcd", "settings": {"queue": "Sales"}}
+            ],
+            "edges": [
+                {"id": "e1", "source": "count", "target": "check", "type": "default"},
+                {"id": "e2", "source": "check", "target": "count", "type": "true"},
+                {"id": "e3", "source": "check", "target": "to-sales", "type": "false"}
+            ],
+            "entry": {"nodeId": "count"}
+        }});
+        FlowToRun {
+            id: "f".into(),
+            name: "Counting".into(),
+            version: 1,
+            logic: Arc::new(parse_document(&doc).expect("counting flow parses")),
+            error_handling: ErrorHandling::Disconnect,
+        }
+    }
+
+    #[tokio::test]
+    async fn short_runs_run_inline_and_long_ones_on_the_pool_with_the_same_result() {
+        let sim = Simulation::default();
+        let modules = PrefetchedModules::default();
+        let limits = Limits::default();
+        let simulator = Simulator::new(4, 2, limits);
+        // (flow, runs inline?, actions of the full run)
+        let cases = [
+            (counting_flow(Some(5)), true, 11),
+            (counting_flow(Some(2_000)), false, 4_001),
+            (counting_flow(None), false, limits.max_actions),
+        ];
+        for (flow, inline, actions) in cases {
+            let full = run(&flow, &sim, &modules, &limits);
+            assert_eq!(full.action_count, actions);
+            let fast = run_inline(&flow, &sim, &modules, &limits);
+            assert_eq!(fast.is_some(), inline, "{actions} actions");
+            if let Some(fast) = fast {
+                assert_eq!(fast, full, "an inline run is the full run");
+            }
+            // Either way the simulator answers exactly what the full budget gives.
+            let ran = simulator
+                .run(&flow, &sim, modules.clone())
+                .await
+                .expect("runs");
+            assert_eq!(ran, full);
+        }
+        // A budget smaller than the inline one: the inline run is the whole run.
+        let small = Limits {
+            max_actions: 20,
+            error_handling_extra: 0,
+            ..limits
+        };
+        let capped = run_inline(&counting_flow(None), &sim, &modules, &small).expect("inline");
+        assert_eq!(capped, run(&counting_flow(None), &sim, &modules, &small));
+        assert!(matches!(capped.outcome, FinalOutcome::Failed { .. }));
+    }
+
+    #[test]
+    fn the_trace_text_reads_back_as_the_value_the_trace_always_was() {
+        let flow = counting_flow(Some(3));
+        let sim = Simulation {
+            ani: "+3212345678".into(),
+            dnis: "+3280012345".into(),
+            digits: vec!["1".into()],
+            ..Simulation::default()
+        };
+        let result = run(
+            &flow,
+            &sim,
+            &PrefetchedModules::default(),
+            &Limits::default(),
+        );
+        let trace = execution_trace(&flow, &sim, result);
+        assert!(!trace.steps.is_empty());
+        let text = trace_text(&trace).expect("serializes");
+        let before = serde_json::to_value(&trace).expect("to a value");
+        assert_eq!(text.parse().expect("parses"), before);
+        // The stored text of the old path and the new one are the same document.
+        assert_eq!(JsonText::from(&before).parse().expect("parses"), before);
+        assert_eq!(before["flow"]["name"], "Counting");
+        assert_eq!(before["outputData"]["Flow.n"], 3);
+        assert_eq!(before["outcome"]["queue"], "Sales");
     }
 }

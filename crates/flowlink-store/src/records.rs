@@ -278,7 +278,41 @@ pub struct ExecutionRecord {
     pub completed_ms: Option<i64>,
     pub outcome: Option<String>,
     pub action_count: i64,
-    pub trace: Value,
+    /// The trace document, serialized once where the execution ran and stored as it is.
+    pub trace: JsonText,
     pub output: Value,
     pub client_id: Option<Uuid>,
+}
+
+/// A JSON document kept as its text: serialized once where it is made, then stored and handed
+/// around as is, without a [`Value`] round trip on the write path. Cloning shares the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonText(std::sync::Arc<str>);
+
+impl JsonText {
+    /// `value` serialized.
+    pub fn of<T: serde::Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
+        serde_json::to_string(value).map(|text| JsonText(text.into()))
+    }
+
+    /// Text read back from storage, where only [`JsonText::of`]'s output is written.
+    pub(crate) fn stored(text: String) -> Self {
+        JsonText(text.into())
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The document as a [`Value`] (object keys sorted, as every `Value` here has them).
+    pub fn parse(&self) -> Result<Value, serde_json::Error> {
+        serde_json::from_str(&self.0)
+    }
+}
+
+impl From<&Value> for JsonText {
+    fn from(value: &Value) -> Self {
+        JsonText(value.to_string().into())
+    }
 }

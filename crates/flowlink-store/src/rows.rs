@@ -211,7 +211,7 @@ pub(crate) fn execution_from_row(row: &impl DbRow) -> Result<ExecutionRecord, St
         completed_ms: row.opt_int("completed_ms")?,
         outcome: row.opt_text("outcome")?,
         action_count: row.int("action_count")?,
-        trace: json(row, "trace")?,
+        trace: JsonText::stored(row.text("trace")?),
         output: json(row, "output")?,
         client_id: row.opt_uuid("client_id")?,
     })

@@ -124,3 +124,81 @@ async fn acknowledged_writes_survive_kill_dash_nine() {
     server.child.kill().expect("kill");
     server.child.wait().expect("reap");
 }
+
+/// Executions are written in shared batches (SQLite): every execution answered — 32 launched
+/// at once, several rounds — is there with its trace after `kill -9` straight after the last
+/// answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_executions_survive_kill_dash_nine() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let http = reqwest::Client::new();
+    let mut server = start(dir.path());
+    let (id, secret) = credentials(dir.path());
+    let tok = token(&http, &server.url, &id, &secret).await;
+    let resp = http
+        .post(format!("{}/api/v2/flows", server.url))
+        .bearer_auth(&tok)
+        .json(&json!({ "name": "crash calls", "type": "inboundcall", "actions": tagging_actions("ran") }))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(resp.status(), 200, "create");
+    let flow: Value = resp.json().await.expect("flow json");
+    let flow_id = flow["id"].as_str().expect("id").to_string();
+
+    let mut acknowledged: Vec<String> = Vec::new();
+    for round in 0..4 {
+        let launches: Vec<_> = (0..32)
+            .map(|i| {
+                let request = http
+                    .post(format!("{}/api/v2/flows/executions", server.url))
+                    .bearer_auth(&tok)
+                    .json(&json!({ "flowId": flow_id, "name": format!("call {round}-{i}") }));
+                tokio::spawn(async move {
+                    let resp = request.send().await.expect("launch");
+                    assert_eq!(resp.status(), 200, "launch");
+                    let body: Value = resp.json().await.expect("launch json");
+                    body["id"].as_str().expect("execution id").to_string()
+                })
+            })
+            .collect();
+        for launch in launches {
+            acknowledged.push(launch.await.expect("launch task"));
+        }
+    }
+    server.child.kill().expect("kill -9");
+    server.child.wait().expect("reap");
+
+    let mut server = start(dir.path());
+    let tok = token(&http, &server.url, &id, &secret).await;
+    for execution in &acknowledged {
+        let resp = http
+            .get(format!(
+                "{}/api/v2/flows/executions/{execution}",
+                server.url
+            ))
+            .bearer_auth(&tok)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(
+            resp.status(),
+            200,
+            "execution {execution} lost after kill -9"
+        );
+        let body: Value = resp.json().await.expect("json");
+        assert_eq!(body["status"], json!("COMPLETED"), "execution {execution}");
+        assert_eq!(
+            body["trace"]["flow"]["id"],
+            json!(flow_id),
+            "execution {execution}"
+        );
+        assert_eq!(
+            body["trace"]["tags"],
+            json!(["ran"]),
+            "execution {execution}"
+        );
+    }
+    server.child.kill().expect("kill");
+    server.child.wait().expect("reap");
+}

@@ -235,7 +235,7 @@ pub async fn run(
         Ok(r) => r,
         Err(e) => return refused(&state, &s, &f, e).await,
     };
-    let trace = ExecutionTrace::from_value(&record.trace)
+    let trace = serde_json::from_str::<ExecutionTrace>(record.trace.as_str())
         .map_err(|e| ApiError::Internal(format!("stored trace does not read back: {e}")))?;
     // One picture per (flow or module, version) the call passed through, the top flow first.
     let mut shown: Vec<(String, u32)> = vec![(record.flow_id.to_string(), record.flow_version)];

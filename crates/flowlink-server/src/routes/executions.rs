@@ -5,8 +5,8 @@
 //! with their outcome and tags (the trace summary, without the steps).
 //!
 //! Executions belong to the caller's organization: another organization's execution or flow
-//! is 404. All three need `flow:flow:read` (SPEC §7). The engine runs on the blocking pool
-//! ([`crate::simulate::Simulator::run`]); modules are resolved once, at launch.
+//! is 404. All three need `flow:flow:read` (SPEC §7). Short runs run inline, long ones on the
+//! blocking pool ([`crate::simulate::Simulator::run`]); modules are resolved once, at launch.
 
 use axum::extract::{Path, State};
 use axum::Json;
@@ -112,19 +112,22 @@ fn render_execution(
     rec: ExecutionRecord,
     flow_version: FlowVersion,
     with_steps: bool,
-) -> FlowRuntimeExecution {
+) -> Result<FlowRuntimeExecution, ApiError> {
     let outcome: Option<FinalOutcome> = rec
         .outcome
         .as_deref()
         .and_then(|o| serde_json::from_str(o).ok());
-    let mut trace = rec.trace.clone();
+    let mut trace = rec
+        .trace
+        .parse()
+        .map_err(|e| ApiError::Internal(format!("stored trace of execution {}: {e}", rec.id)))?;
     if !with_steps {
         if let Some(doc) = trace.as_object_mut() {
             doc.remove("steps");
             doc.remove("stepsOmitted");
         }
     }
-    FlowRuntimeExecution {
+    Ok(FlowRuntimeExecution {
         id: Some(rec.id.to_string()),
         name: rec.name.clone(),
         flow_version: Some(flow_version),
@@ -137,7 +140,7 @@ fn render_execution(
         conversation: None,
         self_uri: Some(execution_uri(rec.id)),
         trace: Some(trace),
-    }
+    })
 }
 
 /// `GET /api/v2/flows/executions/{id}`: the execution with its full trace.
@@ -173,7 +176,7 @@ pub async fn get_execution(
         Err(StoreError::NotFound | StoreError::Gone) => version_stub(rec.flow_id, rec.flow_version),
         Err(e) => return Err(e.into()),
     };
-    Ok(Json(render_execution(rec, version, true)))
+    Ok(Json(render_execution(rec, version, true)?))
 }
 
 /// `GET /api/v2/flows/{id}/executions`: the flow's executions, newest first, paged; each with
@@ -218,7 +221,7 @@ pub async fn list_executions(
             let v = version_stub(e.flow_id, e.flow_version);
             render_execution(e, v, false)
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     Ok(Json(EntityListing::new(
         entities,
         &format!("/api/v2/flows/{}/executions", rec.id),

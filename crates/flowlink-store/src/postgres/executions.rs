@@ -27,7 +27,7 @@ pub async fn insert_execution(pool: &PgPool, e: &ExecutionRecord) -> Result<(), 
     .bind(e.completed_ms)
     .bind(&e.outcome)
     .bind(e.action_count)
-    .bind(json_text(&e.trace, "trace")?)
+    .bind(e.trace.as_str())
     .bind(json_text(&e.output, "output")?)
     .bind(e.client_id)
     .execute(pool)

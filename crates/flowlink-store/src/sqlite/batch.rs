@@ -2,14 +2,15 @@
 //!
 //! Each is a small append-only row written under load by many callers at once. A writer task
 //! per kind takes every row waiting in its queue, inserts them with multi-row `INSERT`s in ONE
-//! `BEGIN IMMEDIATE` transaction on the writer connection, commits, and hands the answers to a
-//! follower that waits for the shared WAL fsync ([`super::durable`]) before answering each
+//! transaction on the writer connection (one statement on its own, else `BEGIN IMMEDIATE`),
+//! commits, and hands the answers to a follower that waits for the shared WAL fsync ([`super::durable`]) before answering each
 //! caller: nothing is acknowledged before it is on disk, and the task is already committing the
 //! next batch while that fsync runs. A batch that fails (one execution whose flow vanished) is
 //! replayed row by row so that only the faulty row fails.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use sqlx::sqlite::{Sqlite, SqliteArguments, SqlitePool};
@@ -43,6 +44,16 @@ pub(super) trait BatchRow: Send + Sync + 'static {
 /// The queue of one row kind, drained by its writer task.
 pub(super) struct Batcher<T> {
     queue: mpsc::UnboundedSender<(T, Answer)>,
+    /// What the writer task has done so far (tests read it: do batches fill under load?).
+    #[cfg(test)]
+    stats: Arc<BatchStats>,
+}
+
+/// Transactions run and rows taken by one writer task.
+#[derive(Debug, Default)]
+pub(super) struct BatchStats {
+    pub(super) batches: AtomicU64,
+    pub(super) rows: AtomicU64,
 }
 
 impl<T> std::fmt::Debug for Batcher<T> {
@@ -58,8 +69,19 @@ impl<T: BatchRow> Batcher<T> {
     /// Starts the writer task; it ends when the last handle to the queue is dropped.
     pub(super) fn start(writer: SqlitePool, sync: Arc<GroupSync>) -> Self {
         let (queue, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(writer, sync, rx));
-        Batcher { queue }
+        let stats = Arc::new(BatchStats::default());
+        tokio::spawn(run(writer, sync, rx, Arc::clone(&stats)));
+        Batcher {
+            queue,
+            #[cfg(test)]
+            stats,
+        }
+    }
+
+    /// Counters of the writer task.
+    #[cfg(test)]
+    pub(super) fn stats(&self) -> &BatchStats {
+        &self.stats
     }
 
     /// Inserts `row`; returns once the transaction holding it is committed and durable.
@@ -78,9 +100,14 @@ async fn run<T: BatchRow>(
     writer: SqlitePool,
     sync: Arc<GroupSync>,
     mut rx: mpsc::UnboundedReceiver<(T, Answer)>,
+    stats: Arc<BatchStats>,
 ) {
     let mut waiting = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut waiting, MAX_BATCH).await > 0 {
+        stats.batches.fetch_add(1, Ordering::Relaxed);
+        stats
+            .rows
+            .fetch_add(waiting.len() as u64, Ordering::Relaxed);
         let (rows, answers): (Vec<T>, Vec<Answer>) = waiting.drain(..).unzip();
         let results = insert_all(&writer, &rows).await;
         let sync = Arc::clone(&sync);
@@ -114,15 +141,20 @@ async fn insert_all<T: BatchRow>(writer: &SqlitePool, rows: &[T]) -> Vec<Result<
 }
 
 async fn insert_batch<T: BatchRow>(writer: &SqlitePool, rows: &[T]) -> Result<(), StoreError> {
+    if rows.len() <= CHUNK {
+        // One statement is atomic on its own: no BEGIN/COMMIT round trips to the writer's
+        // thread (a batch under 32 connections is a few dozen rows).
+        let sql = insert_sql::<T>(rows.len());
+        let mut query = sqlx::query(&sql);
+        for row in rows {
+            query = row.bind(query);
+        }
+        query.execute(writer).await?;
+        return Ok(());
+    }
     let mut tx = writer.begin_with("BEGIN IMMEDIATE").await?;
     for chunk in rows.chunks(CHUNK) {
-        let mut sql =
-            String::with_capacity(T::INSERT.len() + chunk.len() * (T::PLACEHOLDERS.len() + 2));
-        sql.push_str(T::INSERT);
-        for (i, _) in chunk.iter().enumerate() {
-            sql.push_str(if i == 0 { " " } else { ", " });
-            sql.push_str(T::PLACEHOLDERS);
-        }
+        let sql = insert_sql::<T>(chunk.len());
         let mut query = sqlx::query(&sql);
         for row in chunk {
             query = row.bind(query);
@@ -131,4 +163,15 @@ async fn insert_batch<T: BatchRow>(writer: &SqlitePool, rows: &[T]) -> Result<()
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// `INSERT … VALUES (…), (…)` for `rows` rows.
+fn insert_sql<T: BatchRow>(rows: usize) -> String {
+    let mut sql = String::with_capacity(T::INSERT.len() + rows * (T::PLACEHOLDERS.len() + 2));
+    sql.push_str(T::INSERT);
+    for i in 0..rows {
+        sql.push_str(if i == 0 { " " } else { ", " });
+        sql.push_str(T::PLACEHOLDERS);
+    }
+    sql
 }

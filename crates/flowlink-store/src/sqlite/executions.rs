@@ -23,7 +23,7 @@ pub struct ExecutionRow {
     completed_ms: Option<i64>,
     outcome: Option<String>,
     action_count: i64,
-    trace: String,
+    trace: JsonText,
     output: String,
     client_id: Option<String>,
 }
@@ -41,7 +41,7 @@ impl From<&ExecutionRecord> for ExecutionRow {
             completed_ms: e.completed_ms,
             outcome: e.outcome.clone(),
             action_count: e.action_count,
-            trace: e.trace.to_string(),
+            trace: e.trace.clone(),
             output: e.output.to_string(),
             client_id: e.client_id.map(|c| c.to_string()),
         }
@@ -68,7 +68,7 @@ impl BatchRow for ExecutionRow {
             .bind(self.completed_ms)
             .bind(&self.outcome)
             .bind(self.action_count)
-            .bind(&self.trace)
+            .bind(self.trace.as_str())
             .bind(&self.output)
             .bind(&self.client_id)
     }

@@ -132,3 +132,71 @@ async fn every_write_is_seen_by_the_next_read() {
         Err(crate::StoreError::NotFound)
     ));
 }
+
+/// Executions launched at once share transactions: the batch writer takes every row waiting
+/// in its queue, so 256 concurrent inserts take far fewer than 256 transactions, and each is
+/// stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_executions_fill_batches() {
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let s = Arc::new(SqliteStore::open_dir(dir.path()).await.unwrap());
+    let org = s.create_org("acme").await.unwrap().id;
+    let flow = s
+        .create_flow(
+            NewFlow {
+                org_id: org,
+                flow_type: FlowType::InboundCall,
+                name: "Main".into(),
+                description: None,
+                error_handling: None,
+                logic: LogicWrite {
+                    document: json!({"actions": [{"type": "disconnect", "name": "bye"}]}),
+                    dialect: Some(Dialect::Actions),
+                    calls: vec![],
+                    kind: VersionKind::Publish,
+                },
+                client_id: None,
+            },
+            &NoLinkGuard,
+        )
+        .await
+        .unwrap();
+    const CALLS: u64 = 256;
+    let tasks: Vec<_> = (0..CALLS)
+        .map(|i| {
+            let s = Arc::clone(&s);
+            let record = ExecutionRecord {
+                id: uuid::Uuid::now_v7(),
+                org_id: org,
+                flow_id: flow.id,
+                flow_version: 1,
+                name: Some(format!("call {i}")),
+                status: "COMPLETED".into(),
+                launched_ms: 1_000,
+                completed_ms: Some(1_001),
+                outcome: Some(r#"{"type":"disconnected"}"#.into()),
+                action_count: 1,
+                trace: JsonText::from(&json!({"steps": [], "i": i})),
+                output: json!({}),
+                client_id: None,
+            };
+            tokio::spawn(async move { s.insert_execution(&record).await.map(|()| record) })
+        })
+        .collect();
+    for t in tasks {
+        let record = t.await.unwrap().unwrap();
+        assert_eq!(s.get_execution(org, record.id).await.unwrap(), record);
+    }
+    let stats = s.executions.stats();
+    let (batches, rows) = (
+        stats.batches.load(Ordering::Relaxed),
+        stats.rows.load(Ordering::Relaxed),
+    );
+    assert_eq!(rows, CALLS);
+    assert!(
+        batches <= CALLS / 4,
+        "{CALLS} concurrent executions took {batches} transactions"
+    );
+}
