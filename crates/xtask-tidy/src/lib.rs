@@ -16,10 +16,12 @@ pub type CrateGraph = BTreeMap<String, BTreeSet<String>>;
 
 /// The workspace root (two levels above this crate).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+    // `cargo test` sets it when it runs the test too: that one names the checkout being tested
+    // even when a target dir shared by several checkouts holds a binary built in another.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    let root = manifest_dir.join("../..");
+    root.canonicalize().unwrap_or(root)
 }
 
 /// `cargo metadata --format-version 1 --no-deps --offline` of the workspace.
