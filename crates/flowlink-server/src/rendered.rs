@@ -66,29 +66,9 @@ impl IntoResponse for JsonBytes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flowlink_api::FlowType;
 
     fn record() -> FlowRecord {
-        FlowRecord {
-            id: Uuid::from_u128(7),
-            org_id: Uuid::from_u128(1),
-            flow_type: FlowType::InboundCall,
-            name: "Main".into(),
-            description: None,
-            version: 1,
-            dialect: None,
-            active: false,
-            deleted: false,
-            locked_client_id: None,
-            published_version: None,
-            saved_version: None,
-            checked_in_version: None,
-            latest_version: 1,
-            published_ms: None,
-            error_handling: None,
-            created_ms: 0,
-            modified_ms: 0,
-        }
+        flowlink_store::testing::flow_record(Uuid::from_u128(1), Uuid::from_u128(7), "Main")
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! panics with instructions — it never passes silently — unless `FLOWLINK_SKIP_POSTGRES=1`
 //! says the PostgreSQL tests are deliberately skipped. Everything here panics instead of
 //! returning errors: it only ever runs inside tests, where a panic is the failure report.
+//! [`flow_record`] is a plain row for tests of what holds or compares rows.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -247,6 +248,31 @@ async fn sweep_abandoned(conn: &mut PgConnection) {
         let _ = conn
             .execute(format!("DROP SCHEMA IF EXISTS {name} CASCADE").as_str())
             .await;
+    }
+}
+
+/// A flow row as a fresh inbound flow of `org` named `name` has it (version 1, no logic
+/// pointers, unlocked): for tests of caches and renderings that hold or compare rows.
+pub fn flow_record(org: uuid::Uuid, id: uuid::Uuid, name: &str) -> crate::FlowRecord {
+    crate::FlowRecord {
+        id,
+        org_id: org,
+        flow_type: flowlink_api::FlowType::InboundCall,
+        name: name.into(),
+        description: None,
+        version: 1,
+        dialect: None,
+        active: false,
+        deleted: false,
+        locked_client_id: None,
+        published_version: None,
+        saved_version: None,
+        checked_in_version: None,
+        latest_version: 1,
+        published_ms: None,
+        error_handling: None,
+        created_ms: 0,
+        modified_ms: 0,
     }
 }
 

@@ -90,32 +90,12 @@ impl<K: Hash + Eq, V: Clone> RowCache<K, V> {
 mod tests {
     use super::*;
     use crate::records::FlowRecord;
-    use flowlink_api::FlowType;
     use uuid::Uuid;
 
     type FlowCache = RowCache<(Uuid, Uuid), FlowRecord>;
 
     fn record(name: &str) -> FlowRecord {
-        FlowRecord {
-            id: Uuid::from_u128(7),
-            org_id: Uuid::from_u128(1),
-            flow_type: FlowType::InboundCall,
-            name: name.into(),
-            description: None,
-            version: 1,
-            dialect: None,
-            active: false,
-            deleted: false,
-            locked_client_id: None,
-            published_version: None,
-            saved_version: None,
-            checked_in_version: None,
-            latest_version: 1,
-            published_ms: None,
-            error_handling: None,
-            created_ms: 0,
-            modified_ms: 0,
-        }
+        crate::testing::flow_record(Uuid::from_u128(1), Uuid::from_u128(7), name)
     }
 
     #[test]

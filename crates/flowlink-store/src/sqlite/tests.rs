@@ -9,6 +9,30 @@ use super::SqliteStore;
 use crate::records::*;
 use crate::store::{NoLinkGuard, Store};
 
+/// A published inbound flow named `name` of `org` whose one action is a disconnect named
+/// `action`.
+fn main_flow(org: uuid::Uuid, name: &str, action: &str) -> NewFlow {
+    NewFlow {
+        org_id: org,
+        flow_type: FlowType::InboundCall,
+        name: name.into(),
+        description: None,
+        error_handling: None,
+        logic: disconnect(action),
+        client_id: None,
+    }
+}
+
+/// Published logic whose one action is a disconnect named `name`.
+fn disconnect(name: &str) -> LogicWrite {
+    LogicWrite {
+        document: json!({"actions": [{"type": "disconnect", "name": name}]}),
+        dialect: Some(Dialect::Actions),
+        calls: vec![],
+        kind: VersionKind::Publish,
+    }
+}
+
 #[tokio::test]
 async fn data_survives_reopen() {
     let dir = tempfile::tempdir().unwrap();
@@ -16,23 +40,7 @@ async fn data_survives_reopen() {
         let s = SqliteStore::open_dir(dir.path()).await.unwrap();
         let org = s.create_org("acme").await.unwrap().id;
         let f = s
-            .create_flow(
-                NewFlow {
-                    org_id: org,
-                    flow_type: FlowType::InboundCall,
-                    name: "Main".into(),
-                    description: None,
-                    error_handling: None,
-                    logic: LogicWrite {
-                        document: json!({"actions": [{"type": "disconnect", "name": "bye"}]}),
-                        dialect: Some(Dialect::Actions),
-                        calls: vec![],
-                        kind: VersionKind::Publish,
-                    },
-                    client_id: None,
-                },
-                &NoLinkGuard,
-            )
+            .create_flow(main_flow(org, "Main", "bye"), &NoLinkGuard)
             .await
             .unwrap();
         s.close().await;
@@ -61,25 +69,8 @@ async fn every_write_is_seen_by_the_next_read() {
         .await
         .unwrap()
         .id;
-    let logic = |name: &str| LogicWrite {
-        document: json!({"actions": [{"type": "disconnect", "name": name}]}),
-        dialect: Some(Dialect::Actions),
-        calls: vec![],
-        kind: VersionKind::Publish,
-    };
     let f = s
-        .create_flow(
-            NewFlow {
-                org_id: org,
-                flow_type: FlowType::InboundCall,
-                name: "Main".into(),
-                description: None,
-                error_handling: None,
-                logic: logic("bye"),
-                client_id: None,
-            },
-            &NoLinkGuard,
-        )
+        .create_flow(main_flow(org, "Main", "bye"), &NoLinkGuard)
         .await
         .unwrap();
     // Read twice: the second read is answered by the cache.
@@ -95,7 +86,7 @@ async fn every_write_is_seen_by_the_next_read() {
                 name: Some("Renamed".into()),
                 description: None,
                 error_handling: None,
-                logic: Some(logic("again")),
+                logic: Some(disconnect("again")),
                 client_id: None,
             },
             &NoLinkGuard,
@@ -144,23 +135,7 @@ async fn concurrent_executions_fill_batches() {
     let s = Arc::new(SqliteStore::open_dir(dir.path()).await.unwrap());
     let org = s.create_org("acme").await.unwrap().id;
     let flow = s
-        .create_flow(
-            NewFlow {
-                org_id: org,
-                flow_type: FlowType::InboundCall,
-                name: "Main".into(),
-                description: None,
-                error_handling: None,
-                logic: LogicWrite {
-                    document: json!({"actions": [{"type": "disconnect", "name": "bye"}]}),
-                    dialect: Some(Dialect::Actions),
-                    calls: vec![],
-                    kind: VersionKind::Publish,
-                },
-                client_id: None,
-            },
-            &NoLinkGuard,
-        )
+        .create_flow(main_flow(org, "Main", "bye"), &NoLinkGuard)
         .await
         .unwrap();
     const CALLS: u64 = 256;
