@@ -59,17 +59,6 @@ impl Browser {
         );
         let chromium = find(&["chromium", "chromium-browser"])
             .expect("chromium is not installed: apt-get install -y chromium chromium-driver");
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
-        let driver = Command::new(driver_bin)
-            .arg(format!("--port={port}"))
-            .arg("--allowed-ips=127.0.0.1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver");
         let profile = tempfile::tempdir().unwrap();
         let mut caps = Map::new();
         caps.insert(
@@ -85,25 +74,46 @@ impl Browser {
                 ]
             }),
         );
-        let url = format!("http://127.0.0.1:{port}");
         let mut last = None;
-        for _ in 0..100 {
-            let mut b =
-                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
-            b.capabilities(caps.clone());
-            match b.connect(&url).await {
-                Ok(c) => {
-                    return Browser {
-                        c,
-                        driver,
-                        _profile: profile,
+        // A driver that lost its port to another process (the port is free when picked, not
+        // necessarily when the driver binds it) exits at once: start another on a new port.
+        for _ in 0..3 {
+            let port = {
+                let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                l.local_addr().unwrap().port()
+            };
+            let mut driver = Command::new(&driver_bin)
+                .arg(format!("--port={port}"))
+                .arg("--allowed-ips=127.0.0.1")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start chromedriver");
+            let url = format!("http://127.0.0.1:{port}");
+            // Up to 20 s: on a loaded 2-core machine a driver and its browser start slowly.
+            for _ in 0..200 {
+                let mut b =
+                    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+                b.capabilities(caps.clone());
+                match b.connect(&url).await {
+                    Ok(c) => {
+                        return Browser {
+                            c,
+                            driver,
+                            _profile: profile,
+                        }
+                    }
+                    Err(e) => {
+                        last = Some(e.to_string());
+                        if matches!(driver.try_wait(), Ok(Some(_))) {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(100)).await;
                     }
                 }
-                Err(e) => {
-                    last = Some(e.to_string());
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
             }
+            let _ = driver.kill();
+            let _ = driver.wait();
         }
         panic!("chromedriver did not start a session: {last:?}");
     }

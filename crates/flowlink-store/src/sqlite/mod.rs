@@ -123,9 +123,10 @@ impl SqliteStore {
     }
 
     /// `result` of an operation on the writer, answered once what it committed is durable.
-    /// Every write ends here or in [`Self::durable_flow`], so this is also where the row
-    /// cache forgets what it read (after the commit, before the answer; a failed write
-    /// included): here everything, as the write may have changed any row.
+    /// Every write ends here, in [`Self::durable_flow`] or in [`Self::synced`], chosen by which
+    /// cached rows it can change; so this is also where the row cache forgets what it read
+    /// (after the commit, before the answer; a failed write included): here everything, as
+    /// the write (a bulk edit) may have changed any flow row.
     async fn durable<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
         self.flows.invalidate_all();
         self.clients.invalidate_all();
