@@ -25,31 +25,19 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use flowlink_server::ServerConfig;
 use flowlink_store::testing::TestSchema;
-use flowlink_store::{SqliteStore, Store};
-
-/// The allocator of the `flowlink` binary, so the server measured here allocates as it does there.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+use flowlink_store::SqliteStore;
 
 /// Connections the rate measurements hold open.
 const CONNECTIONS: usize = 32;
-
-/// A server on `store` (rate limit off) on a free loopback port: `(url, client id, secret)`.
-async fn start_server(store: Arc<dyn Store>) -> (String, String, String) {
-    let config = ServerConfig {
-        rate_limit_per_minute: 0,
-        ..ServerConfig::default()
-    };
-    flowlink_server::testing::serve_fresh_store(store, config).await
-}
 
 /// A hello-world axum handler answering a small JSON body, on a free loopback port.
 async fn start_hello() -> String {
@@ -63,23 +51,6 @@ async fn start_hello() -> String {
     let url = format!("http://{}/hello", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, app).await });
     url
-}
-
-/// A graph-dialect inbound definition: `n - 1` setData nodes in a chain, then a transfer.
-fn graph_definition(n: usize) -> Value {
-    let mut nodes: Vec<Value> = (0..n.saturating_sub(1))
-        .map(|i| json!({"id": format!("n{i}"), "name": format!("Step {i}"), "type": "setData",
-                         "settings": {"data": [{"key": format!("k{i}"), "value": {"expression": "Call.Ani"}}]}}))
-        .collect();
-    nodes.push(
-        json!({"id": format!("n{}", nodes.len()), "name": "Queue", "type": "transferToAcd",
-                      "settings": {"queue": "Support"}}),
-    );
-    let mut edges = vec![json!({"id": "e0", "source": "start", "target": "n0", "type": "default"})];
-    edges.extend((1..nodes.len()).map(|i| {
-        json!({"id": format!("e{i}"), "source": format!("n{}", i - 1), "target": format!("n{i}"), "type": "default"})
-    }));
-    json!({"nodes": nodes, "edges": edges, "entry": {"nodeId": "n0"}})
 }
 
 /// A bearer-authenticated JSON API on one base URL.
@@ -138,7 +109,7 @@ async fn token(http: &reqwest::Client, base: &str, id: &str, secret: &str) -> St
 async fn seed(api: &Api, n: usize, modules: &[&str]) -> (Vec<String>, Vec<String>) {
     use futures::StreamExt;
     let start = Instant::now();
-    let definition = graph_definition(6);
+    let definition = common::graph_definition(6);
     let flows: Vec<String> = futures::stream::iter(0..n)
         .map(|i| {
             let body = json!({"name": format!("Inbound {i:04}"), "type": "inboundcall",
@@ -359,7 +330,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (url, id, secret) = rt.block_on(async {
         let store = Arc::new(SqliteStore::open_dir(dir.path()).await.expect("store"));
-        start_server(store).await
+        common::start_server(store).await
     });
     let api = rt.block_on(Api::login(reqwest::Client::new(), &url, &id, &secret));
     let (flows, modules) = rt.block_on(seed(
@@ -475,7 +446,7 @@ fn main() {
         let store = flowlink_store::open_store(schema.url())
             .await
             .expect("postgres store");
-        let (url, id, secret) = start_server(store).await;
+        let (url, id, secret) = common::start_server(store).await;
         (schema, url, id, secret)
     });
     let api = rt.block_on(Api::login(reqwest::Client::new(), &url, &id, &secret));

@@ -20,6 +20,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
@@ -29,7 +31,6 @@ use serde_json::{json, Value};
 
 use flowlink_client::api::{FlowType, FlowWrite};
 use flowlink_client::Client;
-use flowlink_server::ServerConfig;
 use flowlink_store::testing::TestSchema;
 use flowlink_store::{SqliteStore, Store};
 
@@ -38,15 +39,6 @@ const REPEATS: usize = 3;
 
 fn seconds(start: Instant) -> f64 {
     start.elapsed().as_secs_f64()
-}
-
-/// A server on `store` (rate limit off) on a free loopback port: `(url, client id, secret)`.
-async fn start_server(store: Arc<dyn Store>) -> (String, String, String) {
-    let config = ServerConfig {
-        rate_limit_per_minute: 0,
-        ..ServerConfig::default()
-    };
-    flowlink_server::testing::serve_fresh_store(store, config).await
 }
 
 fn tag(t: &str) -> flowlink_client::LogicDoc {
@@ -78,23 +70,6 @@ fn archy_corpus_file() -> String {
     std::fs::read_to_string(dir.join(ARCHY_FILE)).expect("the Archy corpus file")
 }
 
-/// A graph-dialect definition: `n - 1` setData nodes in a chain, then a transfer.
-fn graph_definition(n: usize) -> Value {
-    let mut nodes: Vec<Value> = (0..n.saturating_sub(1))
-        .map(|i| json!({"id": format!("n{i}"), "name": format!("Step {i}"), "type": "setData",
-                         "settings": {"data": [{"key": format!("k{i}"), "value": {"expression": "Call.Ani"}}]}}))
-        .collect();
-    nodes.push(
-        json!({"id": format!("n{}", nodes.len()), "name": "Queue", "type": "transferToAcd",
-                      "settings": {"queue": "Support"}}),
-    );
-    let mut edges = vec![json!({"id": "e0", "source": "start", "target": "n0", "type": "default"})];
-    edges.extend((1..nodes.len()).map(|i| {
-        json!({"id": format!("e{i}"), "source": format!("n{}", i - 1), "target": format!("n{i}"), "type": "default"})
-    }));
-    json!({"nodes": nodes, "edges": edges, "entry": {"nodeId": "n0"}})
-}
-
 fn flow_body(shape: Shape<'_>, i: usize) -> FlowWrite {
     let name = format!("Inbound {i:04}");
     match shape {
@@ -110,7 +85,7 @@ fn flow_body(shape: Shape<'_>, i: usize) -> FlowWrite {
         Shape::Graph(nodes) => FlowWrite {
             name: Some(name),
             flow_type: Some(FlowType::InboundCall),
-            definition: Some(graph_definition(nodes)),
+            definition: Some(common::graph_definition(nodes)),
             ..Default::default()
         },
         Shape::Archy(text) => FlowWrite {
@@ -294,7 +269,7 @@ fn compare_archy(
         ("archy", Shape::Archy(&archy)),
     ] {
         let store = open();
-        let (url, id, secret) = rt.block_on(start_server(store));
+        let (url, id, secret) = rt.block_on(common::start_server(store));
         let client = Client::new(&url, &id, &secret).expect("client");
         let ids = rt.block_on(seed_shaped(&client, n, &modules, shape));
         let took = best_link(&format!("{backend}, {label}"), &url, &id, &secret, &ids);
@@ -387,7 +362,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (url, id, secret) = rt.block_on(async {
         let store = Arc::new(SqliteStore::open_dir(dir.path()).await.expect("store"));
-        start_server(store).await
+        common::start_server(store).await
     });
     let client = Client::new(&url, &id, &secret).expect("client");
     let mut names = modules.clone();
@@ -446,7 +421,7 @@ fn main() {
         let store = flowlink_store::open_store(schema.url())
             .await
             .expect("postgres store");
-        let (url, id, secret) = start_server(store).await;
+        let (url, id, secret) = common::start_server(store).await;
         (schema, url, id, secret)
     });
     let client = Client::new(&url, &id, &secret).expect("client");
