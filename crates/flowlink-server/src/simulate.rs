@@ -28,7 +28,7 @@ use flowlink_model::archy::parse_archy;
 use flowlink_model::{parse_actions, parse_definition, Dialect, FlowLogic, ModelError};
 
 use crate::archy_names::{bind_for_launch, ModuleNames};
-use flowlink_store::{FlowQuery, FlowRecord, JsonText, PageRequest, Store, StoreError};
+use flowlink_store::{FlowRecord, JsonText, Store, StoreError};
 use serde_json::Value;
 use tokio::sync::Semaphore;
 use uuid::Uuid;
@@ -445,31 +445,26 @@ fn slot_of(rec: FlowRecord) -> ModuleSlot {
     })
 }
 
-/// The slots of the modules `root` calls directly, read with one list query instead of one
-/// read per module (a launch's hot path). Modules not found, or deleted, are left out: the
-/// per-module read ([`module_slot`]) answers for them as it always has.
+/// The slots of the modules `root` calls directly, read together ([`Store::get_flows`]: one
+/// query, or none for rows the store holds in memory) instead of one read per module (a
+/// launch's hot path). Modules not found, or deleted, are left out: the per-module read
+/// ([`module_slot`]) answers for them as it always has.
 async fn direct_slots(
     store: &dyn Store,
     org: Uuid,
     root: &FlowLogic,
     out: &mut PrefetchedModules,
 ) -> Result<(), ApiError> {
-    let ids: BTreeSet<Uuid> = root
+    let ids: Vec<Uuid> = root
         .module_calls()
         .filter_map(|(_, c)| Uuid::parse_str(c.module_id.trim()).ok())
+        .collect::<BTreeSet<Uuid>>()
+        .into_iter()
         .collect();
     if ids.len() < 2 {
         return Ok(());
     }
-    let query = FlowQuery {
-        page: PageRequest {
-            number: 1,
-            size: u32::try_from(ids.len()).unwrap_or(u32::MAX),
-        },
-        ids: ids.into_iter().collect(),
-        ..FlowQuery::default()
-    };
-    for rec in store.list_flows(org, &query).await?.items {
+    for rec in store.get_flows(org, &ids).await? {
         if !rec.deleted {
             // Keyed as the call spells it, which is how `prefetch` looks it up.
             for id in root

@@ -98,6 +98,21 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        let fault = match &e {
+            rusqlite::Error::QueryReturnedNoRows => return StoreError::NotFound,
+            rusqlite::Error::SqliteFailure(f, _) => classify_code(&f.extended_code.to_string()),
+            _ => None,
+        };
+        match fault {
+            Some(Fault::Unavailable) => StoreError::Unavailable(e.to_string()),
+            Some(Fault::Full) => StoreError::StorageFull(e.to_string()),
+            None => StoreError::Backend(e.to_string()),
+        }
+    }
+}
+
 impl From<sqlx::migrate::MigrateError> for StoreError {
     fn from(e: sqlx::migrate::MigrateError) -> Self {
         let fault = match &e {

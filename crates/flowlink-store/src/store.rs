@@ -82,6 +82,24 @@ pub trait Store: JobStore + Send + Sync + 'static {
     ) -> Result<FlowRecord, StoreError>;
     /// A flow by id, deleted or not (the caller decides whether a deleted one is `Gone`).
     async fn get_flow(&self, org: Uuid, id: Uuid) -> Result<FlowRecord, StoreError>;
+    /// The rows of those of the flows `ids` of `org` that exist, deleted ones included, in no
+    /// particular order: one query for all (a backend that keeps rows in memory asks only for
+    /// the ones it lacks).
+    async fn get_flows(&self, org: Uuid, ids: &[Uuid]) -> Result<Vec<FlowRecord>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let query = FlowQuery {
+            page: PageRequest {
+                number: 1,
+                size: u32::try_from(ids.len()).unwrap_or(u32::MAX),
+            },
+            ids: ids.to_vec(),
+            include_deleted: true,
+            ..FlowQuery::default()
+        };
+        Ok(self.list_flows(org, &query).await?.items)
+    }
     /// A page of flows matching `query`.
     async fn list_flows(
         &self,

@@ -1,18 +1,17 @@
-//! Bulk logic edits on SQLite ([`crate::Store::edit_flows`]): one `BEGIN IMMEDIATE`
-//! transaction (one commit, so one fsync) for the whole batch. The batch's rows and current
-//! documents are read in one statement; `rules::batch` then edits, checks and writes each
-//! flow by the same rules as a single update. A batch without modules is written by
-//! [`write_updates`] in three statements per [`ROWS`] flows: sqlx runs every statement on its
-//! worker thread (two thread hand-offs each), so statements per flow cost far more than
-//! SQLite's own work.
+//! Bulk logic edits on SQLite ([`crate::Store::edit_flows`]): one writer transaction (one
+//! commit, so one fsync) for the whole batch. The batch's rows and current documents are read
+//! in one statement; `rules::batch` then edits, checks and writes each flow by the same rules
+//! as a single update. A batch without modules is written by [`write_updates`] in three
+//! statements per [`ROWS`] flows.
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-use sqlx::sqlite::{Sqlite, SqliteConnection, SqlitePool};
-use sqlx::QueryBuilder;
+use rusqlite::types::Value;
+use rusqlite::Connection;
+use serde_json::Value as Json;
 use uuid::Uuid;
 
+use super::lite::{now, opt_int, opt_str, text, Lite, Sql};
 use crate::bulk::{EditResult, FlowEdit};
 use crate::error::StoreError;
 use crate::records::{Dialect, FlowRecord, VersionKind};
@@ -28,55 +27,64 @@ pub(super) const ROWS: usize = 500;
 
 /// Reads the flows of `ids` in `org` with their current logic documents (the draft while
 /// checked out), by id. Ids of other organizations are simply absent.
-async fn read_batch(
-    conn: &mut SqliteConnection,
+fn read_batch(
+    conn: &Connection,
     org: Uuid,
     ids: &[Uuid],
-) -> Result<HashMap<Uuid, (FlowRecord, Value)>, StoreError> {
-    let mut qb = QueryBuilder::<Sqlite>::new(format!(
+) -> Result<HashMap<Uuid, (FlowRecord, Json)>, StoreError> {
+    let mut sql = Sql::new(format!(
         "SELECT {FLOW_COLUMNS}, (SELECT v.document FROM flow_versions v \
          WHERE v.flow_id = flows.id AND v.number = COALESCE(flows.saved_version, \
          flows.checked_in_version, flows.published_version, flows.latest_version)) \
          AS current_document FROM flows WHERE org_id = "
     ));
-    qb.push_bind(org.to_string()).push(" AND id IN (");
-    let mut sep = qb.separated(", ");
-    for id in ids {
-        sep.push_bind(id.to_string());
-    }
-    qb.push(")");
-    let rows = qb.build().fetch_all(&mut *conn).await?;
-    let mut out = HashMap::with_capacity(rows.len());
-    for row in rows {
-        let rec = flow_from_row(&row)?;
+    sql.bind(text(org)).push(" AND id IN ").ids(ids);
+    let rows = sql.rows(conn, |row| {
+        let rec = flow_from_row(row)?;
         if row.opt_text("current_document")?.is_none() {
             return Err(StoreError::Backend(format!(
                 "flow {} has no row for its current version",
                 rec.id
             )));
         }
-        let doc = json(&row, "current_document")?;
-        out.insert(rec.id, (rec, doc));
-    }
-    Ok(out)
+        let doc = json(row, "current_document")?;
+        Ok((rec, doc))
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(rec, doc)| (rec.id, (rec, doc)))
+        .collect())
 }
 
-pub async fn edit_flows(
-    pool: &SqlitePool,
+pub(super) fn edit_flows(
+    conn: &mut Connection,
     org: Uuid,
     client: Uuid,
     ids: &[Uuid],
     edit: &dyn FlowEdit,
 ) -> Result<Vec<EditResult>, StoreError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let current = read_batch(&mut tx, org, ids).await?;
-    let out = edit_batch(&mut *tx, org, client, ids, current, edit).await?;
-    tx.commit().await?;
+    let mut out = Vec::with_capacity(ids.len());
+    // At most SQLite's bound-variable limit per read.
+    let current = {
+        let mut current = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(READ_CHUNK) {
+            current.extend(read_batch(conn, org, chunk)?);
+        }
+        current
+    };
+    out.extend(now(edit_batch(
+        &mut Lite(conn),
+        org,
+        client,
+        ids,
+        current,
+        edit,
+    ))??);
     Ok(out)
 }
+
+/// Ids per read of [`read_batch`] (SQLite binds at most 32,766 values a statement).
+const READ_CHUNK: usize = 10_000;
 
 /// A new `flow_versions` row of a batch.
 struct VersionRow {
@@ -115,8 +123,8 @@ struct FlowRow {
 /// of the flow rows, conditional on `version` and the checkout lock exactly like a single
 /// update. The flows as written, in order. The rows were read in this `BEGIN IMMEDIATE`
 /// transaction, so every one matches; a miss aborts the batch.
-pub(super) async fn write_updates(
-    conn: &mut SqliteConnection,
+pub(super) fn write_updates(
+    conn: &Connection,
     org: Uuid,
     items: Vec<(FlowRecord, CheckedUpdate)>,
 ) -> Result<Vec<FlowRecord>, StoreError> {
@@ -166,22 +174,27 @@ pub(super) async fn write_updates(
         });
     }
     for chunk in versions.chunks(ROWS) {
-        let mut qb = QueryBuilder::<Sqlite>::new(
+        let mut sql = Sql::new(
             "INSERT INTO flow_versions (flow_id, number, org_id, document, dialect, kind, \
-             created_ms, created_by_client, published_ms) ",
+             created_ms, created_by_client, published_ms) VALUES ",
         );
-        qb.push_values(chunk, |mut b, v| {
-            b.push_bind(v.flow.as_str())
-                .push_bind(v.number)
-                .push_bind(org_text.as_str())
-                .push_bind(v.document.as_str())
-                .push_bind(v.dialect)
-                .push_bind(v.kind)
-                .push_bind(now)
-                .push_bind(v.client.as_deref())
-                .push_bind(v.published_ms);
-        });
-        qb.build().execute(&mut *conn).await?;
+        for (i, v) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.tuple([
+                Value::Text(v.flow.clone()),
+                Value::Integer(v.number),
+                Value::Text(org_text.clone()),
+                Value::Text(v.document.clone()),
+                opt_str(v.dialect),
+                Value::Text(v.kind.into()),
+                Value::Integer(now),
+                opt_str(v.client.as_deref()),
+                opt_int(v.published_ms),
+            ]);
+        }
+        sql.execute(conn)?;
     }
     let deps: Vec<(&str, i64, &str, Option<i64>)> = versions
         .iter()
@@ -192,45 +205,55 @@ pub(super) async fn write_updates(
         })
         .collect();
     for chunk in deps.chunks(ROWS) {
-        let mut qb = QueryBuilder::<Sqlite>::new(
+        let mut sql = Sql::new(
             "INSERT INTO flow_dependencies (org_id, consumer_id, consumer_version, module_id, \
-             module_version) ",
+             module_version) VALUES ",
         );
-        qb.push_values(chunk, |mut b, (flow, n, module, pin)| {
-            b.push_bind(org_text.as_str())
-                .push_bind(*flow)
-                .push_bind(*n)
-                .push_bind(*module)
-                .push_bind(*pin);
-        });
-        qb.build().execute(&mut *conn).await?;
+        for (i, (flow, n, module, pin)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.tuple([
+                Value::Text(org_text.clone()),
+                Value::Text((*flow).into()),
+                Value::Integer(*n),
+                Value::Text((*module).into()),
+                opt_int(*pin),
+            ]);
+        }
+        sql.execute(conn)?;
     }
     let mut by_id = HashMap::with_capacity(rows.len());
     for chunk in rows.chunks(ROWS) {
         // The new values carry `u_` names: RETURNING reads the flow row's own columns.
-        let mut qb = QueryBuilder::<Sqlite>::new(
+        let mut sql = Sql::new(
             "WITH u(u_id, u_name, u_name_key, u_description, u_description_key, \
              u_error_handling, u_dialect, u_active, u_published, u_saved, u_checked_in, \
-             u_latest, u_published_ms, u_expected, u_client) AS (",
+             u_latest, u_published_ms, u_expected, u_client) AS (VALUES ",
         );
-        qb.push_values(chunk, |mut b, r| {
-            b.push_bind(r.id.as_str())
-                .push_bind(r.name.as_str())
-                .push_bind(r.name_key.as_str())
-                .push_bind(r.description.as_deref())
-                .push_bind(r.description_key.as_deref())
-                .push_bind(r.error_handling.as_deref())
-                .push_bind(r.dialect)
-                .push_bind(r.active)
-                .push_bind(r.published)
-                .push_bind(r.saved)
-                .push_bind(r.checked_in)
-                .push_bind(r.latest)
-                .push_bind(r.published_ms)
-                .push_bind(r.expected)
-                .push_bind(r.client.as_deref());
-        });
-        qb.push(
+        for (i, r) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.tuple([
+                Value::Text(r.id.clone()),
+                Value::Text(r.name.clone()),
+                Value::Text(r.name_key.clone()),
+                opt_str(r.description.as_deref()),
+                opt_str(r.description_key.as_deref()),
+                opt_str(r.error_handling.as_deref()),
+                opt_str(r.dialect),
+                Value::Integer(r.active),
+                opt_int(r.published),
+                opt_int(r.saved),
+                opt_int(r.checked_in),
+                Value::Integer(r.latest),
+                opt_int(r.published_ms),
+                Value::Integer(r.expected),
+                opt_str(r.client.as_deref()),
+            ]);
+        }
+        sql.push(
             ") UPDATE flows SET name = u_name, name_key = u_name_key, \
              description = u_description, description_key = u_description_key, \
              error_handling = u_error_handling, dialect = u_dialect, active = u_active, \
@@ -238,16 +261,15 @@ pub(super) async fn write_updates(
              checked_in_version = u_checked_in, latest_version = u_latest, \
              published_ms = u_published_ms, modified_ms = ",
         );
-        qb.push_bind(now)
+        sql.bind(now)
             .push(", version = version + 1 FROM u WHERE flows.id = u_id AND flows.org_id = ")
-            .push_bind(org_text.as_str())
+            .bind(Value::Text(org_text.clone()))
             .push(
                 " AND flows.version = u_expected AND (flows.locked_client_id IS NULL \
                  OR flows.locked_client_id = u_client) RETURNING ",
             )
             .push(FLOW_COLUMNS);
-        for row in qb.build().fetch_all(&mut *conn).await? {
-            let rec = flow_from_row(&row)?;
+        for rec in sql.rows(conn, |r| flow_from_row(r))? {
             by_id.insert(rec.id, rec);
         }
     }

@@ -28,7 +28,7 @@ pub(super) struct GroupSync {
     /// Held while an fsync runs; its waiters are covered by the next one.
     syncing: tokio::sync::Mutex<()>,
     /// Fsyncs run so far (tests read it).
-    fsyncs: AtomicU64,
+    pub(super) fsyncs: AtomicU64,
 }
 
 impl GroupSync {

@@ -4,12 +4,13 @@ use sqlx::sqlite::SqlitePool;
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::batch::{BatchRow, BoxFut, SqliteQuery};
+use rusqlite::types::Value;
+
+use super::batch::BatchRow;
+use super::lite::{is_foreign_key_violation, opt_int, opt_str};
 use crate::error::StoreError;
 use crate::records::*;
-use crate::rows::{
-    execution_from_row as from_row, is_foreign_key_violation, EXECUTION_COLUMNS as COLUMNS,
-};
+use crate::rows::{execution_from_row as from_row, EXECUTION_COLUMNS as COLUMNS};
 
 /// An execution rendered into its column values, as the batch writer inserts it.
 pub struct ExecutionRow {
@@ -48,41 +49,36 @@ impl From<&ExecutionRecord> for ExecutionRow {
     }
 }
 
-/// `INSERT INTO executions (…) VALUES` for the batch writer.
-const INSERT: &str = "INSERT INTO executions (id, org_id, flow_id, flow_version, name, status, \
-     launched_ms, completed_ms, outcome, action_count, trace, output, client_id) VALUES";
-
 impl BatchRow for ExecutionRow {
-    const INSERT: &'static str = INSERT;
-    const PLACEHOLDERS: &'static str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    const INSERT: &'static str = "INSERT INTO executions (id, org_id, flow_id, flow_version, \
+         name, status, launched_ms, completed_ms, outcome, action_count, trace, output, \
+         client_id) VALUES";
 
-    fn bind<'q>(&'q self, query: SqliteQuery<'q>) -> SqliteQuery<'q> {
-        query
-            .bind(&self.id)
-            .bind(&self.org_id)
-            .bind(&self.flow_id)
-            .bind(self.flow_version)
-            .bind(&self.name)
-            .bind(&self.status)
-            .bind(self.launched_ms)
-            .bind(self.completed_ms)
-            .bind(&self.outcome)
-            .bind(self.action_count)
-            .bind(self.trace.as_str())
-            .bind(&self.output)
-            .bind(&self.client_id)
+    fn values(&self) -> Vec<Value> {
+        vec![
+            Value::Text(self.id.clone()),
+            Value::Text(self.org_id.clone()),
+            Value::Text(self.flow_id.clone()),
+            Value::Integer(self.flow_version),
+            opt_str(self.name.as_deref()),
+            Value::Text(self.status.clone()),
+            Value::Integer(self.launched_ms),
+            opt_int(self.completed_ms),
+            opt_str(self.outcome.as_deref()),
+            Value::Integer(self.action_count),
+            Value::Text(self.trace.as_str().to_string()),
+            Value::Text(self.output.clone()),
+            opt_str(self.client_id.as_deref()),
+        ]
     }
 
-    fn insert_one<'a>(&'a self, pool: &'a SqlitePool) -> BoxFut<'a, Result<(), StoreError>> {
-        Box::pin(async move {
-            let sql = format!("{INSERT} {}", Self::PLACEHOLDERS);
-            match self.bind(sqlx::query(&sql)).execute(pool).await {
-                Ok(_) => Ok(()),
-                // The flow vanished meanwhile.
-                Err(e) if is_foreign_key_violation(&e) => Err(StoreError::NotFound),
-                Err(e) => Err(e.into()),
-            }
-        })
+    fn failed(e: rusqlite::Error) -> StoreError {
+        if is_foreign_key_violation(&e) {
+            // The flow vanished meanwhile.
+            StoreError::NotFound
+        } else {
+            e.into()
+        }
     }
 }
 

@@ -1,13 +1,15 @@
 //! Architect jobs and server secrets on SQLite (see [`crate::jobs`]).
 
 use async_trait::async_trait;
+use rusqlite::types::Value;
 use sqlx::Row;
 use uuid::Uuid;
 
+use super::lite::{opt_text, text, Sql};
 use super::SqliteStore;
 use crate::error::StoreError;
 use crate::jobs::{JobRecord, JobStatus, JobStore};
-use crate::rows::{job_from_row, now_ms, JOB_COLUMNS};
+use crate::rows::{job_from_row, now_ms, Columns, JOB_COLUMNS};
 
 #[async_trait]
 impl JobStore for SqliteStore {
@@ -23,45 +25,54 @@ impl JobStore for SqliteStore {
         if let Some(row) = read().await? {
             return Ok(row.try_get("value")?);
         }
-        let inserted = sqlx::query(
-            "INSERT INTO server_secrets (name, value, created_ms) VALUES (?, ?, ?) \
-             ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(name)
-        .bind(candidate)
-        .bind(now_ms())
-        .execute(&self.writer)
-        .await;
-        self.synced(inserted.map_err(StoreError::from)).await?;
-        let row = sqlx::query("SELECT value FROM server_secrets WHERE name = ?")
-            .bind(name)
-            .fetch_one(&self.writer)
-            .await?;
-        Ok(row.try_get("value")?)
+        let inserted = self.writer.transaction(|conn| {
+            Sql::with_values(
+                "INSERT INTO server_secrets (name, value, created_ms) VALUES (?, ?, ?) \
+                 ON CONFLICT (name) DO NOTHING",
+                vec![
+                    Value::Text(name.into()),
+                    Value::Blob(candidate.to_vec()),
+                    Value::Integer(now_ms()),
+                ],
+            )
+            .execute(conn)?;
+            Sql::with_values(
+                "SELECT value FROM server_secrets WHERE name = ?",
+                vec![Value::Text(name.into())],
+            )
+            .row(conn, |row| row.bytes("value"))
+        });
+        self.synced(inserted).await
     }
 
     async fn insert_job(&self, j: &JobRecord) -> Result<(), StoreError> {
-        let inserted = sqlx::query(&format!(
-            "INSERT INTO flow_jobs ({JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(j.id.to_string())
-        .bind(j.org_id.to_string())
-        .bind(j.kind.as_str())
-        .bind(j.status.as_str())
-        .bind(&j.command)
-        .bind(j.request.to_string())
-        .bind(j.client_id.map(|c| c.to_string()))
-        .bind(j.flow_id.map(|c| c.to_string()))
-        .bind(j.messages.to_string())
-        .bind(j.total_flows)
-        .bind(&j.result)
-        .bind(&j.result_name)
-        .bind(j.created_ms)
-        .bind(j.modified_ms)
-        .execute(&self.writer)
-        .await;
-        self.synced(inserted.map_err(StoreError::from)).await?;
-        Ok(())
+        let inserted = self.writer.transaction(|conn| {
+            Sql::with_values(
+                format!(
+                    "INSERT INTO flow_jobs ({JOB_COLUMNS}) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                ),
+                vec![
+                    text(j.id),
+                    text(j.org_id),
+                    Value::Text(j.kind.as_str().into()),
+                    Value::Text(j.status.as_str().into()),
+                    j.command.clone().map_or(Value::Null, Value::Text),
+                    Value::Text(j.request.to_string()),
+                    opt_text(j.client_id),
+                    opt_text(j.flow_id),
+                    Value::Text(j.messages.to_string()),
+                    Value::Integer(j.total_flows),
+                    j.result.clone().map_or(Value::Null, Value::Blob),
+                    j.result_name.clone().map_or(Value::Null, Value::Text),
+                    Value::Integer(j.created_ms),
+                    Value::Integer(j.modified_ms),
+                ],
+            )
+            .execute(conn)?;
+            Ok(())
+        });
+        self.synced(inserted).await
     }
 
     async fn get_job(&self, org: Uuid, id: Uuid) -> Result<JobRecord, StoreError> {
@@ -84,33 +95,37 @@ impl JobStore for SqliteStore {
     }
 
     async fn update_job(&self, j: &JobRecord, expected: JobStatus) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE flow_jobs SET status = ?, command = ?, flow_id = ?, messages = ?, \
-             total_flows = ?, result = ?, result_name = ?, modified_ms = ? \
-             WHERE id = ? AND status = ?",
-        )
-        .bind(j.status.as_str())
-        .bind(&j.command)
-        .bind(j.flow_id.map(|c| c.to_string()))
-        .bind(j.messages.to_string())
-        .bind(j.total_flows)
-        .bind(&j.result)
-        .bind(&j.result_name)
-        .bind(j.modified_ms)
-        .bind(j.id.to_string())
-        .bind(expected.as_str())
-        .execute(&self.writer)
-        .await;
-        let done = self.synced(done.map_err(StoreError::from)).await?;
-        Ok(done.rows_affected() == 1)
+        let done = self.writer.transaction(|conn| {
+            Ok(Sql::with_values(
+                "UPDATE flow_jobs SET status = ?, command = ?, flow_id = ?, messages = ?, \
+                 total_flows = ?, result = ?, result_name = ?, modified_ms = ? \
+                 WHERE id = ? AND status = ?",
+                vec![
+                    Value::Text(j.status.as_str().into()),
+                    j.command.clone().map_or(Value::Null, Value::Text),
+                    opt_text(j.flow_id),
+                    Value::Text(j.messages.to_string()),
+                    Value::Integer(j.total_flows),
+                    j.result.clone().map_or(Value::Null, Value::Blob),
+                    j.result_name.clone().map_or(Value::Null, Value::Text),
+                    Value::Integer(j.modified_ms),
+                    text(j.id),
+                    Value::Text(expected.as_str().into()),
+                ],
+            )
+            .execute(conn)?)
+        });
+        Ok(self.synced(done).await? == 1)
     }
 
     async fn purge_jobs(&self, before_ms: i64) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM flow_jobs WHERE modified_ms < ?")
-            .bind(before_ms)
-            .execute(&self.writer)
-            .await;
-        let done = self.synced(done.map_err(StoreError::from)).await?;
-        Ok(done.rows_affected())
+        let done = self.writer.transaction(|conn| {
+            Ok(Sql::with_values(
+                "DELETE FROM flow_jobs WHERE modified_ms < ?",
+                vec![Value::Integer(before_ms)],
+            )
+            .execute(conn)?)
+        });
+        Ok(self.synced(done).await? as u64)
     }
 }

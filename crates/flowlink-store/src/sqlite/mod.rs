@@ -1,9 +1,9 @@
 //! The embedded SQLite backend: one database file, WAL, foreign keys on, one writer connection
-//! (all writes are serialized through it and start with `BEGIN IMMEDIATE`, so concurrent
-//! writers never meet `SQLITE_BUSY` half-way through a transaction) and a small pool of
-//! read-only readers. An acknowledged write survives `kill -9` and power loss: the writer
-//! commits with `synchronous=NORMAL` and every write then waits for a shared fsync of the WAL
-//! (group commit, [`durable`]).
+//! ([`writer`]: every write is one `BEGIN IMMEDIATE` transaction run on the caller's thread,
+//! serialized by a mutex, so concurrent writers never meet `SQLITE_BUSY` half-way through)
+//! and a small pool of read-only sqlx readers. An acknowledged write survives `kill -9` and
+//! power loss: the writer commits with `synchronous=NORMAL` and every write then waits for a
+//! shared fsync of the WAL (group commit, [`durable`]).
 
 pub mod backup;
 mod batch;
@@ -11,12 +11,15 @@ mod bulk_link;
 mod dependencies;
 mod durable;
 mod executions;
+mod flow_writes;
 mod flows;
 mod jobs;
 mod lifecycle;
+mod lite;
 mod orgs;
 mod row_cache;
 mod rows;
+mod writer;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -28,6 +31,8 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{ConnectOptions, Connection};
+
+use self::writer::Writer;
 use uuid::Uuid;
 
 use crate::bulk::{EditResult, FlowEdit};
@@ -42,7 +47,7 @@ const READERS: u32 = 4;
 /// The SQLite implementation of [`Store`].
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
-    writer: SqlitePool,
+    writer: Arc<Writer>,
     readers: SqlitePool,
     sync: Arc<durable::GroupSync>,
     /// Finished executions and issued tokens are inserted in batches ([`batch`]).
@@ -65,33 +70,19 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             // Statements are logged by our own spans; sqlx's per-statement INFO lines are noise.
             .disable_statement_logging();
-        // NORMAL: the commit does not fsync; `durable` does, shared by concurrent writes.
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            // On SQLITE_FULL (and some I/O errors) SQLite rolls the transaction back itself;
-            // sqlx's own ROLLBACK then fails and its transaction count stays up, so every later
-            // BEGIN on that connection would fail. A connection counted inside a transaction is
-            // pinged first, which lets a rollback queued by a dropped transaction finish; one
-            // still counted inside after that is replaced by a fresh one (the full-disk test in
-            // the fault suite). No ping otherwise: it is a round trip to the connection's
-            // thread on every write, and a local file does not go stale.
-            .test_before_acquire(false)
-            .before_acquire(|conn, _| {
-                Box::pin(async move {
-                    if conn.is_in_transaction() {
-                        conn.ping().await?;
-                    }
-                    Ok(!conn.is_in_transaction())
-                })
-            })
-            .connect_with(
-                base.clone()
-                    .create_if_missing(true)
-                    .synchronous(SqliteSynchronous::Normal),
-            )
+        // The migrations run on a connection of their own (sqlx's migrator and its table),
+        // closed before the writer opens.
+        let mut migrating = base
+            .clone()
+            .create_if_missing(true)
+            .synchronous(SqliteSynchronous::Normal)
+            .connect()
             .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&mut migrating)
+            .await?;
+        migrating.close().await?;
+        let writer = Arc::new(Writer::open(path)?);
         let readers = SqlitePoolOptions::new()
             .max_connections(READERS)
             // No ping before each read: a local file connection does not go stale, and the
@@ -102,8 +93,14 @@ impl SqliteStore {
         let sync = Arc::new(durable::GroupSync::new(path));
         // The migrations just committed are made durable like any write.
         sync.durable().await?;
-        let executions = Arc::new(batch::Batcher::start(writer.clone(), Arc::clone(&sync)));
-        let tokens = Arc::new(batch::Batcher::start(writer.clone(), Arc::clone(&sync)));
+        let executions = Arc::new(batch::Batcher::start(
+            Arc::clone(&writer),
+            Arc::clone(&sync),
+        ));
+        let tokens = Arc::new(batch::Batcher::start(
+            Arc::clone(&writer),
+            Arc::clone(&sync),
+        ));
         Ok(SqliteStore {
             writer,
             readers,
@@ -157,15 +154,18 @@ impl SqliteStore {
     /// SQLite's `PRAGMA integrity_check` of the whole file: `["ok"]` when it finds it sound,
     /// else its list of problems (for operators and the full-disk test).
     pub async fn integrity_check(&self) -> Result<Vec<String>, StoreError> {
-        Ok(sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_all(&self.writer)
-            .await?)
+        self.writer.with(|conn| {
+            lite::Sql::new("PRAGMA integrity_check").rows(conn, |row| {
+                use crate::rows::Columns;
+                row.text("integrity_check")
+            })
+        })
     }
 
     /// Closes both pools, waiting for in-flight statements (graceful shutdown).
     pub async fn close(&self) {
         self.readers.close().await;
-        self.writer.close().await;
+        self.writer.close();
     }
 }
 
@@ -183,7 +183,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_org(&self, name: &str) -> Result<Organization, StoreError> {
-        self.synced(orgs::create_org(&self.writer, name).await)
+        self.synced(self.writer.transaction(|c| orgs::create_org(c, name)))
             .await
     }
     async fn get_org(&self, id: Uuid) -> Result<Organization, StoreError> {
@@ -193,7 +193,7 @@ impl Store for SqliteStore {
         orgs::list_orgs(&self.readers).await
     }
     async fn create_client(&self, client: NewClient) -> Result<OAuthClient, StoreError> {
-        self.synced(orgs::create_client(&self.writer, client).await)
+        self.synced(self.writer.transaction(|c| orgs::create_client(c, client)))
             .await
     }
     async fn get_client(&self, id: Uuid) -> Result<OAuthClient, StoreError> {
@@ -211,7 +211,9 @@ impl Store for SqliteStore {
         expected: &str,
         new: &str,
     ) -> Result<bool, StoreError> {
-        let replaced = orgs::replace_client_secret_hash(&self.writer, id, expected, new).await;
+        let replaced = self
+            .writer
+            .transaction(|c| orgs::replace_client_secret_hash(c, id, expected, new));
         self.clients.invalidate(&id);
         self.synced(replaced).await
     }
@@ -225,20 +227,29 @@ impl Store for SqliteStore {
         orgs::get_token(&self.readers, token_hash).await
     }
     async fn revoke_token(&self, token_hash: &[u8]) -> Result<bool, StoreError> {
-        self.synced(orgs::revoke_token(&self.writer, token_hash).await)
-            .await
+        self.synced(
+            self.writer
+                .transaction(|c| orgs::revoke_token(c, token_hash)),
+        )
+        .await
     }
     async fn purge_expired_tokens(&self, now_ms: i64) -> Result<u64, StoreError> {
-        self.synced(orgs::purge_expired_tokens(&self.writer, now_ms).await)
-            .await
+        self.synced(
+            self.writer
+                .transaction(|c| orgs::purge_expired_tokens(c, now_ms)),
+        )
+        .await
     }
     async fn create_flow(
         &self,
         flow: NewFlow,
         guard: &dyn LinkGuard,
     ) -> Result<FlowRecord, StoreError> {
-        self.synced(flows::create_flow(&self.writer, flow, guard).await)
-            .await
+        self.synced(
+            self.writer
+                .transaction(|c| flow_writes::create_flow(c, flow, guard)),
+        )
+        .await
     }
     async fn get_flow(&self, org: Uuid, id: Uuid) -> Result<FlowRecord, StoreError> {
         if let Some(rec) = self.flows.get(&(org, id)) {
@@ -248,6 +259,34 @@ impl Store for SqliteStore {
         let rec = flows::get_flow(&self.readers, org, id).await?;
         self.flows.insert(generation, (org, id), &rec);
         Ok(rec)
+    }
+    async fn get_flows(&self, org: Uuid, ids: &[Uuid]) -> Result<Vec<FlowRecord>, StoreError> {
+        let mut found = Vec::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        for id in ids {
+            match self.flows.get(&(org, *id)) {
+                Some(rec) => found.push(rec),
+                None => missing.push(*id),
+            }
+        }
+        if missing.is_empty() {
+            return Ok(found);
+        }
+        let generation = self.flows.generation();
+        let query = FlowQuery {
+            page: PageRequest {
+                number: 1,
+                size: u32::try_from(missing.len()).unwrap_or(u32::MAX),
+            },
+            ids: missing,
+            include_deleted: true,
+            ..FlowQuery::default()
+        };
+        for rec in flows::list_flows(&self.readers, org, &query).await?.items {
+            self.flows.insert(generation, (org, rec.id), &rec);
+            found.push(rec);
+        }
+        Ok(found)
     }
     async fn list_flows(
         &self,
@@ -266,7 +305,8 @@ impl Store for SqliteStore {
         self.durable_flow(
             org,
             id,
-            flows::update_flow(&self.writer, org, id, update, guard).await,
+            self.writer
+                .transaction(|c| flow_writes::update_flow(c, org, id, update, guard)),
         )
         .await
     }
@@ -277,8 +317,14 @@ impl Store for SqliteStore {
         ids: &[Uuid],
         edit: &dyn FlowEdit,
     ) -> Result<Vec<EditResult>, StoreError> {
-        self.durable(bulk_link::edit_flows(&self.writer, org, client, ids, edit).await)
-            .await
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.durable(
+            self.writer
+                .long_transaction(|c| bulk_link::edit_flows(c, org, client, ids, edit)),
+        )
+        .await
     }
     async fn delete_flow(
         &self,
@@ -289,7 +335,8 @@ impl Store for SqliteStore {
         self.durable_flow(
             org,
             id,
-            flows::delete_flow(&self.writer, org, id, expected_version, None).await,
+            self.writer
+                .transaction(|c| flow_writes::delete_flow(c, org, id, expected_version, None)),
         )
         .await
     }
@@ -339,7 +386,8 @@ impl Store for SqliteStore {
         self.durable_flow(
             org,
             id,
-            lifecycle::checkout(&self.writer, org, id, client).await,
+            self.writer
+                .transaction(|c| lifecycle::checkout(c, org, id, client)),
         )
         .await
     }
@@ -352,7 +400,8 @@ impl Store for SqliteStore {
         self.durable_flow(
             org,
             id,
-            lifecycle::checkin(&self.writer, org, id, client).await,
+            self.writer
+                .transaction(|c| lifecycle::checkin(c, org, id, client)),
         )
         .await
     }
@@ -367,7 +416,8 @@ impl Store for SqliteStore {
         self.durable_flow(
             org,
             id,
-            lifecycle::publish(&self.writer, org, id, client, version, guard).await,
+            self.writer
+                .transaction(|c| lifecycle::publish(c, org, id, client, version, guard)),
         )
         .await
     }
@@ -380,13 +430,18 @@ impl Store for SqliteStore {
         self.durable_flow(
             org,
             id,
-            lifecycle::revert(&self.writer, org, id, client).await,
+            self.writer
+                .transaction(|c| lifecycle::revert(c, org, id, client)),
         )
         .await
     }
     async fn unlock_flow(&self, org: Uuid, id: Uuid) -> Result<FlowRecord, StoreError> {
-        self.durable_flow(org, id, lifecycle::unlock(&self.writer, org, id).await)
-            .await
+        self.durable_flow(
+            org,
+            id,
+            self.writer.transaction(|c| lifecycle::unlock(c, org, id)),
+        )
+        .await
     }
     async fn deactivate_flow(
         &self,
@@ -397,7 +452,8 @@ impl Store for SqliteStore {
         self.durable_flow(
             org,
             id,
-            lifecycle::deactivate(&self.writer, org, id, client).await,
+            self.writer
+                .transaction(|c| lifecycle::deactivate(c, org, id, client)),
         )
         .await
     }
@@ -410,7 +466,8 @@ impl Store for SqliteStore {
         self.durable_flow(
             org,
             id,
-            flows::delete_flow(&self.writer, org, id, None, Some(client)).await,
+            self.writer
+                .transaction(|c| flow_writes::delete_flow(c, org, id, None, Some(client))),
         )
         .await
     }

@@ -1,28 +1,32 @@
 //! Organizations, OAuth clients and access tokens.
 
+use rusqlite::types::Value;
+use rusqlite::Connection;
 use sqlx::sqlite::SqlitePool;
 use uuid::Uuid;
 
-use super::batch::{BatchRow, BoxFut, SqliteQuery};
+use super::batch::BatchRow;
+use super::lite::{is_foreign_key_violation, text, Sql};
 use super::rows::scopes_to_text;
 use crate::error::StoreError;
 use crate::records::*;
-use crate::rows::{
-    client_from_row, is_foreign_key_violation, now_ms, org_from_row, token_from_row, CLIENT_COLUMNS,
-};
+use crate::rows::{client_from_row, now_ms, org_from_row, token_from_row, CLIENT_COLUMNS};
 
-pub async fn create_org(pool: &SqlitePool, name: &str) -> Result<Organization, StoreError> {
+pub(super) fn create_org(conn: &Connection, name: &str) -> Result<Organization, StoreError> {
     let org = Organization {
         id: Uuid::new_v4(),
         name: name.to_string(),
         created_ms: now_ms(),
     };
-    sqlx::query("INSERT INTO organizations (id, name, created_ms) VALUES (?, ?, ?)")
-        .bind(org.id.to_string())
-        .bind(&org.name)
-        .bind(org.created_ms)
-        .execute(pool)
-        .await?;
+    Sql::with_values(
+        "INSERT INTO organizations (id, name, created_ms) VALUES (?, ?, ?)",
+        vec![
+            text(org.id),
+            Value::Text(org.name.clone()),
+            Value::Integer(org.created_ms),
+        ],
+    )
+    .execute(conn)?;
     Ok(org)
 }
 
@@ -42,21 +46,22 @@ pub async fn list_orgs(pool: &SqlitePool) -> Result<Vec<Organization>, StoreErro
     rows.iter().map(org_from_row).collect()
 }
 
-pub async fn create_client(pool: &SqlitePool, c: NewClient) -> Result<OAuthClient, StoreError> {
+pub(super) fn create_client(conn: &Connection, c: NewClient) -> Result<OAuthClient, StoreError> {
     let client = c.into_client(Uuid::new_v4(), now_ms());
-    let res = sqlx::query(
+    let res = Sql::with_values(
         "INSERT INTO oauth_clients (id, org_id, name, secret_hash, scopes, token_lifetime_secs, \
          created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        vec![
+            text(client.id),
+            text(client.org_id),
+            Value::Text(client.name.clone()),
+            Value::Text(client.secret_hash.clone()),
+            Value::Text(scopes_to_text(&client.scopes)),
+            Value::Integer(client.token_lifetime_secs),
+            Value::Integer(client.created_ms),
+        ],
     )
-    .bind(client.id.to_string())
-    .bind(client.org_id.to_string())
-    .bind(&client.name)
-    .bind(&client.secret_hash)
-    .bind(scopes_to_text(&client.scopes))
-    .bind(client.token_lifetime_secs)
-    .bind(client.created_ms)
-    .execute(pool)
-    .await;
+    .execute(conn);
     match res {
         Ok(_) => Ok(client),
         Err(e) if is_foreign_key_violation(&e) => Err(StoreError::NotFound),
@@ -74,20 +79,22 @@ pub async fn get_client(pool: &SqlitePool, id: Uuid) -> Result<OAuthClient, Stor
     client_from_row(&row)
 }
 
-pub async fn replace_client_secret_hash(
-    pool: &SqlitePool,
+pub(super) fn replace_client_secret_hash(
+    conn: &Connection,
     id: Uuid,
     expected: &str,
     new: &str,
 ) -> Result<bool, StoreError> {
-    let res =
-        sqlx::query("UPDATE oauth_clients SET secret_hash = ? WHERE id = ? AND secret_hash = ?")
-            .bind(new)
-            .bind(id.to_string())
-            .bind(expected)
-            .execute(pool)
-            .await?;
-    Ok(res.rows_affected() == 1)
+    let changed = Sql::with_values(
+        "UPDATE oauth_clients SET secret_hash = ? WHERE id = ? AND secret_hash = ?",
+        vec![
+            Value::Text(new.into()),
+            text(id),
+            Value::Text(expected.into()),
+        ],
+    )
+    .execute(conn)?;
+    Ok(changed == 1)
 }
 
 pub async fn list_clients(pool: &SqlitePool, org: Uuid) -> Result<Vec<OAuthClient>, StoreError> {
@@ -126,24 +133,16 @@ impl From<&AccessToken> for TokenRow {
 impl BatchRow for TokenRow {
     const INSERT: &'static str = "INSERT INTO access_tokens \
          (token_hash, client_id, org_id, scopes, expires_ms, created_ms) VALUES";
-    const PLACEHOLDERS: &'static str = "(?, ?, ?, ?, ?, ?)";
 
-    fn bind<'q>(&'q self, query: SqliteQuery<'q>) -> SqliteQuery<'q> {
-        query
-            .bind(&self.token_hash)
-            .bind(&self.client_id)
-            .bind(&self.org_id)
-            .bind(&self.scopes)
-            .bind(self.expires_ms)
-            .bind(self.created_ms)
-    }
-
-    fn insert_one<'a>(&'a self, pool: &'a SqlitePool) -> BoxFut<'a, Result<(), StoreError>> {
-        Box::pin(async move {
-            let sql = format!("{} {}", Self::INSERT, Self::PLACEHOLDERS);
-            self.bind(sqlx::query(&sql)).execute(pool).await?;
-            Ok(())
-        })
+    fn values(&self) -> Vec<Value> {
+        vec![
+            Value::Blob(self.token_hash.clone()),
+            Value::Text(self.client_id.clone()),
+            Value::Text(self.org_id.clone()),
+            Value::Text(self.scopes.clone()),
+            Value::Integer(self.expires_ms),
+            Value::Integer(self.created_ms),
+        ]
     }
 }
 
@@ -158,18 +157,20 @@ pub async fn get_token(pool: &SqlitePool, hash: &[u8]) -> Result<AccessToken, St
     token_from_row(&row)
 }
 
-pub async fn revoke_token(pool: &SqlitePool, hash: &[u8]) -> Result<bool, StoreError> {
-    let res = sqlx::query("DELETE FROM access_tokens WHERE token_hash = ?")
-        .bind(hash)
-        .execute(pool)
-        .await?;
-    Ok(res.rows_affected() > 0)
+pub(super) fn revoke_token(conn: &Connection, hash: &[u8]) -> Result<bool, StoreError> {
+    let deleted = Sql::with_values(
+        "DELETE FROM access_tokens WHERE token_hash = ?",
+        vec![Value::Blob(hash.to_vec())],
+    )
+    .execute(conn)?;
+    Ok(deleted > 0)
 }
 
-pub async fn purge_expired_tokens(pool: &SqlitePool, now_ms: i64) -> Result<u64, StoreError> {
-    let res = sqlx::query("DELETE FROM access_tokens WHERE expires_ms < ?")
-        .bind(now_ms)
-        .execute(pool)
-        .await?;
-    Ok(res.rows_affected())
+pub(super) fn purge_expired_tokens(conn: &Connection, now_ms: i64) -> Result<u64, StoreError> {
+    let deleted = Sql::with_values(
+        "DELETE FROM access_tokens WHERE expires_ms < ?",
+        vec![Value::Integer(now_ms)],
+    )
+    .execute(conn)?;
+    Ok(deleted as u64)
 }

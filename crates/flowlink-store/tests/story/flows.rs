@@ -360,3 +360,42 @@ pub async fn organizations_are_isolated(s: Shared) {
     assert_eq!(s.get_flow(o, f.id).await.unwrap(), f);
     assert!(!s.get_flow(o, m.id).await.unwrap().deleted);
 }
+
+/// `get_flows` answers the rows that exist, deleted ones included, each as last written (also
+/// when an earlier read was kept in memory), and never another organization's.
+pub async fn get_flows_reads_rows_as_last_written(s: Shared) {
+    let o = org(&s, "acme").await;
+    let x = org(&s, "intruder").await;
+    let a = flow(&s, o, FlowType::CommonModule, "A", empty()).await;
+    let b = flow(&s, o, FlowType::CommonModule, "B", empty()).await;
+    let gone = flow(&s, o, FlowType::CommonModule, "Gone", empty()).await;
+    // Read first (a backend may keep the rows), then written.
+    let before = s.get_flows(o, &[a.id, gone.id]).await.unwrap();
+    assert_eq!(before.len(), 2);
+    let a2 = s
+        .update_flow(o, a.id, relogic(empty()), &NoLinkGuard)
+        .await
+        .unwrap();
+    assert_eq!(a2.version, a.version + 1);
+    s.delete_flow(o, gone.id, None).await.unwrap();
+    let unknown = Uuid::new_v4();
+    let mut rows = s
+        .get_flows(o, &[a.id, b.id, gone.id, unknown])
+        .await
+        .unwrap();
+    rows.sort_by(|l, r| l.name.cmp(&r.name));
+    let seen: Vec<_> = rows
+        .iter()
+        .map(|r| (r.name.as_str(), r.version, r.deleted))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("A", a2.version, false),
+            ("B", b.version, false),
+            ("Gone", rows[2].version, true)
+        ]
+    );
+    assert!(s.get_flows(x, &[a.id, b.id]).await.unwrap().is_empty());
+    assert!(s.get_flows(o, &[]).await.unwrap().is_empty());
+}

@@ -50,6 +50,7 @@ story! {
     flows::optimistic_lock_conflict,
     flows::duplicate_name_conflict,
     flows::organizations_are_isolated,
+    flows::get_flows_reads_rows_as_last_written,
     dependencies::dependency_rows_follow_versions,
     dependencies::delete_in_use_is_refused,
     dependencies::cycle_guard_sees_edges_and_aborts_cleanly,
