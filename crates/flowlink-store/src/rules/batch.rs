@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::checks::{check_update, CheckedUpdate};
 use super::{RuleTx, Target};
-use crate::bulk::{EditFailure, EditOutcome, EditResult, FlowEdit};
+use crate::bulk::{EditFailure, EditOutcome, EditRefusal, EditResult, EditedLogic, FlowEdit};
 use crate::error::{Consumer, StoreError};
 use crate::records::{ConsumerFilter, FlowRecord, FlowUpdate, ModuleEdge, ModuleRef};
 
@@ -34,20 +34,16 @@ enum Checked {
     Write(FlowRecord, CheckedUpdate),
 }
 
-/// Offers one flow to the edit and checks the result inside the batch's transaction. `Err`
-/// aborts the batch.
+/// Checks the edit of one flow (already computed, [`edit_all`]) inside the batch's
+/// transaction. `Err` aborts the batch.
 async fn check_one<T: RuleTx + ?Sized>(
     tx: &mut T,
     org: Uuid,
     client: Uuid,
     cur: FlowRecord,
-    document: &Value,
-    edit: &dyn FlowEdit,
+    edited: Result<Option<EditedLogic>, EditRefusal>,
 ) -> Result<Checked, T::Error> {
-    if cur.deleted {
-        return Ok(Checked::Done(Err(StoreError::Gone.into())));
-    }
-    let edited = match edit.edit(&cur, document) {
+    let edited = match edited {
         Ok(Some(e)) => e,
         Ok(None) => return Ok(Checked::Done(Ok(EditOutcome::Unchanged(cur)))),
         Err(refusal) => return Ok(Checked::Done(Err(EditFailure::Refused(refusal)))),
@@ -63,6 +59,42 @@ async fn check_one<T: RuleTx + ?Sized>(
         Ok(checked) => Ok(Checked::Write(cur, checked)),
         Err(e) => T::refusal(e).map(|e| Checked::Done(Err(e.into()))),
     }
+}
+
+/// Fewest flows worth a thread of their own in [`edit_all`].
+const EDITS_PER_THREAD: usize = 64;
+
+/// Runs `edit` over `flows` on every core, answers in order. An edit is pure (a flow's row
+/// and document in, its new logic out) and is most of a bulk link's CPU, so a batch of
+/// thousands shares it out; the checks and writes that follow stay in order.
+fn edit_all(
+    edit: &dyn FlowEdit,
+    flows: &[(FlowRecord, Value)],
+) -> Vec<Result<Option<EditedLogic>, EditRefusal>> {
+    let one = |(flow, document): &(FlowRecord, Value)| edit.edit(flow, document);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(flows.len() / EDITS_PER_THREAD)
+        .max(1);
+    if threads == 1 {
+        return flows.iter().map(one).collect();
+    }
+    let mut chunks = flows.chunks(flows.len().div_ceil(threads));
+    let first = chunks.next().unwrap_or_default();
+    std::thread::scope(|scope| {
+        let others: Vec<_> = chunks
+            .map(|chunk| scope.spawn(move || chunk.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        let mut out: Vec<_> = first.iter().map(one).collect();
+        for other in others {
+            match other.join() {
+                Ok(done) => out.extend(done),
+                // An edit that panicked panics here, as it would have on this thread.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
 }
 
 /// Runs `edit` over `ids` (in order) against `current`, the batch's flows of the organization
@@ -90,15 +122,33 @@ pub(crate) async fn edit_batch<T: RuleTx + ?Sized>(
             tx: &mut *tx,
             targets: HashMap::new(),
         };
+        // The batch's live flows, in order, edited on every core first.
+        let mut slots = Vec::with_capacity(ids.len());
+        let mut live = Vec::with_capacity(ids.len());
         for &id in ids {
-            let Some((cur, document)) = current.remove(&id) else {
-                outcomes.push(Some(Err(StoreError::NotFound.into())));
+            slots.push(match current.remove(&id) {
+                None => Err(StoreError::NotFound),
+                Some((cur, _)) if cur.deleted => Err(StoreError::Gone),
+                Some(flow) => {
+                    live.push(flow);
+                    Ok(())
+                }
+            });
+        }
+        let edits = edit_all(edit, &live);
+        let mut live = live.into_iter().zip(edits);
+        for slot in slots {
+            if let Err(e) = slot {
+                outcomes.push(Some(Err(e.into())));
                 continue;
+            }
+            let Some(((cur, _), edited)) = live.next() else {
+                return Err(StoreError::Backend("a bulk edit lost a flow".into()).into());
             };
             let checked = if deferred {
-                check_one(&mut memo, org, client, cur, &document, edit).await?
+                check_one(&mut memo, org, client, cur, edited).await?
             } else {
-                check_one(&mut *memo.tx, org, client, cur, &document, edit).await?
+                check_one(&mut *memo.tx, org, client, cur, edited).await?
             };
             match checked {
                 Checked::Done(outcome) => outcomes.push(Some(outcome)),

@@ -36,9 +36,10 @@ fn read_batch(
         "SELECT {FLOW_COLUMNS}, (SELECT v.document FROM flow_versions v \
          WHERE v.flow_id = flows.id AND v.number = COALESCE(flows.saved_version, \
          flows.checked_in_version, flows.published_version, flows.latest_version)) \
-         AS current_document FROM flows WHERE org_id = "
+         AS current_document FROM flows WHERE id IN "
     ));
-    sql.bind(text(org)).push(" AND id IN ").ids(ids);
+    // `+org_id`: look the ids up by primary key (see `flow_writes::call_targets`).
+    sql.ids(ids).push(" AND +org_id = ").bind(text(org));
     let rows = sql.rows(conn, |row| {
         let rec = flow_from_row(row)?;
         if row.opt_text("current_document")?.is_none() {

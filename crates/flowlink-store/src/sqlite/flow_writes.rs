@@ -36,15 +36,18 @@ pub(super) fn fetch_flow(conn: &Connection, org: Uuid, id: Uuid) -> Result<FlowR
     sql.row(conn, |r| flow_from_row(r))
 }
 
-/// The call targets among `ids` (see `RuleTx::call_targets`): one statement for all.
+/// The call targets among `ids` (see `RuleTx::call_targets`): one statement for all. The ids
+/// are looked up by primary key; `+org_id` keeps SQLite's planner (which has no statistics)
+/// from scanning the organization's flows through `flows_org_type` instead once the list has
+/// a few ids, which cost a PUT a quarter of a millisecond per thousand flows.
 pub(super) fn call_targets(
     conn: &Connection,
     org: Uuid,
     ids: &BTreeSet<Uuid>,
 ) -> Result<HashMap<Uuid, Target>, StoreError> {
     let mut sql =
-        Sql::new("SELECT id, name, flow_type, deleted, latest_version FROM flows WHERE org_id = ");
-    sql.bind(text(org)).push(" AND id IN ").ids(ids);
+        Sql::new("SELECT id, name, flow_type, deleted, latest_version FROM flows WHERE id IN ");
+    sql.ids(ids).push(" AND +org_id = ").bind(text(org));
     Ok(sql
         .rows(conn, |row| Ok((row_id(row)?, target_from_row(row)?)))?
         .into_iter()

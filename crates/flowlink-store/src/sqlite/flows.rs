@@ -27,16 +27,18 @@ pub async fn get_flow(pool: &SqlitePool, org: Uuid, id: Uuid) -> Result<FlowReco
 }
 
 fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, org: Uuid, q: &FlowQuery) {
-    qb.push(" WHERE org_id = ").push_bind(org.to_string());
     if !q.ids.is_empty() {
-        qb.push(" AND id IN (");
+        // By primary key: `+org_id` keeps the planner off `flows_org_type`, which it picks
+        // for a few ids and then scans the whole organization.
+        qb.push(" WHERE id IN (");
         let mut sep = qb.separated(", ");
         for id in &q.ids {
             sep.push_bind(id.to_string());
         }
-        qb.push(")");
+        qb.push(") AND +org_id = ").push_bind(org.to_string());
         return;
     }
+    qb.push(" WHERE org_id = ").push_bind(org.to_string());
     if !q.include_deleted {
         qb.push(" AND deleted = 0");
     }
