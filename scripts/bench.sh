@@ -6,4 +6,6 @@
 # FLOWLINK_BENCH_FLOWS (default 1000) and FLOWLINK_BENCH_SECONDS (per rate, default 3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Reuse a cargo target dir outside the clone when one exists (as scripts/test.sh does).
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/flowlink/target}"
 exec cargo bench -p flowlink --bench compare "$@"
