@@ -158,8 +158,8 @@ pub(super) fn create_flow(
     guard: &dyn LinkGuard,
 ) -> Result<FlowRecord, StoreError> {
     let id = Uuid::new_v4();
-    let now = now_ms();
-    now_or(calls::check_logic(
+    let stamp = now_ms();
+    now(calls::check_logic(
         &mut Lite(conn),
         f.org_id,
         id,
@@ -167,8 +167,8 @@ pub(super) fn create_flow(
         f.flow_type,
         &f.logic,
         guard,
-    ))?;
-    let p = Pointers::after(None, f.logic.kind, 1, now);
+    ))??;
+    let p = Pointers::after(None, f.logic.kind, 1, stamp);
     let mut sql = Sql::new(
         "INSERT INTO flows (id, org_id, flow_type, name, name_key, description, description_key, \
          version, dialect, active, deleted, locked_client_id, published_version, saved_version, \
@@ -194,8 +194,8 @@ pub(super) fn create_flow(
         Value::Integer(1),
         opt_int(p.published_ms),
         opt_str(f.error_handling.as_deref()),
-        Value::Integer(now),
-        Value::Integer(now),
+        Value::Integer(stamp),
+        Value::Integer(stamp),
     ]);
     match sql.execute(conn) {
         Ok(_) => {}
@@ -203,15 +203,8 @@ pub(super) fn create_flow(
         Err(e) if is_foreign_key_violation(&e) => return Err(StoreError::NotFound),
         Err(e) => return Err(e.into()),
     }
-    insert_version(conn, f.org_id, id, 1, &f.logic, f.client_id, now)?;
+    insert_version(conn, f.org_id, id, 1, &f.logic, f.client_id, stamp)?;
     fetch_flow(conn, f.org_id, id)
-}
-
-/// A rule's result, run to its end ([`now`]).
-fn now_or<T>(
-    rule: impl std::future::Future<Output = Result<T, StoreError>>,
-) -> Result<T, StoreError> {
-    now(rule)?
 }
 
 pub(super) fn update_flow(
@@ -222,7 +215,7 @@ pub(super) fn update_flow(
     guard: &dyn LinkGuard,
 ) -> Result<FlowRecord, StoreError> {
     let cur = fetch_flow(conn, org, id)?;
-    let checked = now_or(check_update(&mut Lite(conn), org, &cur, &u, guard))?;
+    let checked = now(check_update(&mut Lite(conn), org, &cur, &u, guard))??;
     write_update(conn, org, &cur, checked)
 }
 
@@ -300,13 +293,13 @@ pub(super) fn delete_flow(
     client: Option<Uuid>,
 ) -> Result<FlowRecord, StoreError> {
     let cur = fetch_flow(conn, org, id)?;
-    now_or(check_delete(
+    now(check_delete(
         &mut Lite(conn),
         org,
         &cur,
         expected_version,
         client,
-    ))?;
+    ))??;
     let mut sql = Sql::new("UPDATE flows SET deleted = 1, active = 0, version = version + 1, ");
     sql.push("modified_ms = ").bind(now_ms());
     sql.push(" WHERE id = ").bind(text(id));
