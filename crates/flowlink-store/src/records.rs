@@ -197,6 +197,21 @@ pub struct FlowQuery {
     pub page: PageRequest,
 }
 
+impl FlowQuery {
+    /// The flows `ids` (deleted ones included), all on one page.
+    pub fn by_ids(ids: Vec<Uuid>) -> Self {
+        FlowQuery {
+            page: PageRequest {
+                number: 1,
+                size: u32::try_from(ids.len()).unwrap_or(u32::MAX),
+            },
+            ids,
+            include_deleted: true,
+            ..FlowQuery::default()
+        }
+    }
+}
+
 impl Default for FlowQuery {
     fn default() -> Self {
         FlowQuery {

@@ -89,16 +89,10 @@ pub trait Store: JobStore + Send + Sync + 'static {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let query = FlowQuery {
-            page: PageRequest {
-                number: 1,
-                size: u32::try_from(ids.len()).unwrap_or(u32::MAX),
-            },
-            ids: ids.to_vec(),
-            include_deleted: true,
-            ..FlowQuery::default()
-        };
-        Ok(self.list_flows(org, &query).await?.items)
+        Ok(self
+            .list_flows(org, &FlowQuery::by_ids(ids.to_vec()))
+            .await?
+            .items)
     }
     /// A page of flows matching `query`.
     async fn list_flows(

@@ -200,8 +200,7 @@ impl DbRow for LiteRow<'_, '_> {
         Ok(self.get::<i64>(col)? != 0)
     }
     fn scopes(&self, col: &str) -> Result<Vec<String>, StoreError> {
-        let s: String = self.get(col)?;
-        Ok(s.split_whitespace().map(str::to_string).collect())
+        Ok(super::rows::scopes_from_text(&self.get::<String>(col)?))
     }
 }
 

@@ -130,14 +130,17 @@ impl SqliteStore {
         self.synced(result).await
     }
 
-    /// [`Self::durable`] for a write that changed the row of flow `id` of `org` and no other
-    /// cached row (the single-flow writes and lifecycle actions: each `UPDATE flows` is by id).
+    /// Runs the write `f` in one writer transaction that changes the row of flow `id` of `org`
+    /// and no other cached row (the single-flow writes and lifecycle actions: each `UPDATE
+    /// flows` is by id), then drops that row from the cache and answers once durable, as
+    /// [`Self::durable`] does for every row.
     async fn durable_flow<T>(
         &self,
         org: Uuid,
         id: Uuid,
-        result: Result<T, StoreError>,
+        f: impl FnOnce(&mut rusqlite::Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        let result = self.writer.transaction(f);
         self.flows.invalidate(&(org, id));
         self.synced(result).await
     }
@@ -273,15 +276,7 @@ impl Store for SqliteStore {
             return Ok(found);
         }
         let generation = self.flows.generation();
-        let query = FlowQuery {
-            page: PageRequest {
-                number: 1,
-                size: u32::try_from(missing.len()).unwrap_or(u32::MAX),
-            },
-            ids: missing,
-            include_deleted: true,
-            ..FlowQuery::default()
-        };
+        let query = FlowQuery::by_ids(missing);
         for rec in flows::list_flows(&self.readers, org, &query).await?.items {
             self.flows.insert(generation, (org, rec.id), &rec);
             found.push(rec);
@@ -302,12 +297,9 @@ impl Store for SqliteStore {
         update: FlowUpdate,
         guard: &dyn LinkGuard,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable_flow(
-            org,
-            id,
-            self.writer
-                .transaction(|c| flow_writes::update_flow(c, org, id, update, guard)),
-        )
+        self.durable_flow(org, id, |c| {
+            flow_writes::update_flow(c, org, id, update, guard)
+        })
         .await
     }
     async fn edit_flows(
@@ -332,12 +324,9 @@ impl Store for SqliteStore {
         id: Uuid,
         expected_version: Option<i64>,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable_flow(
-            org,
-            id,
-            self.writer
-                .transaction(|c| flow_writes::delete_flow(c, org, id, expected_version, None)),
-        )
+        self.durable_flow(org, id, |c| {
+            flow_writes::delete_flow(c, org, id, expected_version, None)
+        })
         .await
     }
     async fn list_versions(
@@ -383,13 +372,8 @@ impl Store for SqliteStore {
         id: Uuid,
         client: Uuid,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable_flow(
-            org,
-            id,
-            self.writer
-                .transaction(|c| lifecycle::checkout(c, org, id, client)),
-        )
-        .await
+        self.durable_flow(org, id, |c| lifecycle::checkout(c, org, id, client))
+            .await
     }
     async fn checkin_flow(
         &self,
@@ -397,13 +381,8 @@ impl Store for SqliteStore {
         id: Uuid,
         client: Uuid,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable_flow(
-            org,
-            id,
-            self.writer
-                .transaction(|c| lifecycle::checkin(c, org, id, client)),
-        )
-        .await
+        self.durable_flow(org, id, |c| lifecycle::checkin(c, org, id, client))
+            .await
     }
     async fn publish_flow(
         &self,
@@ -413,12 +392,9 @@ impl Store for SqliteStore {
         version: Option<u32>,
         guard: &dyn LinkGuard,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable_flow(
-            org,
-            id,
-            self.writer
-                .transaction(|c| lifecycle::publish(c, org, id, client, version, guard)),
-        )
+        self.durable_flow(org, id, |c| {
+            lifecycle::publish(c, org, id, client, version, guard)
+        })
         .await
     }
     async fn revert_flow(
@@ -427,21 +403,12 @@ impl Store for SqliteStore {
         id: Uuid,
         client: Uuid,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable_flow(
-            org,
-            id,
-            self.writer
-                .transaction(|c| lifecycle::revert(c, org, id, client)),
-        )
-        .await
+        self.durable_flow(org, id, |c| lifecycle::revert(c, org, id, client))
+            .await
     }
     async fn unlock_flow(&self, org: Uuid, id: Uuid) -> Result<FlowRecord, StoreError> {
-        self.durable_flow(
-            org,
-            id,
-            self.writer.transaction(|c| lifecycle::unlock(c, org, id)),
-        )
-        .await
+        self.durable_flow(org, id, |c| lifecycle::unlock(c, org, id))
+            .await
     }
     async fn deactivate_flow(
         &self,
@@ -449,13 +416,8 @@ impl Store for SqliteStore {
         id: Uuid,
         client: Uuid,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable_flow(
-            org,
-            id,
-            self.writer
-                .transaction(|c| lifecycle::deactivate(c, org, id, client)),
-        )
-        .await
+        self.durable_flow(org, id, |c| lifecycle::deactivate(c, org, id, client))
+            .await
     }
     async fn delete_flow_as(
         &self,
@@ -463,12 +425,9 @@ impl Store for SqliteStore {
         id: Uuid,
         client: Uuid,
     ) -> Result<FlowRecord, StoreError> {
-        self.durable_flow(
-            org,
-            id,
-            self.writer
-                .transaction(|c| flow_writes::delete_flow(c, org, id, None, Some(client))),
-        )
+        self.durable_flow(org, id, |c| {
+            flow_writes::delete_flow(c, org, id, None, Some(client))
+        })
         .await
     }
     async fn consumers_page(

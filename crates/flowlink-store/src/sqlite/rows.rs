@@ -17,9 +17,13 @@ impl DbRow for SqliteRow {
         Ok(self.try_get::<i64, _>(col)? != 0)
     }
     fn scopes(&self, col: &str) -> Result<Vec<String>, StoreError> {
-        let s: String = self.try_get(col)?;
-        Ok(s.split_whitespace().map(str::to_string).collect())
+        Ok(scopes_from_text(&self.try_get::<String, _>(col)?))
     }
+}
+
+/// Scopes from the space-separated text SQLite stores.
+pub fn scopes_from_text(text: &str) -> Vec<String> {
+    text.split_whitespace().map(str::to_string).collect()
 }
 
 /// Scopes as SQLite stores them: space-separated.
