@@ -163,7 +163,7 @@ async fn update(
     id: String,
     body: FlowWrite,
     family: Family,
-) -> Result<Json<Flow>, ApiError> {
+) -> Result<JsonBytes, ApiError> {
     let rec = load_flow(&state, &who, &id, family, false).await?;
     who.require_any(write_scopes(rec.flow_type))?;
     if body.flow_type.is_some_and(|t| t != rec.flow_type) {
@@ -200,7 +200,9 @@ async fn update(
         .map(CycleGuard::for_write)
         .unwrap_or(CycleGuard { callees: vec![] });
     // The answer carries the logic just written (or the unchanged one just read): no re-read.
-    let written = logic.as_ref().map(|l| l.document.clone());
+    let written = logic
+        .as_ref()
+        .map(|l| std::sync::Arc::new(l.document.clone()));
     let update = FlowUpdate {
         expected_version: body.version,
         name,
@@ -219,15 +221,28 @@ async fn update(
     };
     let document = match written {
         // A logic write is the flow's newest version, and its current one (published, or the
-        // holder's draft).
-        Some(doc) => Some(doc),
+        // holder's draft). Versions never change: the next read of it needs no store read.
+        Some(doc) => {
+            let number = updated.latest_version;
+            state
+                .documents
+                .insert(updated.org_id, updated.id, number, doc.clone());
+            Some(doc)
+        }
         // An unconditional metadata-only PUT may have crossed another client's logic write.
-        None => (updated.current_version() == current_number).then(|| (*current).clone()),
+        None => (updated.current_version() == current_number).then_some(current),
     };
-    match document {
-        Some(doc) => Ok(Json(with_document(&state, &updated, &doc).await)),
-        None => Ok(Json(with_logic(&state, &updated).await?)),
-    }
+    let flow = match document {
+        Some(doc) => with_document(&state, &updated, &doc).await,
+        None => with_logic(&state, &updated).await?,
+    };
+    // The answer is what `GET` answers for this row: kept, a read after the write is a copy.
+    let body = Bytes::from(
+        serde_json::to_vec(&flow)
+            .map_err(|e| ApiError::Internal(format!("a flow does not serialize: {e}")))?,
+    );
+    state.rendered.insert(&updated, body.clone());
+    Ok(JsonBytes(body))
 }
 
 async fn delete(
@@ -410,7 +425,7 @@ pub async fn put_flow(
     who: Principal,
     Path(FlowPath { id }): Path<FlowPath>,
     JsonBody(body): JsonBody<FlowWrite>,
-) -> Result<Json<Flow>, ApiError> {
+) -> Result<JsonBytes, ApiError> {
     update(s, who, id, body, Family::Flows).await
 }
 
@@ -434,7 +449,7 @@ pub async fn put_module(
     who: Principal,
     Path(ModulePath { id }): Path<ModulePath>,
     JsonBody(body): JsonBody<FlowWrite>,
-) -> Result<Json<Flow>, ApiError> {
+) -> Result<JsonBytes, ApiError> {
     update(s, who, id, body, Family::Modules).await
 }
 

@@ -132,16 +132,27 @@ impl SqliteStore {
 
     /// Runs the write `f` in one writer transaction that changes the row of flow `id` of `org`
     /// and no other cached row (the single-flow writes and lifecycle actions: each `UPDATE
-    /// flows` is by id), then drops that row from the cache and answers once durable, as
-    /// [`Self::durable`] does for every row.
-    async fn durable_flow<T>(
+    /// flows` is by id, and each answers the row as it committed it), then answers once
+    /// durable, as [`Self::durable`] does. The cache keeps the committed row (set while the
+    /// writer is still held, so no later write of the row can be overtaken): the next read of
+    /// the flow, typically its writer's own, is answered without a database round trip. A
+    /// failed write drops the row instead.
+    async fn durable_flow(
         &self,
         org: Uuid,
         id: Uuid,
-        f: impl FnOnce(&mut rusqlite::Connection) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
-        let result = self.writer.transaction(f);
-        self.flows.invalidate(&(org, id));
+        f: impl FnOnce(&mut rusqlite::Connection) -> Result<FlowRecord, StoreError>,
+    ) -> Result<FlowRecord, StoreError> {
+        let result = self
+            .writer
+            .grouped(f, |row| {
+                let (flows, row) = (Arc::clone(&self.flows), row.clone());
+                Box::new(move || flows.replace((org, id), &row))
+            })
+            .await;
+        if result.is_err() {
+            self.flows.invalidate(&(org, id));
+        }
         self.synced(result).await
     }
 

@@ -77,6 +77,20 @@ impl<K: Hash + Eq, V: Clone> RowCache<K, V> {
         }
     }
 
+    /// Sets the entry of `key` to `row`, which a write of that row alone has just committed
+    /// (called by the writer after its commit, while it still holds the writer, so writes of
+    /// one row set it in commit order). Counts as a write seen: a read that started before
+    /// cannot put the older row back.
+    pub fn replace(&self, key: K, row: &V) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.writes += 1;
+            if inner.entries.len() >= Self::CAPACITY {
+                inner.entries.clear();
+            }
+            inner.entries.insert(key, row.clone());
+        }
+    }
+
     /// Drops every entry: a write that may have changed any row has committed.
     pub fn invalidate_all(&self) {
         if let Ok(mut inner) = self.inner.lock() {
@@ -138,6 +152,19 @@ mod tests {
         cache.insert(cache.generation(), key, &record("New"));
         let got = cache.get(&key);
         assert_eq!(got.map(|r| r.name), Some("New".to_string()));
+    }
+
+    #[test]
+    fn a_committed_row_replaces_the_cached_one_and_outranks_older_reads() {
+        let cache = FlowCache::default();
+        let key = (Uuid::from_u128(1), Uuid::from_u128(7));
+        let read_started = cache.generation();
+        cache.insert(read_started, key, &record("Old"));
+        cache.replace(key, &record("Written"));
+        assert_eq!(cache.get(&key).map(|r| r.name), Some("Written".into()));
+        // A read that asked the database before the write cannot put its row back.
+        cache.insert(read_started, key, &record("Old"));
+        assert_eq!(cache.get(&key).map(|r| r.name), Some("Written".into()));
     }
 
     #[test]
