@@ -264,17 +264,6 @@ impl Writer {
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        self.transaction_then(f, |_| {})
-    }
-
-    /// [`Self::transaction`], then `committed` with the value once the commit has returned,
-    /// still holding the writer: what it does is ordered exactly like the writes themselves
-    /// (the row cache learns the row a write just committed before any later write can change it).
-    pub(super) fn transaction_then<T>(
-        &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
-        committed: impl FnOnce(&T),
-    ) -> Result<T, StoreError> {
         let mut state = self.lock();
         self.settle(&mut state);
         let conn = state.conn.as_mut().ok_or_else(closed)?;
@@ -283,9 +272,8 @@ impl Writer {
             conn.prepare_cached("COMMIT")?.execute([])?;
             Ok(value)
         });
-        match &done {
-            Ok(value) => committed(value),
-            Err(_) => self.roll_back(conn),
+        if done.is_err() {
+            self.roll_back(conn);
         }
         done
     }
