@@ -174,56 +174,6 @@ pub(super) fn write_updates(
             client,
         });
     }
-    for chunk in versions.chunks(ROWS) {
-        let mut sql = Sql::new(
-            "INSERT INTO flow_versions (flow_id, number, org_id, document, dialect, kind, \
-             created_ms, created_by_client, published_ms) VALUES ",
-        );
-        for (i, v) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.tuple([
-                Value::Text(v.flow.clone()),
-                Value::Integer(v.number),
-                Value::Text(org_text.clone()),
-                Value::Text(v.document.clone()),
-                opt_str(v.dialect),
-                Value::Text(v.kind.into()),
-                Value::Integer(now),
-                opt_str(v.client.as_deref()),
-                opt_int(v.published_ms),
-            ]);
-        }
-        sql.execute(conn)?;
-    }
-    let deps: Vec<(&str, i64, &str, Option<i64>)> = versions
-        .iter()
-        .flat_map(|v| {
-            v.deps
-                .iter()
-                .map(move |(m, pin)| (v.flow.as_str(), v.number, m.as_str(), *pin))
-        })
-        .collect();
-    for chunk in deps.chunks(ROWS) {
-        let mut sql = Sql::new(
-            "INSERT INTO flow_dependencies (org_id, consumer_id, consumer_version, module_id, \
-             module_version) VALUES ",
-        );
-        for (i, (flow, n, module, pin)) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.tuple([
-                Value::Text(org_text.clone()),
-                Value::Text((*flow).into()),
-                Value::Integer(*n),
-                Value::Text((*module).into()),
-                opt_int(*pin),
-            ]);
-        }
-        sql.execute(conn)?;
-    }
     let mut by_id = HashMap::with_capacity(rows.len());
     for chunk in rows.chunks(ROWS) {
         // The new values carry `u_` names: RETURNING reads the flow row's own columns.
@@ -274,12 +224,65 @@ pub(super) fn write_updates(
             by_id.insert(rec.id, rec);
         }
     }
-    items
+    let written = items
         .into_iter()
         .map(|(cur, c)| {
             by_id
                 .remove(&cur.id)
                 .ok_or_else(|| lost_race(c.expected_version, &cur))
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    // The versions' dependency rows come after the rows' new pointers: the insert trigger
+    // describes them as they end up, and the pointer trigger had none of them to flip.
+    for chunk in versions.chunks(ROWS) {
+        let mut sql = Sql::new(
+            "INSERT INTO flow_versions (flow_id, number, org_id, document, dialect, kind, \
+             created_ms, created_by_client, published_ms) VALUES ",
+        );
+        for (i, v) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.tuple([
+                Value::Text(v.flow.clone()),
+                Value::Integer(v.number),
+                Value::Text(org_text.clone()),
+                Value::Text(v.document.clone()),
+                opt_str(v.dialect),
+                Value::Text(v.kind.into()),
+                Value::Integer(now),
+                opt_str(v.client.as_deref()),
+                opt_int(v.published_ms),
+            ]);
+        }
+        sql.execute(conn)?;
+    }
+    let deps: Vec<(&str, i64, &str, Option<i64>)> = versions
+        .iter()
+        .flat_map(|v| {
+            v.deps
+                .iter()
+                .map(move |(m, pin)| (v.flow.as_str(), v.number, m.as_str(), *pin))
+        })
+        .collect();
+    for chunk in deps.chunks(ROWS) {
+        let mut sql = Sql::new(
+            "INSERT INTO flow_dependencies (org_id, consumer_id, consumer_version, module_id, \
+             module_version) VALUES ",
+        );
+        for (i, (flow, n, module, pin)) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.tuple([
+                Value::Text(org_text.clone()),
+                Value::Text((*flow).into()),
+                Value::Integer(*n),
+                Value::Text((*module).into()),
+                opt_int(*pin),
+            ]);
+        }
+        sql.execute(conn)?;
+    }
+    Ok(written)
 }

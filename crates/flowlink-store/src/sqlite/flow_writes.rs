@@ -219,8 +219,8 @@ pub(super) fn update_flow(
     write_update(conn, org, &cur, checked)
 }
 
-/// Writes a checked update of `cur`: the new logic version and its dependency rows, then the
-/// row itself (conditional on `version` and the lock); answers the flow as written.
+/// Writes a checked update of `cur`: the row itself (conditional on `version` and the lock),
+/// then the new logic version and its dependency rows; answers the flow as written.
 pub(super) fn write_update(
     conn: &Connection,
     org: Uuid,
@@ -229,9 +229,6 @@ pub(super) fn write_update(
 ) -> Result<FlowRecord, StoreError> {
     let now = now_ms();
     let after = RowAfter::of(cur, c.logic.as_ref(), now);
-    if let (Some(logic), Some(n)) = (&c.logic, after.new_version) {
-        insert_version(conn, org, cur.id, n, logic, c.client_id, now)?;
-    }
     let p = after.pointers;
     let mut sql = Sql::new("UPDATE flows SET name = ");
     sql.bind(c.name.clone());
@@ -280,7 +277,13 @@ pub(super) fn write_update(
     )?;
     // `None` cannot happen on SQLite (the row was read in this IMMEDIATE transaction) but is
     // the lock's last line of defence on backends with weaker isolation.
-    written.ok_or_else(|| lost_race(c.expected_version, cur))
+    let written = written.ok_or_else(|| lost_race(c.expected_version, cur))?;
+    // The version's dependency rows come after the row's new pointers: the insert trigger
+    // describes them as they end up, and the pointer trigger had none of them to flip.
+    if let (Some(logic), Some(n)) = (&c.logic, after.new_version) {
+        insert_version(conn, org, cur.id, n, logic, c.client_id, now)?;
+    }
+    Ok(written)
 }
 
 /// Soft-deletes a flow. With `client`, refused while another client holds the lock (checked
