@@ -168,39 +168,6 @@ pub(super) async fn write_updates(
         rows.expected.push(cur.version);
         rows.client.push(c.client_id);
     }
-    if !versions.flow.is_empty() {
-        sqlx::query(
-            "INSERT INTO flow_versions (flow_id, number, org_id, document, dialect, kind, \
-             created_ms, created_by_client, published_ms) \
-             SELECT f, n, $1, d, dl, k, $2, c, p FROM UNNEST($3::uuid[], $4::bigint[], \
-             $5::text[], $6::text[], $7::text[], $8::uuid[], $9::bigint[]) AS t(f, n, d, dl, k, c, p)",
-        )
-        .bind(org)
-        .bind(now)
-        .bind(versions.flow)
-        .bind(versions.number)
-        .bind(versions.document)
-        .bind(versions.dialect)
-        .bind(versions.kind)
-        .bind(versions.client)
-        .bind(versions.published_ms)
-        .execute(&mut *conn)
-        .await?;
-    }
-    if !deps.consumer.is_empty() {
-        sqlx::query(
-            "INSERT INTO flow_dependencies (org_id, consumer_id, consumer_version, module_id, \
-             module_version) SELECT $1, c, cv, m, v \
-             FROM UNNEST($2::uuid[], $3::bigint[], $4::uuid[], $5::bigint[]) AS t(c, cv, m, v)",
-        )
-        .bind(org)
-        .bind(deps.consumer)
-        .bind(deps.consumer_version)
-        .bind(deps.module)
-        .bind(deps.pin)
-        .execute(&mut *conn)
-        .await?;
-    }
     // The new values carry `u_` names: RETURNING reads the flow row's own columns.
     let written = sqlx::query(&format!(
         "UPDATE flows SET name = u_name, name_key = u_name_key, description = u_description, \
@@ -241,16 +208,52 @@ pub(super) async fn write_updates(
         let rec = flow_from_row(row)?;
         by_id.insert(rec.id, rec);
     }
-    items
+    let written = items
         .into_iter()
         .map(|(cur, c)| {
             // The row locks make a miss unreachable; it stays as the optimistic lock's last
             // line of defence, and it aborts the batch.
             by_id
                 .remove(&cur.id)
-                .ok_or_else(|| lost_race(c.expected_version, &cur).into())
+                .ok_or_else(|| TxError::from(lost_race(c.expected_version, &cur)))
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    // The versions' dependency rows come after the rows' new pointers: the insert trigger
+    // describes them as they end up, and the pointer trigger had none of them to flip.
+    if !versions.flow.is_empty() {
+        sqlx::query(
+            "INSERT INTO flow_versions (flow_id, number, org_id, document, dialect, kind, \
+             created_ms, created_by_client, published_ms) \
+             SELECT f, n, $1, d, dl, k, $2, c, p FROM UNNEST($3::uuid[], $4::bigint[], \
+             $5::text[], $6::text[], $7::text[], $8::uuid[], $9::bigint[]) AS t(f, n, d, dl, k, c, p)",
+        )
+        .bind(org)
+        .bind(now)
+        .bind(versions.flow)
+        .bind(versions.number)
+        .bind(versions.document)
+        .bind(versions.dialect)
+        .bind(versions.kind)
+        .bind(versions.client)
+        .bind(versions.published_ms)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if !deps.consumer.is_empty() {
+        sqlx::query(
+            "INSERT INTO flow_dependencies (org_id, consumer_id, consumer_version, module_id, \
+             module_version) SELECT $1, c, cv, m, v \
+             FROM UNNEST($2::uuid[], $3::bigint[], $4::uuid[], $5::bigint[]) AS t(c, cv, m, v)",
+        )
+        .bind(org)
+        .bind(deps.consumer)
+        .bind(deps.consumer_version)
+        .bind(deps.module)
+        .bind(deps.pin)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(written)
 }
 
 /// `flow_versions` columns of a batch, one array each.

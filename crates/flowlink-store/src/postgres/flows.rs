@@ -290,8 +290,8 @@ pub async fn update_flow(
     Ok(rec)
 }
 
-/// Writes a checked update of `cur`: the new logic version and its dependency rows, then the
-/// row itself (conditional on `version` and the lock); answers the flow as written.
+/// Writes a checked update of `cur`: the row itself (conditional on `version` and the lock),
+/// then the new logic version and its dependency rows; answers the flow as written.
 async fn write_update(
     conn: &mut PgConnection,
     org: Uuid,
@@ -300,9 +300,6 @@ async fn write_update(
 ) -> Result<FlowRecord, TxError> {
     let now = now_ms();
     let after = RowAfter::of(cur, c.logic.as_ref(), now);
-    if let (Some(logic), Some(n)) = (&c.logic, after.new_version) {
-        insert_version(conn, org, cur.id, n, logic, c.client_id, now).await?;
-    }
     let p = after.pointers;
     let res = sqlx::query(&format!(
         "UPDATE flows SET name = $1, name_key = $2, description = $3, description_key = $4, \
@@ -331,14 +328,20 @@ async fn write_update(
     .bind(c.client_id)
     .fetch_optional(&mut *conn)
     .await;
-    match res {
-        Ok(Some(row)) => Ok(flow_from_row(&row)?),
+    let written = match res {
+        Ok(Some(row)) => flow_from_row(&row)?,
         // The row lock makes this unreachable; it stays as the optimistic lock's last line of
         // defence should the locking above ever be weakened.
-        Ok(None) => Err(lost_race(c.expected_version, cur).into()),
-        Err(e) if is_unique_violation(&e) => Err(duplicate(cur.flow_type, &c.name).into()),
-        Err(e) => Err(e.into()),
+        Ok(None) => return Err(lost_race(c.expected_version, cur).into()),
+        Err(e) if is_unique_violation(&e) => return Err(duplicate(cur.flow_type, &c.name).into()),
+        Err(e) => return Err(e.into()),
+    };
+    // The version's dependency rows come after the row's new pointers: the insert trigger
+    // describes them as they end up, and the pointer trigger had none of them to flip.
+    if let (Some(logic), Some(n)) = (&c.logic, after.new_version) {
+        insert_version(conn, org, cur.id, n, logic, c.client_id, now).await?;
     }
+    Ok(written)
 }
 
 /// Soft-deletes a flow. With `client`, refused while another client holds the lock (checked
