@@ -15,17 +15,6 @@ use crate::sql::{flow_order, push_text_filters, version_condition};
 
 const MODULE: &str = "COMMONMODULE";
 
-pub async fn get_flow(pool: &SqlitePool, org: Uuid, id: Uuid) -> Result<FlowRecord, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {FLOW_COLUMNS} FROM flows WHERE id = ? AND org_id = ?"
-    ))
-    .bind(id.to_string())
-    .bind(org.to_string())
-    .fetch_one(pool)
-    .await?;
-    flow_from_row(&row)
-}
-
 fn push_filters(qb: &mut QueryBuilder<'_, Sqlite>, org: Uuid, q: &FlowQuery) {
     if !q.ids.is_empty() {
         // By primary key: `+org_id` keeps the planner off `flows_org_type`, which it picks
@@ -105,23 +94,6 @@ pub async fn list_versions(
         .map(version_from_row)
         .collect::<Result<_, _>>()?;
     Ok(Page { items, total })
-}
-
-pub async fn get_version(
-    pool: &SqlitePool,
-    org: Uuid,
-    flow: Uuid,
-    number: u32,
-) -> Result<FlowVersionRecord, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {VERSION_COLUMNS} FROM flow_versions WHERE flow_id = ? AND org_id = ? AND number = ?"
-    ))
-    .bind(flow.to_string())
-    .bind(org.to_string())
-    .bind(i64::from(number))
-    .fetch_one(pool)
-    .await?;
-    version_from_row(&row)
 }
 
 /// Live flows whose versions selected by `filter` call a module; binds the organization and

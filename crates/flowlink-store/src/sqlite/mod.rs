@@ -17,6 +17,7 @@ mod jobs;
 mod lifecycle;
 mod lite;
 mod orgs;
+mod point_reads;
 mod row_cache;
 mod rows;
 mod writer;
@@ -56,6 +57,8 @@ pub struct SqliteStore {
     /// Flow rows and OAuth clients already read, invalidated by every write ([`row_cache`]).
     flows: Arc<row_cache::RowCache<(Uuid, Uuid), FlowRecord>>,
     clients: Arc<row_cache::RowCache<Uuid, OAuthClient>>,
+    /// Reads of one flow or version, without the sqlx hand-off ([`point_reads`]).
+    point_reads: Arc<point_reads::PointReads>,
 }
 
 impl SqliteStore {
@@ -109,6 +112,7 @@ impl SqliteStore {
             tokens,
             flows: Arc::default(),
             clients: Arc::default(),
+            point_reads: Arc::new(point_reads::PointReads::new(path)),
         })
     }
 
@@ -270,7 +274,7 @@ impl Store for SqliteStore {
             return Ok(rec);
         }
         let generation = self.flows.generation();
-        let rec = flows::get_flow(&self.readers, org, id).await?;
+        let rec = self.point_reads.flow(org, id)?;
         self.flows.insert(generation, (org, id), &rec);
         Ok(rec)
     }
@@ -354,7 +358,7 @@ impl Store for SqliteStore {
         flow: Uuid,
         number: u32,
     ) -> Result<FlowVersionRecord, StoreError> {
-        flows::get_version(&self.readers, org, flow, number).await
+        self.point_reads.version(org, flow, number)
     }
     async fn module_consumers(
         &self,
