@@ -30,7 +30,9 @@ pub(super) struct PointReads {
 
 impl std::fmt::Debug for PointReads {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PointReads").field("path", &self.path).finish()
+        f.debug_struct("PointReads")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
