@@ -147,6 +147,17 @@ impl Client {
         self.put_in(Collection::Flows, id, body).await
     }
 
+    /// [`Client::put_flow`] answering only the flow's `id`, `name` and `version`.
+    pub(crate) async fn put_flow_head(
+        &self,
+        id: &str,
+        body: &FlowWrite,
+    ) -> Result<Flow, ClientError> {
+        let url = self.url(&format!("{}/{}", Collection::Flows.path(), seg(id)))?;
+        let head: crate::update::FlowHead = self.json(Method::PUT, url, Some(body)).await?;
+        Ok(head.into())
+    }
+
     /// `DELETE /api/v2/flows/{id}`.
     pub async fn delete_flow(&self, id: &str) -> Result<(), ClientError> {
         self.delete_in(Collection::Flows, id).await

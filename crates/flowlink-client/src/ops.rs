@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use flowlink_api::{Flow, FlowType, FlowWrite};
 use flowlink_model::archy;
-use flowlink_model::link::{self, LinkOutcome};
+use flowlink_model::link;
 
 use crate::bulk_link::BulkAsk;
 use crate::client::Client;
@@ -383,20 +383,17 @@ impl Client {
     ) -> FlowResult {
         let name_hint = t.snapshot.as_ref().and_then(|f| f.name.clone());
         let res = self
-            .try_update_flow_with(&t.id, t.snapshot, |flow| {
+            .try_update_flow_head(&t.id, t.snapshot, |flow| {
                 // Archy flows call modules by name and keep their exact text: a text edit.
                 if let Some(text) = flow.archy.as_deref() {
                     return archy_edit(op, text, module_name, version);
                 }
                 let logic = wire_logic(flow)?;
-                let outcome = match op {
-                    Op::Link => link::link_module(&logic, module_id, version, call_name)?,
-                    Op::Unlink => link::unlink_module(&logic, module_id)?,
+                let changed = match op {
+                    Op::Link => link::link_module_parsed(logic, module_id, version, call_name)?,
+                    Op::Unlink => link::unlink_module_parsed(logic, module_id)?,
                 };
-                Ok(match outcome {
-                    LinkOutcome::Changed(l) => Some(l.into_write()),
-                    LinkOutcome::Unchanged => None,
-                })
+                Ok(changed.map(|(l, _)| l.into_write()))
             })
             .await;
         match res {

@@ -2,6 +2,7 @@
 //! `version` that was read, and on 409 re-read and re-apply the change to the newest version.
 
 use flowlink_api::{Flow, FlowWrite};
+use serde::Deserialize;
 
 use crate::client::Client;
 use crate::error::ClientError;
@@ -43,7 +44,37 @@ impl Client {
         &self,
         id: &str,
         snapshot: Option<Flow>,
+        change: F,
+    ) -> Result<Update, ClientError>
+    where
+        F: FnMut(&Flow) -> Result<Option<FlowWrite>, ClientError>,
+    {
+        self.update_answering(id, snapshot, change, Answer::Whole)
+            .await
+    }
+
+    /// [`Client::try_update_flow_with`] for a caller that reports only the flow's `id`, `name`
+    /// and `version` (a bulk link): [`UpdateOutcome::Updated`] holds just those, read from the
+    /// PUT's answer without building its logic only to drop it.
+    pub(crate) async fn try_update_flow_head<F>(
+        &self,
+        id: &str,
+        snapshot: Option<Flow>,
+        change: F,
+    ) -> Result<Update, ClientError>
+    where
+        F: FnMut(&Flow) -> Result<Option<FlowWrite>, ClientError>,
+    {
+        self.update_answering(id, snapshot, change, Answer::Head)
+            .await
+    }
+
+    async fn update_answering<F>(
+        &self,
+        id: &str,
+        snapshot: Option<Flow>,
         mut change: F,
+        answer: Answer,
     ) -> Result<Update, ClientError>
     where
         F: FnMut(&Flow) -> Result<Option<FlowWrite>, ClientError>,
@@ -62,7 +93,11 @@ impl Client {
             };
             body.id = Some(id.to_string());
             body.version = current.version;
-            match self.put_flow(id, &body).await {
+            let put = match answer {
+                Answer::Whole => self.put_flow(id, &body).await,
+                Answer::Head => self.put_flow_head(id, &body).await,
+            };
+            match put {
                 Ok(flow) => {
                     return Ok(Update {
                         outcome: UpdateOutcome::Updated(flow),
@@ -83,6 +118,33 @@ impl Client {
                 }
                 Err(e) => return Err(e),
             }
+        }
+    }
+}
+
+/// How much of a PUT's answer an update keeps.
+#[derive(Debug, Clone, Copy)]
+enum Answer {
+    Whole,
+    Head,
+}
+
+/// The fields of a flow a bulk report shows; serde skips the rest without building it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct FlowHead {
+    id: Option<String>,
+    name: Option<String>,
+    version: Option<i64>,
+}
+
+impl From<FlowHead> for Flow {
+    fn from(h: FlowHead) -> Flow {
+        Flow {
+            id: h.id,
+            name: h.name,
+            version: h.version,
+            ..Flow::default()
         }
     }
 }

@@ -46,24 +46,24 @@ pub fn link_module(
     version: Option<u32>,
     call_name: &str,
 ) -> Result<LinkOutcome, ModelError> {
-    link_module_parsed(logic, module_id, version, call_name).map(outcome)
+    link_module_parsed(logic.clone(), module_id, version, call_name).map(outcome)
 }
 
 /// A changed logic with its validated form, as [`link_module_parsed`] and
 /// [`unlink_module_parsed`] answer it.
 pub type Parsed = (WireLogic, FlowLogic);
 
-/// [`link_module`], answering the new logic together with its validated form (`None` when
-/// unchanged), so a caller that needs the parsed logic (its module calls) does not parse
-/// the document a second time.
+/// [`link_module`] on logic the caller gives up (edited in place, not copied), answering the
+/// new logic together with its validated form (`None` when unchanged), so a caller that needs
+/// the parsed logic (its module calls) does not parse the document a second time.
 pub fn link_module_parsed(
-    logic: &WireLogic,
+    logic: WireLogic,
     module_id: &str,
     version: Option<u32>,
     call_name: &str,
 ) -> Result<Option<Parsed>, ModelError> {
     let module_id = checked_module_id(module_id)?;
-    let parsed = parse_wire(logic)?;
+    let parsed = parse_wire(&logic)?;
     let existing: Vec<Option<u32>> = parsed
         .module_calls()
         .filter(|(_, c)| c.module_id == module_id)
@@ -73,7 +73,7 @@ pub fn link_module_parsed(
         if existing.iter().all(|v| *v == version) {
             return Ok(None);
         }
-        let mut changed = logic.clone();
+        let mut changed = logic;
         for_each_item(&mut changed, &mut |obj, settings_first| {
             if let Some(reference) = call_to(obj, settings_first, module_id) {
                 if reference.version != version {
@@ -85,9 +85,8 @@ pub fn link_module_parsed(
         return finish(changed);
     }
     let changed = match logic {
-        WireLogic::Actions(actions) => {
+        WireLogic::Actions(mut actions) => {
             let call = json!({"type": "callFlow", "name": call_name, "flow": {"id": module_id, "version": version}});
-            let mut actions = actions.clone();
             actions.insert(0, call);
             WireLogic::Actions(actions)
         }
@@ -113,23 +112,22 @@ pub fn link_module_parsed(
 /// `success` successor (else its `default` successor). In the action dialect the call items are
 /// dropped from their lists (with any branches they carried). `Unchanged` if there was no call.
 pub fn unlink_module(logic: &WireLogic, module_id: &str) -> Result<LinkOutcome, ModelError> {
-    unlink_module_parsed(logic, module_id).map(outcome)
+    unlink_module_parsed(logic.clone(), module_id).map(outcome)
 }
 
-/// [`unlink_module`], answering the new logic together with its validated form (`None` when
-/// unchanged).
+/// [`unlink_module`] on logic the caller gives up, answering the new logic together with its
+/// validated form (`None` when unchanged).
 pub fn unlink_module_parsed(
-    logic: &WireLogic,
+    logic: WireLogic,
     module_id: &str,
 ) -> Result<Option<Parsed>, ModelError> {
     let module_id = checked_module_id(module_id)?;
-    let parsed = parse_wire(logic)?;
+    let parsed = parse_wire(&logic)?;
     if !parsed.module_calls().any(|(_, c)| c.module_id == module_id) {
         return Ok(None);
     }
     let changed = match logic {
-        WireLogic::Actions(actions) => {
-            let mut actions = actions.clone();
+        WireLogic::Actions(mut actions) => {
             remove_action_calls(&mut actions, module_id, 1);
             WireLogic::Actions(actions)
         }
@@ -279,14 +277,22 @@ fn fresh_id(base: &str, taken: &HashSet<String>) -> String {
         .unwrap_or_else(|| base.to_string())
 }
 
+/// The definition's object, taken (a definition that is not one has no nodes or edges).
+fn into_object(definition: Value) -> Map<String, Value> {
+    match definition {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
 fn insert_graph_call(
-    definition: &Value,
+    definition: Value,
     module_id: &str,
     version: Option<u32>,
     call_name: &str,
     old_entry: Option<&str>,
 ) -> Value {
-    let mut def = definition.as_object().cloned().unwrap_or_default();
+    let mut def = into_object(definition);
     let ids = |key: &str| -> HashSet<String> {
         def.get(key)
             .and_then(Value::as_array)
@@ -343,7 +349,7 @@ fn push(def: &mut Map<String, Value>, key: &str, value: Value) {
     }
 }
 
-fn remove_graph_calls(definition: &Value, parsed: &FlowLogic, module_id: &str) -> Value {
+fn remove_graph_calls(definition: Value, parsed: &FlowLogic, module_id: &str) -> Value {
     let nodes = &parsed.graph.nodes;
     let removed: HashSet<&str> = parsed
         .module_calls()
@@ -374,7 +380,7 @@ fn remove_graph_calls(definition: &Value, parsed: &FlowLogic, module_id: &str) -
         }
         None
     };
-    let mut def = definition.as_object().cloned().unwrap_or_default();
+    let mut def = into_object(definition);
     if let Some(items) = def.get_mut("nodes").and_then(Value::as_array_mut) {
         items.retain(|n| {
             !n.get("id")

@@ -69,6 +69,7 @@ pub mod archy_names;
 pub mod archy_write;
 pub mod auth;
 pub mod bootstrap;
+pub mod bounded;
 pub mod config;
 pub mod connections;
 pub mod console;

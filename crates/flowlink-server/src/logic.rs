@@ -274,7 +274,7 @@ mod tests {
             {"id": "bye", "type": "disconnect"}], "edges": []}});
         let logic = WireLogic::Graph(current["definition"].clone());
         let (new, parsed) =
-            flowlink_model::link::link_module_parsed(&logic, &module, Some(1), "Call M")
+            flowlink_model::link::link_module_parsed(logic, &module, Some(1), "Call M")
                 .unwrap()
                 .unwrap();
         let put = plan_update(&new.clone().into_write(), Some(Dialect::Graph), &current).unwrap();

@@ -114,9 +114,9 @@ impl LinkEdit<'_> {
         }
         let logic = wire_logic(flow.dialect, document)?;
         let outcome = if self.unlink {
-            unlink_module_parsed(&logic, &self.module_id)
+            unlink_module_parsed(logic, &self.module_id)
         } else {
-            link_module_parsed(&logic, &self.module_id, self.version, &self.call_name)
+            link_module_parsed(logic, &self.module_id, self.version, &self.call_name)
         }?;
         let Some((new, parsed)) = outcome else {
             return Ok(None);

@@ -7,9 +7,6 @@
 //! current version's logic document, which never changes once written. Flows held by a client
 //! are not kept (the holder's name is looked up on each read).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use axum::body::Bytes;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderValue;
@@ -17,23 +14,31 @@ use axum::response::{IntoResponse, Response};
 use flowlink_store::FlowRecord;
 use uuid::Uuid;
 
+use crate::bounded::TwoGenerations;
+
 /// Rendered single-flow answers by (organization, flow id), each with the row it shows.
-#[derive(Default)]
+/// Bounded (see [`TwoGenerations`]).
 pub struct RenderedFlows {
-    entries: Mutex<HashMap<(Uuid, Uuid), (FlowRecord, Bytes)>>,
+    entries: TwoGenerations<(Uuid, Uuid), (FlowRecord, Bytes)>,
+}
+
+impl Default for RenderedFlows {
+    fn default() -> Self {
+        RenderedFlows {
+            entries: TwoGenerations::new(Self::CAPACITY),
+        }
+    }
 }
 
 impl RenderedFlows {
-    /// Entries kept at most; when full the cache is emptied.
+    /// Entries kept at most.
     pub const CAPACITY: usize = 4096;
 
     /// The answer last rendered for `rec`, if `rec` is still the row it was rendered from.
     pub fn get(&self, rec: &FlowRecord) -> Option<Bytes> {
-        let entries = self.entries.lock().ok()?;
-        match entries.get(&(rec.org_id, rec.id)) {
-            Some((shown, body)) if shown == rec => Some(body.clone()),
-            _ => None,
-        }
+        self.entries
+            .get_if(&(rec.org_id, rec.id), |(shown, _)| shown == rec)
+            .map(|(_, body)| body)
     }
 
     /// Remembers `body` as the answer for `rec` (not for a flow held by a client).
@@ -41,12 +46,8 @@ impl RenderedFlows {
         if rec.locked_client_id.is_some() {
             return;
         }
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= Self::CAPACITY {
-                entries.clear();
-            }
-            entries.insert((rec.org_id, rec.id), (rec.clone(), body));
-        }
+        self.entries
+            .insert((rec.org_id, rec.id), (rec.clone(), body));
     }
 }
 

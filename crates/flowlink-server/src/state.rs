@@ -1,8 +1,7 @@
 //! What every handler shares: the store, the configuration, the rate limiter, the
 //! failed-login limits, the metrics and the cache of immutable versions' logic documents.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use flowlink_store::Store;
 use serde_json::Value;
@@ -10,6 +9,7 @@ use uuid::Uuid;
 
 use crate::auth::cache::TokenCache;
 use crate::auth::throttle::LoginThrottle;
+use crate::bounded::TwoGenerations;
 use crate::config::ServerConfig;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
@@ -75,31 +75,36 @@ impl AppState {
     }
 }
 
-/// Logic documents of flow versions, by (organization, flow, version number), so a read of a
-/// flow costs one store read (its row, which changes) instead of two. A version's document is
-/// immutable once written, so an entry is never stale and needs no invalidation across
-/// replicas. Bounded: when full it is emptied (the next reads simply ask the store again).
-#[derive(Default)]
+/// Logic documents of flow versions, so a read of a flow costs one store read (its row, which
+/// changes) instead of two. One entry per flow, by (organization, flow): the version last read
+/// or written, which is the one the next read asks for. A version's document is immutable once
+/// written, so an entry is never stale and needs no invalidation across replicas. Bounded (see
+/// [`TwoGenerations`]).
 pub struct DocumentCache {
-    entries: Mutex<HashMap<(Uuid, Uuid, u32), Arc<Value>>>,
+    entries: TwoGenerations<(Uuid, Uuid), (u32, Arc<Value>)>,
+}
+
+impl Default for DocumentCache {
+    fn default() -> Self {
+        DocumentCache {
+            entries: TwoGenerations::new(Self::CAPACITY),
+        }
+    }
 }
 
 impl DocumentCache {
-    /// Entries kept at most.
-    pub const CAPACITY: usize = 1024;
+    /// Flows whose document is kept at most.
+    pub const CAPACITY: usize = 4096;
 
     /// The document of version `number` of `flow` in `org`, if cached.
     pub fn get(&self, org: Uuid, flow: Uuid, number: u32) -> Option<Arc<Value>> {
-        self.entries.lock().ok()?.get(&(org, flow, number)).cloned()
+        self.entries
+            .get_if(&(org, flow), |(n, _)| *n == number)
+            .map(|(_, doc)| doc)
     }
 
     /// Remembers the document of version `number` of `flow` in `org`.
     pub fn insert(&self, org: Uuid, flow: Uuid, number: u32, document: Arc<Value>) {
-        if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= Self::CAPACITY {
-                entries.clear();
-            }
-            entries.insert((org, flow, number), document);
-        }
+        self.entries.insert((org, flow), (number, document));
     }
 }

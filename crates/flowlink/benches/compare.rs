@@ -192,6 +192,7 @@ fn cli_link(
     flows: &[String],
     per_flow: bool,
 ) -> f64 {
+    let (server_cpu, cli_cpu) = (process_cpu_seconds(), children_cpu_seconds());
     let start = Instant::now();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_flowlink"));
     cmd.args(["link", "-m", module, "--quiet", "-o", "json"]);
@@ -208,6 +209,13 @@ fn cli_link(
         .output()
         .expect("run flowlink");
     let took = start.elapsed().as_secs_f64();
+    // Where the two cores went: the CLI process, and this process (the server; the load
+    // generator only waits meanwhile).
+    println!(
+        "  CPU: CLI {:.3} s, server {:.3} s",
+        children_cpu_seconds() - cli_cpu,
+        process_cpu_seconds() - server_cpu
+    );
     assert!(
         out.status.success(),
         "flowlink link failed: {}",
@@ -224,6 +232,16 @@ fn cli_link(
 /// CPU seconds this process (server and load generator alike) has used so far, from
 /// `/proc/self/stat` (user + system, in USER_HZ = 100 ticks a second on Linux).
 fn process_cpu_seconds() -> f64 {
+    stat_seconds(11, 12)
+}
+
+/// CPU seconds of this process's waited-for children (cutime + cstime).
+fn children_cpu_seconds() -> f64 {
+    stat_seconds(13, 14)
+}
+
+/// The sum of two tick fields of `/proc/self/stat` (indexes after the command name), in seconds.
+fn stat_seconds(user: usize, system: usize) -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     // Fields after the command name (which may hold spaces) start at its closing parenthesis.
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
@@ -234,8 +252,8 @@ fn process_cpu_seconds() -> f64 {
             .and_then(|f| f.parse::<f64>().ok())
             .unwrap_or(0.0)
     };
-    // utime and stime are fields 14 and 15 of the line: 12 and 13 after the name.
-    (ticks(11) + ticks(12)) / 100.0
+    // utime, stime, cutime and cstime are fields 14 to 17 of the line: 11 to 14 after the name.
+    (ticks(user) + ticks(system)) / 100.0
 }
 
 /// One rate measurement: requests/s, and CPU per request of the whole process (server and load

@@ -284,7 +284,7 @@ pub async fn update_flow(
         }
     }
     let cur = fetch_flow(&mut tx, org, id, "FOR NO KEY UPDATE").await?;
-    let checked = check_update(&mut *tx, org, &cur, u, guard).await?;
+    let checked = check_update(&mut *tx, org, &cur, u.clone(), guard).await?;
     let rec = write_update(&mut tx, org, &cur, checked).await?;
     tx.commit().await?;
     Ok(rec)

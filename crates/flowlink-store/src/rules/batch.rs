@@ -55,7 +55,7 @@ async fn check_one<T: RuleTx + ?Sized>(
         client_id: Some(client),
         ..Default::default()
     };
-    match check_update(tx, org, &cur, &update, edited.guard.as_ref()).await {
+    match check_update(tx, org, &cur, update, edited.guard.as_ref()).await {
         Ok(checked) => Ok(Checked::Write(cur, checked)),
         Err(e) => T::refusal(e).map(|e| Checked::Done(Err(e.into()))),
     }

@@ -81,7 +81,7 @@ pub(crate) fn why_not<E: From<StoreError>>(reread: Result<FlowRecord, E>) -> E {
 /// The row checks of update `u` of `cur`, in order: deleted, optimistic lock, checkout lock
 /// (a writer without a client id counts as "not the holder"). Then the merged fields, the
 /// lock holder's logic turned into a draft: nothing live changes until it publishes.
-pub(crate) fn admit_update(cur: &FlowRecord, u: &FlowUpdate) -> Result<CheckedUpdate, StoreError> {
+pub(crate) fn admit_update(cur: &FlowRecord, u: FlowUpdate) -> Result<CheckedUpdate, StoreError> {
     if cur.deleted {
         return Err(StoreError::Gone);
     }
@@ -95,21 +95,19 @@ pub(crate) fn admit_update(cur: &FlowRecord, u: &FlowUpdate) -> Result<CheckedUp
             return Err(locked(holder));
         }
     }
-    let logic = u.logic.as_ref().map(|logic| LogicWrite {
+    // Taken by value: the logic (its whole document) moves on instead of being copied.
+    let logic = u.logic.map(|logic| LogicWrite {
         kind: if cur.locked_client_id.is_some() {
             VersionKind::Save
         } else {
             logic.kind
         },
-        ..logic.clone()
+        ..logic
     });
     Ok(CheckedUpdate {
-        name: u.name.clone().unwrap_or_else(|| cur.name.clone()),
-        description: u.description.clone().or_else(|| cur.description.clone()),
-        error_handling: u
-            .error_handling
-            .clone()
-            .or_else(|| cur.error_handling.clone()),
+        name: u.name.unwrap_or_else(|| cur.name.clone()),
+        description: u.description.or_else(|| cur.description.clone()),
+        error_handling: u.error_handling.or_else(|| cur.error_handling.clone()),
         logic,
         client_id: u.client_id,
         expected_version: u.expected_version,
@@ -123,7 +121,7 @@ pub(crate) async fn check_update<T: RuleTx + ?Sized>(
     tx: &mut T,
     org: Uuid,
     cur: &FlowRecord,
-    u: &FlowUpdate,
+    u: FlowUpdate,
     guard: &dyn LinkGuard,
 ) -> Result<CheckedUpdate, T::Error> {
     let checked = admit_update(cur, u)?;
@@ -228,14 +226,14 @@ mod tests {
             expected_version: Some(1),
             ..Default::default()
         };
-        assert_eq!(admit_update(&cur, &u), Err(StoreError::Gone));
+        assert_eq!(admit_update(&cur, u.clone()), Err(StoreError::Gone));
         cur.deleted = false;
-        assert_eq!(admit_update(&cur, &u), Err(stale(1, 4)));
+        assert_eq!(admit_update(&cur, u.clone()), Err(stale(1, 4)));
         let u = FlowUpdate {
             expected_version: Some(4),
             ..Default::default()
         };
-        assert_eq!(admit_update(&cur, &u), Err(locked(holder)));
+        assert_eq!(admit_update(&cur, u.clone()), Err(locked(holder)));
     }
 
     #[test]
@@ -249,7 +247,7 @@ mod tests {
             logic: Some(logic()),
             ..Default::default()
         };
-        let c = admit_update(&cur, &u).unwrap();
+        let c = admit_update(&cur, u.clone()).unwrap();
         assert_eq!(c.logic.map(|l| l.kind), Some(VersionKind::Save));
         assert_eq!(
             (c.name.as_str(), c.description.as_deref()),
@@ -257,7 +255,7 @@ mod tests {
         );
         assert_eq!(c.error_handling.as_deref(), Some("eh"));
         // Without the lock the kind is the writer's.
-        let c = admit_update(&flow(), &u).unwrap();
+        let c = admit_update(&flow(), u.clone()).unwrap();
         assert_eq!(c.logic.map(|l| l.kind), Some(VersionKind::Publish));
     }
 

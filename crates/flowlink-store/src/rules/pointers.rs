@@ -88,6 +88,37 @@ impl RowAfter {
     }
 }
 
+/// How a dependency row of version `n` of a flow describes its consumer (the columns the
+/// dependency listings filter and sort on): the consumer's type and name key, and which of its
+/// pointers reach version `n`. Computed from the flow's row as written; the same values the
+/// backends' describe triggers read from that row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DependencyRoles {
+    pub consumer_type: &'static str,
+    pub consumer_name_key: String,
+    pub in_published: bool,
+    pub in_checked_in: bool,
+    pub in_current: bool,
+}
+
+impl DependencyRoles {
+    /// The roles of version `n` of `consumer` (its row as written).
+    pub fn of(consumer: &FlowRecord, n: u32) -> Self {
+        let live = !consumer.deleted;
+        let is_n = |p: Option<u32>| p == Some(n);
+        DependencyRoles {
+            consumer_type: consumer.flow_type.as_str(),
+            consumer_name_key: consumer.name.to_lowercase(),
+            in_published: live && is_n(consumer.published_version),
+            in_checked_in: live && is_n(consumer.checked_in_version),
+            in_current: live
+                && (is_n(consumer.published_version)
+                    || is_n(consumer.checked_in_version)
+                    || is_n(consumer.saved_version)),
+        }
+    }
+}
+
 /// The distinct (module, pin) pairs of a version's calls: the dependency index answers "who
 /// calls what", not "how often". Module ids are lowercased (SQLite stores them as text);
 /// the caller has checked they parse.

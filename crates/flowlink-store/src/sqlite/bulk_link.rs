@@ -18,7 +18,7 @@ use crate::records::{Dialect, FlowRecord, VersionKind};
 use crate::rows::{flow_from_row, json, json_text, now_ms, Columns, FLOW_COLUMNS};
 use crate::rules::batch::edit_batch;
 use crate::rules::checks::lost_race;
-use crate::rules::pointers::{dependency_rows, RowAfter};
+use crate::rules::pointers::{dependency_rows, DependencyRoles, RowAfter};
 use crate::rules::CheckedUpdate;
 
 /// Rows per multi-row statement: at most 15 values a row, so 7,500 bound values, far below
@@ -90,6 +90,8 @@ const READ_CHUNK: usize = 10_000;
 /// A new `flow_versions` row of a batch.
 struct VersionRow {
     flow: String,
+    /// Its flow's place in the batch (and in the rows written).
+    item: usize,
     number: i64,
     document: String,
     dialect: Option<&'static str>,
@@ -136,13 +138,14 @@ pub(super) fn write_updates(
     let org_text = org.to_string();
     let mut versions = Vec::with_capacity(items.len());
     let mut rows = Vec::with_capacity(items.len());
-    for (cur, c) in &items {
+    for (item, (cur, c)) in items.iter().enumerate() {
         let after = RowAfter::of(cur, c.logic.as_ref(), now);
         let id = cur.id.to_string();
         let client = c.client_id.map(|c| c.to_string());
         if let (Some(logic), Some(n)) = (&c.logic, after.new_version) {
             versions.push(VersionRow {
                 flow: id.clone(),
+                item,
                 number: i64::from(n),
                 document: json_text(&logic.document, "logic document")?,
                 dialect: logic.dialect.map(Dialect::as_str),
@@ -232,8 +235,8 @@ pub(super) fn write_updates(
                 .ok_or_else(|| lost_race(c.expected_version, &cur))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    // The versions' dependency rows come after the rows' new pointers: the insert trigger
-    // describes them as they end up, and the pointer trigger had none of them to flip.
+    // The versions' dependency rows come after the rows' new pointers: they are described as
+    // the rows end up, and the pointer trigger had none of them to flip.
     for chunk in versions.chunks(ROWS) {
         let mut sql = Sql::new(
             "INSERT INTO flow_versions (flow_id, number, org_id, document, dialect, kind, \
@@ -257,20 +260,32 @@ pub(super) fn write_updates(
         }
         sql.execute(conn)?;
     }
-    let deps: Vec<(&str, i64, &str, Option<i64>)> = versions
+    // Described from the rows as written, so the describe trigger skips them (migration 0006).
+    let roles = versions
         .iter()
-        .flat_map(|v| {
+        .map(|v| match (written.get(v.item), u32::try_from(v.number)) {
+            (Some(consumer), Ok(n)) => Ok(DependencyRoles::of(consumer, n)),
+            _ => Err(StoreError::Backend(
+                "a bulk edit's version lost its flow".into(),
+            )),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let deps: Vec<(&str, i64, &str, Option<i64>, &DependencyRoles)> = versions
+        .iter()
+        .zip(&roles)
+        .flat_map(|(v, roles)| {
             v.deps
                 .iter()
-                .map(move |(m, pin)| (v.flow.as_str(), v.number, m.as_str(), *pin))
+                .map(move |(m, pin)| (v.flow.as_str(), v.number, m.as_str(), *pin, roles))
         })
         .collect();
     for chunk in deps.chunks(ROWS) {
         let mut sql = Sql::new(
             "INSERT INTO flow_dependencies (org_id, consumer_id, consumer_version, module_id, \
-             module_version) VALUES ",
+             module_version, consumer_type, consumer_name_key, in_published, in_checked_in, \
+             in_current) VALUES ",
         );
-        for (i, (flow, n, module, pin)) in chunk.iter().enumerate() {
+        for (i, (flow, n, module, pin, roles)) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
             }
@@ -280,6 +295,11 @@ pub(super) fn write_updates(
                 Value::Integer(*n),
                 Value::Text((*module).into()),
                 opt_int(*pin),
+                Value::Text(roles.consumer_type.into()),
+                Value::Text(roles.consumer_name_key.clone()),
+                Value::Integer(i64::from(roles.in_published)),
+                Value::Integer(i64::from(roles.in_checked_in)),
+                Value::Integer(i64::from(roles.in_current)),
             ]);
         }
         sql.execute(conn)?;

@@ -25,7 +25,7 @@ use crate::rows::{
     target_from_row, FLOW_COLUMNS,
 };
 use crate::rules::checks::{check_delete, check_update, duplicate, lost_race};
-use crate::rules::pointers::{dependency_rows, Pointers, RowAfter};
+use crate::rules::pointers::{dependency_rows, DependencyRoles, Pointers, RowAfter};
 use crate::rules::{calls, CheckedUpdate, Target};
 use crate::store::LinkGuard;
 
@@ -91,11 +91,11 @@ pub(super) fn version_calls(
     sql.rows(conn, |row| call_from_row(row, format!("version {n}.0")))
 }
 
-/// Writes version `n` of `flow` and its dependency rows (one statement for all of them).
+/// Writes version `n` of flow `consumer` (its row as just written) and its dependency rows
+/// (one statement for all), described from that row.
 fn insert_version(
     conn: &Connection,
-    org: Uuid,
-    flow: Uuid,
+    consumer: &FlowRecord,
     n: u32,
     logic: &LogicWrite,
     client: Option<Uuid>,
@@ -106,9 +106,9 @@ fn insert_version(
          created_by_client, published_ms) VALUES ",
     );
     sql.tuple([
-        text(flow),
+        text(consumer.id),
         Value::Integer(i64::from(n)),
-        text(org),
+        text(consumer.org_id),
         Value::Text(json_text(&logic.document, "logic document")?),
         opt_str(logic.dialect.map(Dialect::as_str)),
         Value::Text(logic.kind.as_str().into()),
@@ -117,20 +117,22 @@ fn insert_version(
         opt_int((logic.kind == VersionKind::Publish).then_some(now)),
     ]);
     sql.execute(conn)?;
-    insert_dependencies(conn, org, flow, n, dependency_rows(logic))
+    insert_dependencies(conn, consumer, n, dependency_rows(logic))
 }
 
-/// The dependency rows of version `n` of `flow`: one statement for all.
+/// The dependency rows of version `n` of `consumer`: one statement for all, each already
+/// described (so the describe trigger skips them; migration 0006).
 fn insert_dependencies(
     conn: &Connection,
-    org: Uuid,
-    flow: Uuid,
+    consumer: &FlowRecord,
     n: u32,
     rows: impl IntoIterator<Item = (Uuid, Option<u32>)>,
 ) -> Result<(), StoreError> {
+    let roles = DependencyRoles::of(consumer, n);
     let mut sql = Sql::new(
         "INSERT INTO flow_dependencies (org_id, consumer_id, consumer_version, module_id, \
-         module_version) VALUES ",
+         module_version, consumer_type, consumer_name_key, in_published, in_checked_in, \
+         in_current) VALUES ",
     );
     let mut any = false;
     for (module, pin) in rows {
@@ -139,11 +141,16 @@ fn insert_dependencies(
         }
         any = true;
         sql.tuple([
-            text(org),
-            text(flow),
+            text(consumer.org_id),
+            text(consumer.id),
             Value::Integer(i64::from(n)),
             text(module),
             opt_int(pin.map(i64::from)),
+            Value::Text(roles.consumer_type.into()),
+            Value::Text(roles.consumer_name_key.clone()),
+            Value::Integer(i64::from(roles.in_published)),
+            Value::Integer(i64::from(roles.in_checked_in)),
+            Value::Integer(i64::from(roles.in_current)),
         ]);
     }
     if any {
@@ -203,8 +210,9 @@ pub(super) fn create_flow(
         Err(e) if is_foreign_key_violation(&e) => return Err(StoreError::NotFound),
         Err(e) => return Err(e.into()),
     }
-    insert_version(conn, f.org_id, id, 1, &f.logic, f.client_id, stamp)?;
-    fetch_flow(conn, f.org_id, id)
+    let created = fetch_flow(conn, f.org_id, id)?;
+    insert_version(conn, &created, 1, &f.logic, f.client_id, stamp)?;
+    Ok(created)
 }
 
 pub(super) fn update_flow(
@@ -215,7 +223,7 @@ pub(super) fn update_flow(
     guard: &dyn LinkGuard,
 ) -> Result<FlowRecord, StoreError> {
     let cur = fetch_flow(conn, org, id)?;
-    let checked = now(check_update(&mut Lite(conn), org, &cur, &u, guard))??;
+    let checked = now(check_update(&mut Lite(conn), org, &cur, u, guard))??;
     write_update(conn, org, &cur, checked)
 }
 
@@ -278,10 +286,10 @@ pub(super) fn write_update(
     // `None` cannot happen on SQLite (the row was read in this IMMEDIATE transaction) but is
     // the lock's last line of defence on backends with weaker isolation.
     let written = written.ok_or_else(|| lost_race(c.expected_version, cur))?;
-    // The version's dependency rows come after the row's new pointers: the insert trigger
-    // describes them as they end up, and the pointer trigger had none of them to flip.
+    // The version's dependency rows come after the row's new pointers: they are described as
+    // the row ends up, and the pointer trigger had none of them to flip.
     if let (Some(logic), Some(n)) = (&c.logic, after.new_version) {
-        insert_version(conn, org, cur.id, n, logic, c.client_id, now)?;
+        insert_version(conn, &written, n, logic, c.client_id, now)?;
     }
     Ok(written)
 }

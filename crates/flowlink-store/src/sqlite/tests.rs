@@ -182,3 +182,151 @@ async fn concurrent_executions_fill_batches() {
         "{CALLS} concurrent executions took {fsyncs} fsyncs"
     );
 }
+
+/// Single-flow writes describe their dependency rows themselves (migration 0006 lets such rows
+/// skip the describe trigger): after every kind of write, every row must hold exactly what
+/// the trigger would have read from its consumer's row.
+#[tokio::test]
+async fn dependency_rows_written_described_match_their_consumer() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open_dir(dir.path()).await.unwrap();
+    let org = s.create_org("acme").await.unwrap().id;
+    let module = s
+        .create_flow(
+            NewFlow {
+                flow_type: FlowType::CommonModule,
+                ..main_flow(org, "Shared", "bye")
+            },
+            &NoLinkGuard,
+        )
+        .await
+        .unwrap();
+    let calling = |kind: VersionKind, pin: Option<u32>| LogicWrite {
+        calls: vec![ModuleRef {
+            node_id: "call".into(),
+            module_id: module.id.to_string(),
+            version: pin,
+        }],
+        kind,
+        ..disconnect("bye")
+    };
+    let f = s
+        .create_flow(
+            NewFlow {
+                logic: calling(VersionKind::Publish, None),
+                ..main_flow(org, "Main", "bye")
+            },
+            &NoLinkGuard,
+        )
+        .await
+        .unwrap();
+    let write = |name: Option<&str>, logic: Option<LogicWrite>| FlowUpdate {
+        expected_version: None,
+        name: name.map(str::to_string),
+        description: None,
+        error_handling: None,
+        logic,
+        client_id: None,
+    };
+    for (name, logic) in [
+        (None, Some(calling(VersionKind::Save, Some(1)))),
+        (Some("Main Renamed"), None),
+        (None, Some(calling(VersionKind::Checkin, None))),
+        (None, Some(calling(VersionKind::Save, None))),
+        (
+            Some("MAIN again"),
+            Some(calling(VersionKind::Publish, Some(1))),
+        ),
+    ] {
+        s.update_flow(org, f.id, write(name, logic), &NoLinkGuard)
+            .await
+            .unwrap();
+    }
+    // A bulk edit describes its rows too: of a plain flow, and of one checked out by the
+    // editing client (its edit becomes a draft, in no published role).
+    let plain = s
+        .create_flow(main_flow(org, "Plain", "bye"), &NoLinkGuard)
+        .await
+        .unwrap();
+    let held = s
+        .create_flow(main_flow(org, "Held", "bye"), &NoLinkGuard)
+        .await
+        .unwrap();
+    let me = uuid::Uuid::new_v4();
+    s.checkout_flow(org, held.id, me).await.unwrap();
+    let edit = CallEdit(calling(VersionKind::Publish, None));
+    let done = s
+        .edit_flows(org, me, &[plain.id, held.id], &edit)
+        .await
+        .unwrap();
+    assert_eq!(done.len(), 2);
+    s.close().await;
+
+    let conn = rusqlite::Connection::open(dir.path().join(super::backup::DB_FILE)).unwrap();
+    let rows: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM flow_dependencies WHERE consumer_id = ?1",
+            [f.id.to_string()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(rows, 5, "one row per version (the rename wrote none)");
+    let held_roles: (i64, i64, i64) = conn
+        .query_row(
+            "SELECT in_published, in_checked_in, in_current FROM flow_dependencies \
+             WHERE consumer_id = ?1",
+            [held.id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(held_roles, (0, 0, 1), "the holder's edit is a draft");
+    let wrong: Vec<(i64, String, String)> = {
+        let mut q = conn
+            .prepare(
+                "SELECT d.consumer_version, d.consumer_name_key, \
+                        d.in_published || d.in_checked_in || d.in_current \
+                 FROM flow_dependencies d JOIN flows f ON f.id = d.consumer_id \
+                 WHERE d.consumer_type IS NOT f.flow_type \
+                    OR d.consumer_name_key IS NOT f.name_key \
+                    OR d.in_published IS NOT (f.deleted = 0 AND f.published_version IS d.consumer_version) \
+                    OR d.in_checked_in IS NOT (f.deleted = 0 AND f.checked_in_version IS d.consumer_version) \
+                    OR d.in_current IS NOT (f.deleted = 0 AND (f.published_version IS d.consumer_version \
+                        OR f.checked_in_version IS d.consumer_version \
+                        OR f.saved_version IS d.consumer_version))",
+            )
+            .unwrap();
+        let found = q
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        found
+    };
+    assert!(wrong.is_empty(), "rows described wrongly: {wrong:?}");
+    // The newest version (published) is the one in every role.
+    let roles: (i64, i64, i64) = conn
+        .query_row(
+            "SELECT in_published, in_checked_in, in_current FROM flow_dependencies \
+             WHERE consumer_id = ?1 AND consumer_version = 5",
+            [f.id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(roles, (1, 1, 1));
+}
+
+/// A bulk edit giving every flow the same logic.
+struct CallEdit(LogicWrite);
+
+impl crate::bulk::FlowEdit for CallEdit {
+    fn edit(
+        &self,
+        _: &FlowRecord,
+        _: &serde_json::Value,
+    ) -> Result<Option<crate::bulk::EditedLogic>, crate::bulk::EditRefusal> {
+        Ok(Some(crate::bulk::EditedLogic {
+            logic: self.0.clone(),
+            guard: Box::new(NoLinkGuard),
+        }))
+    }
+}

@@ -362,6 +362,10 @@ fn closed() -> StoreError {
 
 /// A writer connection: WAL, `synchronous=NORMAL` (the store syncs the WAL itself), foreign
 /// keys on, and a busy timeout for the rare other process (a backup) holding a lock.
+///
+/// Every grouped write runs in a savepoint, whose statement journal keeps the original of each
+/// page the write changes: in memory (`temp_store`) that is a copy, where the default temp file
+/// made it a `pwrite` per page, a tenth of a PUT's server CPU.
 fn connect(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open_with_flags(
         path,
@@ -369,7 +373,8 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     )?;
     conn.busy_timeout(Duration::from_secs(10))?;
     conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+         PRAGMA temp_store = MEMORY;",
     )?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
