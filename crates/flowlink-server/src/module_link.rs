@@ -54,25 +54,29 @@ struct LinkEdit<'a> {
     names: ModuleNames,
 }
 
-/// A flow's stored logic document as the link transforms take it: the dialect it was last
-/// written in; a flow without logic counts as an empty action list (as the client sees it).
-/// Archy logic takes the text edit ([`relink`]), never these JSON transforms.
-fn wire_logic(dialect: Option<Dialect>, document: &Value) -> Result<WireLogic, ApiError> {
-    match dialect {
-        Some(Dialect::Graph) => Ok(WireLogic::Graph(
-            document.get("definition").cloned().unwrap_or(Value::Null),
-        )),
-        Some(Dialect::Archy) => Err(ApiError::Internal(
-            "Archy logic takes the text edit, not the JSON transforms".into(),
-        )),
-        Some(Dialect::Actions) | None => Ok(WireLogic::Actions(
-            document
-                .get("actions")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default(),
-        )),
-    }
+/// A flow's stored logic document split for the link transforms: the logic they take, moved
+/// out of the document (a bulk link of a thousand flows copied a thousand documents here), and
+/// the rest of it (an action list's `variables`), which the rewrite keeps. The dialect is the
+/// one it was last written in; a flow without logic counts as an empty action list (as the
+/// client sees it). Archy logic takes the text edit ([`relink`]), never these JSON transforms.
+fn take_wire_logic(
+    dialect: Option<Dialect>,
+    mut document: Value,
+) -> Result<(WireLogic, Value), ApiError> {
+    let mut take = |key: &str| document.as_object_mut().and_then(|m| m.remove(key));
+    let logic = match dialect {
+        Some(Dialect::Graph) => WireLogic::Graph(take("definition").unwrap_or(Value::Null)),
+        Some(Dialect::Archy) => {
+            return Err(ApiError::Internal(
+                "Archy logic takes the text edit, not the JSON transforms".into(),
+            ))
+        }
+        Some(Dialect::Actions) | None => WireLogic::Actions(match take("actions") {
+            Some(Value::Array(actions)) => actions,
+            _ => Vec::new(),
+        }),
+    };
+    Ok((logic, document))
 }
 
 impl LinkEdit<'_> {
@@ -80,7 +84,7 @@ impl LinkEdit<'_> {
     fn try_edit(
         &self,
         flow: &FlowRecord,
-        document: &Value,
+        document: Value,
     ) -> Result<Option<EditedLogic>, ApiError> {
         if !self.who.scopes.any(write_scopes(flow.flow_type)) {
             return Err(ApiError::MissingPermissions {
@@ -101,7 +105,7 @@ impl LinkEdit<'_> {
         }
         if flow.dialect == Some(Dialect::Archy) {
             let write = relink(
-                document,
+                &document,
                 &self.module_name,
                 self.version,
                 self.unlink,
@@ -112,7 +116,7 @@ impl LinkEdit<'_> {
                 logic,
             }));
         }
-        let logic = wire_logic(flow.dialect, document)?;
+        let (logic, rest) = take_wire_logic(flow.dialect, document)?;
         let outcome = if self.unlink {
             unlink_module_parsed(logic, &self.module_id)
         } else {
@@ -121,8 +125,9 @@ impl LinkEdit<'_> {
         let Some((new, parsed)) = outcome else {
             return Ok(None);
         };
-        // The transform validated the new logic: it is not parsed a second time.
-        let Some(write) = plan_rewrite(new, &parsed, flow.dialect, document)? else {
+        // The transform validated the new logic: it is not parsed a second time. It answers
+        // `None` when nothing changes, so the rewrite needs only the rest of the document.
+        let Some(write) = plan_rewrite(new, &parsed, flow.dialect, &rest)? else {
             return Ok(None);
         };
         let guard = CycleGuard::for_write(&write);
@@ -134,11 +139,7 @@ impl LinkEdit<'_> {
 }
 
 impl FlowEdit for LinkEdit<'_> {
-    fn edit(
-        &self,
-        flow: &FlowRecord,
-        document: &Value,
-    ) -> Result<Option<EditedLogic>, EditRefusal> {
+    fn edit(&self, flow: &FlowRecord, document: Value) -> Result<Option<EditedLogic>, EditRefusal> {
         self.try_edit(flow, document).map_err(EditRefusal::new)
     }
 }

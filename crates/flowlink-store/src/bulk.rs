@@ -53,10 +53,10 @@ impl fmt::Display for EditRefusal {
 /// it must be quick and do no I/O.
 pub trait FlowEdit: Send + Sync {
     /// `flow` is the flow's row, `document` its current logic version's document (the draft
-    /// while checked out). `Ok(None)`: nothing to change. `Err`: this flow fails with that
-    /// refusal; the other flows of the batch go on.
-    fn edit(&self, flow: &FlowRecord, document: &Value)
-        -> Result<Option<EditedLogic>, EditRefusal>;
+    /// while checked out), handed over: the edit may take it apart instead of copying it.
+    /// `Ok(None)`: nothing to change. `Err`: this flow fails with that refusal; the other
+    /// flows of the batch go on.
+    fn edit(&self, flow: &FlowRecord, document: Value) -> Result<Option<EditedLogic>, EditRefusal>;
 }
 
 /// What [`crate::Store::edit_flows`] did to one flow.

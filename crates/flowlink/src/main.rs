@@ -137,10 +137,17 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // `link`/`unlink` are a client and nothing else: a few dozen requests in flight and a
+    // little JSON work each, which one thread keeps up with. On one thread its tasks never
+    // wake each other across cores, and on a small machine shared with the server the cores
+    // stay free for the server. Everything else (the server, embedded stores) gets a worker
+    // per core.
+    let mut builder = if matches!(cli.command, Command::Link(_) | Command::Unlink(_)) {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -69,23 +69,26 @@ const EDITS_PER_THREAD: usize = 64;
 /// thousands shares it out; the checks and writes that follow stay in order.
 fn edit_all(
     edit: &dyn FlowEdit,
-    flows: &[(FlowRecord, Value)],
+    flows: &mut [(FlowRecord, Value)],
 ) -> Vec<Result<Option<EditedLogic>, EditRefusal>> {
-    let one = |(flow, document): &(FlowRecord, Value)| edit.edit(flow, document);
+    // Each document is handed to its edit (and dropped on the edit's thread), not copied.
+    let one =
+        |(flow, document): &mut (FlowRecord, Value)| edit.edit(flow, std::mem::take(document));
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(flows.len() / EDITS_PER_THREAD)
         .max(1);
     if threads == 1 {
-        return flows.iter().map(one).collect();
+        return flows.iter_mut().map(one).collect();
     }
-    let mut chunks = flows.chunks(flows.len().div_ceil(threads));
+    let chunk = flows.len().div_ceil(threads);
+    let mut chunks = flows.chunks_mut(chunk);
     let first = chunks.next().unwrap_or_default();
     std::thread::scope(|scope| {
         let others: Vec<_> = chunks
-            .map(|chunk| scope.spawn(move || chunk.iter().map(one).collect::<Vec<_>>()))
+            .map(|chunk| scope.spawn(move || chunk.iter_mut().map(one).collect::<Vec<_>>()))
             .collect();
-        let mut out: Vec<_> = first.iter().map(one).collect();
+        let mut out: Vec<_> = first.iter_mut().map(one).collect();
         for other in others {
             match other.join() {
                 Ok(done) => out.extend(done),
@@ -135,7 +138,7 @@ pub(crate) async fn edit_batch<T: RuleTx + ?Sized>(
                 }
             });
         }
-        let edits = edit_all(edit, &live);
+        let edits = edit_all(edit, &mut live);
         let mut live = live.into_iter().zip(edits);
         for slot in slots {
             if let Err(e) = slot {

@@ -322,7 +322,7 @@ impl crate::bulk::FlowEdit for CallEdit {
     fn edit(
         &self,
         _: &FlowRecord,
-        _: &serde_json::Value,
+        _: serde_json::Value,
     ) -> Result<Option<crate::bulk::EditedLogic>, crate::bulk::EditRefusal> {
         Ok(Some(crate::bulk::EditedLogic {
             logic: self.0.clone(),

@@ -26,7 +26,7 @@ impl CallModule {
 }
 
 impl FlowEdit for CallModule {
-    fn edit(&self, flow: &FlowRecord, _: &Value) -> Result<Option<EditedLogic>, EditRefusal> {
+    fn edit(&self, flow: &FlowRecord, _: Value) -> Result<Option<EditedLogic>, EditRefusal> {
         Ok(Some(EditedLogic {
             logic: LogicWrite {
                 document: Self::document(&flow.name),
