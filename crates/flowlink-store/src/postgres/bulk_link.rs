@@ -28,7 +28,7 @@ use crate::records::{FlowRecord, VersionKind};
 use crate::rows::{flow_from_row, flow_type, json, json_text, now_ms, FLOW_COLUMNS};
 use crate::rules::batch::edit_batch;
 use crate::rules::checks::lost_race;
-use crate::rules::pointers::{dependency_rows, RowAfter};
+use crate::rules::pointers::{dependency_rows, DependencyRoles, RowAfter};
 use crate::rules::CheckedUpdate;
 
 /// Locks the flows of `ids` in `org` and reads them with their current logic documents (the
@@ -126,7 +126,7 @@ pub(super) async fn write_updates(
     let mut versions = VersionColumns::default();
     let mut deps = DependencyColumns::default();
     let mut rows = RowColumns::default();
-    for (cur, c) in &items {
+    for (item, (cur, c)) in items.iter().enumerate() {
         let after = RowAfter::of(cur, c.logic.as_ref(), now);
         if let (Some(logic), Some(n)) = (&c.logic, after.new_version) {
             versions.flow.push(cur.id);
@@ -143,6 +143,7 @@ pub(super) async fn write_updates(
                 .published_ms
                 .push((logic.kind == VersionKind::Publish).then_some(now));
             for (module, pin) in dependency_rows(logic) {
+                deps.item.push(item);
                 deps.consumer.push(cur.id);
                 deps.consumer_version.push(i64::from(n));
                 deps.module.push(module);
@@ -218,8 +219,20 @@ pub(super) async fn write_updates(
                 .ok_or_else(|| TxError::from(lost_race(c.expected_version, &cur)))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    // The versions' dependency rows come after the rows' new pointers: the insert trigger
-    // describes them as they end up, and the pointer trigger had none of them to flip.
+    // The versions' dependency rows come after the rows' new pointers: they are described as
+    // the rows end up (so the describe trigger skips them; migration 0005), and the pointer
+    // trigger had none of them to flip.
+    for (&item, &n) in deps.item.iter().zip(&deps.consumer_version) {
+        let (Some(consumer), Ok(n)) = (written.get(item), u32::try_from(n)) else {
+            return Err(StoreError::Backend("a bulk edit's version lost its flow".into()).into());
+        };
+        let roles = DependencyRoles::of(consumer, n);
+        deps.consumer_type.push(roles.consumer_type);
+        deps.consumer_name_key.push(roles.consumer_name_key);
+        deps.in_published.push(roles.in_published);
+        deps.in_checked_in.push(roles.in_checked_in);
+        deps.in_current.push(roles.in_current);
+    }
     if !versions.flow.is_empty() {
         sqlx::query(
             "INSERT INTO flow_versions (flow_id, number, org_id, document, dialect, kind, \
@@ -242,14 +255,22 @@ pub(super) async fn write_updates(
     if !deps.consumer.is_empty() {
         sqlx::query(
             "INSERT INTO flow_dependencies (org_id, consumer_id, consumer_version, module_id, \
-             module_version) SELECT $1, c, cv, m, v \
-             FROM UNNEST($2::uuid[], $3::bigint[], $4::uuid[], $5::bigint[]) AS t(c, cv, m, v)",
+             module_version, consumer_type, consumer_name_key, in_published, in_checked_in, \
+             in_current) SELECT $1, c, cv, m, v, ct, ck, ip, ic, icur \
+             FROM UNNEST($2::uuid[], $3::bigint[], $4::uuid[], $5::bigint[], $6::text[], \
+             $7::text[], $8::boolean[], $9::boolean[], $10::boolean[]) \
+             AS t(c, cv, m, v, ct, ck, ip, ic, icur)",
         )
         .bind(org)
         .bind(deps.consumer)
         .bind(deps.consumer_version)
         .bind(deps.module)
         .bind(deps.pin)
+        .bind(deps.consumer_type)
+        .bind(deps.consumer_name_key)
+        .bind(deps.in_published)
+        .bind(deps.in_checked_in)
+        .bind(deps.in_current)
         .execute(&mut *conn)
         .await?;
     }
@@ -268,13 +289,19 @@ struct VersionColumns {
     published_ms: Vec<Option<i64>>,
 }
 
-/// `flow_dependencies` columns of a batch.
+/// `flow_dependencies` columns of a batch (and each row's flow's place in it).
 #[derive(Default)]
 struct DependencyColumns {
+    item: Vec<usize>,
     consumer: Vec<Uuid>,
     consumer_version: Vec<i64>,
     module: Vec<Uuid>,
     pin: Vec<Option<i64>>,
+    consumer_type: Vec<&'static str>,
+    consumer_name_key: Vec<String>,
+    in_published: Vec<bool>,
+    in_checked_in: Vec<bool>,
+    in_current: Vec<bool>,
 }
 
 /// The new `flows` row values of a batch.

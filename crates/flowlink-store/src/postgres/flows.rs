@@ -36,7 +36,7 @@ use crate::rows::{
 use crate::rules::batch::fails_flow_alone;
 use crate::rules::calls::{check_logic, needs_cycle_guard};
 use crate::rules::checks::{check_delete, check_update, duplicate, lost_race};
-use crate::rules::pointers::{dependency_rows, Pointers, RowAfter};
+use crate::rules::pointers::{dependency_rows, DependencyRoles, Pointers, RowAfter};
 use crate::rules::{CheckedUpdate, RuleTx, Target};
 use crate::sql::{flow_order, push_text_filters, version_condition};
 use crate::store::LinkGuard;
@@ -109,11 +109,11 @@ async fn call_targets(
     Ok(targets)
 }
 
-/// Writes version `n` of `flow` and its dependency rows (in the caller's transaction).
+/// Writes version `n` of flow `consumer` (its row as just written) and its dependency rows,
+/// described from that row (in the caller's transaction).
 async fn insert_version(
     conn: &mut PgConnection,
-    org: Uuid,
-    flow: Uuid,
+    consumer: &FlowRecord,
     n: u32,
     logic: &LogicWrite,
     client: Option<Uuid>,
@@ -123,9 +123,9 @@ async fn insert_version(
         "INSERT INTO flow_versions (flow_id, number, org_id, document, dialect, kind, created_ms, \
          created_by_client, published_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
-    .bind(flow)
+    .bind(consumer.id)
     .bind(i64::from(n))
-    .bind(org)
+    .bind(consumer.org_id)
     .bind(json_text(&logic.document, "logic document")?)
     .bind(logic.dialect.map(Dialect::as_str))
     .bind(logic.kind.as_str())
@@ -142,15 +142,24 @@ async fn insert_version(
         .into_iter()
         .map(|(m, pin)| (m, pin.map(i64::from)))
         .unzip();
+    // Described here, so the describe trigger skips them (migration 0005).
+    let roles = DependencyRoles::of(consumer, n);
     sqlx::query(
         "INSERT INTO flow_dependencies (org_id, consumer_id, consumer_version, module_id, \
-         module_version) SELECT $1, $2, $3, m, v FROM UNNEST($4::uuid[], $5::bigint[]) AS t(m, v)",
+         module_version, consumer_type, consumer_name_key, in_published, in_checked_in, \
+         in_current) SELECT $1, $2, $3, m, v, $6, $7, $8, $9, $10 \
+         FROM UNNEST($4::uuid[], $5::bigint[]) AS t(m, v)",
     )
-    .bind(org)
-    .bind(flow)
+    .bind(consumer.org_id)
+    .bind(consumer.id)
     .bind(i64::from(n))
     .bind(modules)
     .bind(pins)
+    .bind(roles.consumer_type)
+    .bind(roles.consumer_name_key)
+    .bind(roles.in_published)
+    .bind(roles.in_checked_in)
+    .bind(roles.in_current)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -208,7 +217,7 @@ pub async fn create_flow(
         Err(e) if is_foreign_key_violation(&e) => return Err(StoreError::NotFound.into()),
         Err(e) => return Err(e.into()),
     };
-    insert_version(&mut tx, f.org_id, id, 1, &f.logic, f.client_id, now).await?;
+    insert_version(&mut tx, &rec, 1, &f.logic, f.client_id, now).await?;
     tx.commit().await?;
     Ok(rec)
 }
@@ -336,10 +345,10 @@ async fn write_update(
         Err(e) if is_unique_violation(&e) => return Err(duplicate(cur.flow_type, &c.name).into()),
         Err(e) => return Err(e.into()),
     };
-    // The version's dependency rows come after the row's new pointers: the insert trigger
-    // describes them as they end up, and the pointer trigger had none of them to flip.
+    // The version's dependency rows come after the row's new pointers: they are described as
+    // the row ends up, and the pointer trigger had none of them to flip.
     if let (Some(logic), Some(n)) = (&c.logic, after.new_version) {
-        insert_version(conn, org, cur.id, n, logic, c.client_id, now).await?;
+        insert_version(conn, &written, n, logic, c.client_id, now).await?;
     }
     Ok(written)
 }

@@ -260,3 +260,121 @@ pub async fn cycle_guard_sees_edges_and_aborts_cleanly(s: Shared) {
         .await;
     assert!(matches!(r, Err(StoreError::Invalid { .. })), "{r:?}");
 }
+
+/// Every kind of write describes its version's dependency rows as its flow's pointers end up
+/// (the writers describe the rows they insert; the triggers re-describe old rows): after each
+/// step, the consumers listed per filter are exactly the versions the flow's pointers reach.
+/// (With 1,000 flows the default page holds every row here.)
+pub async fn dependency_roles_follow_every_kind_of_write(s: Shared) {
+    let o = org(&s, "acme").await;
+    let m = flow(&s, o, FlowType::CommonModule, "Auth", empty()).await;
+    let f = flow(
+        &s,
+        o,
+        FlowType::InboundCall,
+        "Main",
+        logic(vec![call(m.id, None)]),
+    )
+    .await;
+    let held = flow(&s, o, FlowType::InboundCall, "Held", empty()).await;
+    let me = Uuid::new_v4();
+    s.checkout_flow(o, held.id, me).await.unwrap();
+    let kind = |kind: VersionKind, pin: Option<u32>| LogicWrite {
+        kind,
+        ..logic(vec![call(m.id, pin)])
+    };
+    let check = |step: &'static str| {
+        let s = s.clone();
+        async move {
+            for id in [f.id, held.id] {
+                let rec = s.get_flow(o, id).await.unwrap();
+                let reached = |versions: &[Option<u32>]| {
+                    let mut v: Vec<u32> = versions.iter().flatten().copied().collect();
+                    v.sort_unstable();
+                    v.dedup();
+                    v
+                };
+                let expected = [
+                    (ConsumerFilter::Published, reached(&[rec.published_version])),
+                    (
+                        ConsumerFilter::CheckedIn,
+                        reached(&[rec.checked_in_version]),
+                    ),
+                    (
+                        ConsumerFilter::Current,
+                        reached(&[
+                            rec.published_version,
+                            rec.checked_in_version,
+                            rec.saved_version,
+                        ]),
+                    ),
+                ];
+                for (filter, want) in expected {
+                    // The paged listing reads the rows' own description (not the flows'
+                    // pointers, as `module_consumers` does).
+                    let query = ConsumerQuery::all(filter, PageRequest::default());
+                    let mut got: Vec<u32> = s
+                        .consumers_page(o, m.id, &query)
+                        .await
+                        .unwrap()
+                        .items
+                        .iter()
+                        .filter(|c| c.flow_id == id)
+                        .map(|c| c.version)
+                        .collect();
+                    got.sort_unstable();
+                    // Version 1 of the held flow calls nothing.
+                    let want: Vec<u32> = want
+                        .into_iter()
+                        .filter(|v| id != held.id || *v != 1)
+                        .collect();
+                    assert_eq!(got, want, "{step}: {filter:?} of {}", rec.name);
+                }
+            }
+        }
+    };
+    check("created").await;
+    let steps = [
+        ("saved", relogic(kind(VersionKind::Save, Some(1)))),
+        (
+            "renamed",
+            FlowUpdate {
+                name: Some("Main Renamed".into()),
+                ..Default::default()
+            },
+        ),
+        ("checked in", relogic(kind(VersionKind::Checkin, None))),
+        ("saved again", relogic(kind(VersionKind::Save, None))),
+        ("published", relogic(kind(VersionKind::Publish, Some(1)))),
+    ];
+    for (step, update) in steps {
+        s.update_flow(o, f.id, update, &NoLinkGuard).await.unwrap();
+        check(step).await;
+    }
+    // A bulk edit by the holder: the held flow's edit becomes a draft, the other is published.
+    s.edit_flows(
+        o,
+        me,
+        &[f.id, held.id],
+        &Relink(kind(VersionKind::Publish, None)),
+    )
+    .await
+    .unwrap();
+    check("bulk edited").await;
+}
+
+/// A bulk edit giving every flow the same logic.
+struct Relink(LogicWrite);
+
+impl FlowEdit for Relink {
+    fn edit(
+        &self,
+        _: &FlowRecord,
+        _: serde_json::Value,
+    ) -> Result<Option<EditedLogic>, EditRefusal> {
+        Ok(Some(EditedLogic {
+            logic: self.0.clone(),
+            guard: Box::new(NoLinkGuard),
+        }))
+    }
+}

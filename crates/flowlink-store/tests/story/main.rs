@@ -54,6 +54,7 @@ story! {
     dependencies::dependency_rows_follow_versions,
     dependencies::delete_in_use_is_refused,
     dependencies::cycle_guard_sees_edges_and_aborts_cleanly,
+    dependencies::dependency_roles_follow_every_kind_of_write,
     concurrency::concurrent_writers,
     lifecycle::checkout_drafts_and_dependency_roles,
     jobs::jobs_are_scoped_and_their_status_changes_are_conditional,
