@@ -117,6 +117,8 @@ async fn create(
         None => plan_create(&body)?,
     };
     let guard = CycleGuard::for_write(&logic);
+    // The answer carries the logic just written, as a PUT's does: no re-read of version 1.
+    let written = std::sync::Arc::new(logic.document.clone());
     let rec = state
         .store
         .create_flow(
@@ -132,7 +134,10 @@ async fn create(
             &guard,
         )
         .await?;
-    Ok(Json(with_logic(&state, &rec).await?))
+    state
+        .documents
+        .insert(rec.org_id, rec.id, rec.current_version(), written.clone());
+    Ok(Json(with_document(&state, &rec, &written).await))
 }
 
 async fn get_one(
