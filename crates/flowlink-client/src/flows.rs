@@ -122,6 +122,16 @@ impl Client {
         id: &str,
         body: &FlowWrite,
     ) -> Result<Flow, ClientError> {
+        self.put_in_as(coll, id, body).await
+    }
+
+    /// [`Client::put_in`] decoding the answer as `T` (a part of the flow).
+    pub(crate) async fn put_in_as<T: serde::de::DeserializeOwned>(
+        &self,
+        coll: Collection,
+        id: &str,
+        body: &FlowWrite,
+    ) -> Result<T, ClientError> {
         let url = self.url(&format!("{}/{}", coll.path(), seg(id)))?;
         self.json(Method::PUT, url, Some(body)).await
     }
@@ -145,17 +155,6 @@ impl Client {
     /// `PUT /api/v2/flows/{id}`.
     pub async fn put_flow(&self, id: &str, body: &FlowWrite) -> Result<Flow, ClientError> {
         self.put_in(Collection::Flows, id, body).await
-    }
-
-    /// [`Client::put_flow`] answering only the flow's `id`, `name` and `version`.
-    pub(crate) async fn put_flow_head(
-        &self,
-        id: &str,
-        body: &FlowWrite,
-    ) -> Result<Flow, ClientError> {
-        let url = self.url(&format!("{}/{}", Collection::Flows.path(), seg(id)))?;
-        let head: crate::update::FlowHead = self.json(Method::PUT, url, Some(body)).await?;
-        Ok(head.into())
     }
 
     /// `DELETE /api/v2/flows/{id}`.

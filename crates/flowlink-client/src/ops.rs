@@ -18,7 +18,7 @@ use crate::client::Client;
 use crate::error::ClientError;
 use crate::logic::{wire_logic, LogicDoc};
 use crate::query::FlowQuery;
-use crate::update::{Update, UpdateOutcome};
+use crate::update::{Answer, Update, UpdateOutcome};
 
 /// Flows updated at once by default: enough to hide round trips, few enough to stay polite.
 pub const DEFAULT_CONCURRENCY: usize = 16;
@@ -383,18 +383,23 @@ impl Client {
     ) -> FlowResult {
         let name_hint = t.snapshot.as_ref().and_then(|f| f.name.clone());
         let res = self
-            .try_update_flow_head(&t.id, t.snapshot, |flow| {
-                // Archy flows call modules by name and keep their exact text: a text edit.
-                if let Some(text) = flow.archy.as_deref() {
-                    return archy_edit(op, text, module_name, version);
-                }
-                let logic = wire_logic(flow)?;
-                let changed = match op {
-                    Op::Link => link::link_module_parsed(logic, module_id, version, call_name)?,
-                    Op::Unlink => link::unlink_module_parsed(logic, module_id)?,
-                };
-                Ok(changed.map(|(l, _)| l.into_write()))
-            })
+            .update_answering(
+                &t.id,
+                t.snapshot,
+                |flow| {
+                    // Archy flows call modules by name and keep their exact text: a text edit.
+                    if let Some(text) = flow.archy.as_deref() {
+                        return archy_edit(op, text, module_name, version);
+                    }
+                    let logic = wire_logic(flow)?;
+                    let changed = match op {
+                        Op::Link => link::link_module_parsed(logic, module_id, version, call_name)?,
+                        Op::Unlink => link::unlink_module_parsed(logic, module_id)?,
+                    };
+                    Ok(changed.map(|(l, _)| l.into_write()))
+                },
+                Answer::Head,
+            )
             .await;
         match res {
             Ok(Update {

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::client::Client;
 use crate::error::ClientError;
+use crate::flows::Collection;
 
 /// What [`Client::update_flow_with`] did.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,23 +54,11 @@ impl Client {
             .await
     }
 
-    /// [`Client::try_update_flow_with`] for a caller that reports only the flow's `id`, `name`
-    /// and `version` (a bulk link): [`UpdateOutcome::Updated`] holds just those, read from the
-    /// PUT's answer without building its logic only to drop it.
-    pub(crate) async fn try_update_flow_head<F>(
-        &self,
-        id: &str,
-        snapshot: Option<Flow>,
-        change: F,
-    ) -> Result<Update, ClientError>
-    where
-        F: FnMut(&Flow) -> Result<Option<FlowWrite>, ClientError>,
-    {
-        self.update_answering(id, snapshot, change, Answer::Head)
-            .await
-    }
-
-    async fn update_answering<F>(
+    /// [`Client::try_update_flow_with`], keeping `answer` of the PUT's answer: with
+    /// [`Answer::Head`] (a bulk link, which reports only `id`, `name` and `version`)
+    /// [`UpdateOutcome::Updated`] holds just those, read without building the flow's logic only
+    /// to drop it.
+    pub(crate) async fn update_answering<F>(
         &self,
         id: &str,
         snapshot: Option<Flow>,
@@ -95,7 +84,10 @@ impl Client {
             body.version = current.version;
             let put = match answer {
                 Answer::Whole => self.put_flow(id, &body).await,
-                Answer::Head => self.put_flow_head(id, &body).await,
+                Answer::Head => self
+                    .put_in_as::<FlowHead>(Collection::Flows, id, &body)
+                    .await
+                    .map(Flow::from),
             };
             match put {
                 Ok(flow) => {
@@ -124,7 +116,7 @@ impl Client {
 
 /// How much of a PUT's answer an update keeps.
 #[derive(Debug, Clone, Copy)]
-enum Answer {
+pub(crate) enum Answer {
     Whole,
     Head,
 }
@@ -132,7 +124,7 @@ enum Answer {
 /// The fields of a flow a bulk report shows; serde skips the rest without building it.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct FlowHead {
+struct FlowHead {
     id: Option<String>,
     name: Option<String>,
     version: Option<i64>,

@@ -59,15 +59,11 @@ impl<K: Hash + Eq, V: Clone> TwoGenerations<K, V> {
     }
 
     /// Entries held now (both generations).
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.generations
             .lock()
             .map_or(0, |g| g.young.len() + g.old.len())
-    }
-
-    /// Whether the map holds nothing.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Puts an entry in the young generation, turning the generations first when it is full;

@@ -11,6 +11,7 @@ use rusqlite::Connection;
 use serde_json::Value as Json;
 use uuid::Uuid;
 
+use super::flow_writes::role_values;
 use super::lite::{now, opt_int, opt_str, text, Lite, Sql};
 use crate::bulk::{EditResult, FlowEdit};
 use crate::error::StoreError;
@@ -289,18 +290,14 @@ pub(super) fn write_updates(
             if i > 0 {
                 sql.push(", ");
             }
-            sql.tuple([
+            let call = [
                 Value::Text(org_text.clone()),
                 Value::Text((*flow).into()),
                 Value::Integer(*n),
                 Value::Text((*module).into()),
                 opt_int(*pin),
-                Value::Text(roles.consumer_type.into()),
-                Value::Text(roles.consumer_name_key.clone()),
-                Value::Integer(i64::from(roles.in_published)),
-                Value::Integer(i64::from(roles.in_checked_in)),
-                Value::Integer(i64::from(roles.in_current)),
-            ]);
+            ];
+            sql.tuple(call.into_iter().chain(role_values(roles)));
         }
         sql.execute(conn)?;
     }

@@ -140,23 +140,30 @@ fn insert_dependencies(
             sql.push(", ");
         }
         any = true;
-        sql.tuple([
+        let call = [
             text(consumer.org_id),
             text(consumer.id),
             Value::Integer(i64::from(n)),
             text(module),
             opt_int(pin.map(i64::from)),
-            Value::Text(roles.consumer_type.into()),
-            Value::Text(roles.consumer_name_key.clone()),
-            Value::Integer(i64::from(roles.in_published)),
-            Value::Integer(i64::from(roles.in_checked_in)),
-            Value::Integer(i64::from(roles.in_current)),
-        ]);
+        ];
+        sql.tuple(call.into_iter().chain(role_values(&roles)));
     }
     if any {
         sql.execute(conn)?;
     }
     Ok(())
+}
+
+/// A dependency row's description columns (`consumer_type` … `in_current`, in that order).
+pub(super) fn role_values(roles: &DependencyRoles) -> [Value; 5] {
+    [
+        Value::Text(roles.consumer_type.into()),
+        Value::Text(roles.consumer_name_key.clone()),
+        Value::Integer(i64::from(roles.in_published)),
+        Value::Integer(i64::from(roles.in_checked_in)),
+        Value::Integer(i64::from(roles.in_current)),
+    ]
 }
 
 pub(super) fn create_flow(

@@ -264,7 +264,7 @@ pub async fn cycle_guard_sees_edges_and_aborts_cleanly(s: Shared) {
 /// Every kind of write describes its version's dependency rows as its flow's pointers end up
 /// (the writers describe the rows they insert; the triggers re-describe old rows): after each
 /// step, the consumers listed per filter are exactly the versions the flow's pointers reach.
-/// (With 1,000 flows the default page holds every row here.)
+/// (The default page holds every row this test writes.)
 pub async fn dependency_roles_follow_every_kind_of_write(s: Shared) {
     let o = org(&s, "acme").await;
     let m = flow(&s, o, FlowType::CommonModule, "Auth", empty()).await;
