@@ -30,7 +30,8 @@ fn logic(module: Option<(&str, Option<u32>)>) -> LogicWrite {
             document: json!({"actions": [
                 {"type": "callFlow", "name": "Shared Auth", "flow": {"id": id, "version": pin}},
                 transfer
-            ]}),
+            ]})
+            .into(),
             dialect: Some(Dialect::Actions),
             calls: vec![ModuleRef {
                 node_id: "Shared Auth".into(),
@@ -40,7 +41,7 @@ fn logic(module: Option<(&str, Option<u32>)>) -> LogicWrite {
             kind: VersionKind::Publish,
         },
         None => LogicWrite {
-            document: json!({"actions": [transfer]}),
+            document: json!({"actions": [transfer]}).into(),
             dialect: Some(Dialect::Actions),
             calls: Vec::new(),
             kind: VersionKind::Publish,

@@ -104,7 +104,7 @@ pub fn write_parsed(
         flow_type,
         name: parsed.name,
         write: LogicWrite {
-            document: json!({ "archy": text }),
+            document: json!({ "archy": text }).into(),
             dialect: Some(Dialect::Archy),
             calls: calls(&logic),
             kind: VersionKind::Publish,

@@ -71,10 +71,11 @@ fn graph_document(definition: Value) -> Value {
     Value::Object(doc)
 }
 
-fn graph_write(definition: &Value) -> Result<LogicWrite, ApiError> {
-    let logic = parse_definition(definition)?;
+/// The logic write of `definition`, taken by value: it moves into the document.
+fn graph_write(definition: Value) -> Result<LogicWrite, ApiError> {
+    let logic = parse_definition(&definition)?;
     Ok(LogicWrite {
-        document: graph_document(definition.clone()),
+        document: graph_document(definition).into(),
         dialect: Some(Dialect::Graph),
         calls: calls(&logic),
         kind: VersionKind::Publish,
@@ -84,7 +85,7 @@ fn graph_write(definition: &Value) -> Result<LogicWrite, ApiError> {
 fn actions_write(actions: &Value, variables: Option<&Value>) -> Result<LogicWrite, ApiError> {
     let logic = parse_actions(actions, variables)?;
     Ok(LogicWrite {
-        document: actions_document(actions, variables),
+        document: actions_document(actions, variables).into(),
         dialect: Some(Dialect::Actions),
         calls: calls(&logic),
         kind: VersionKind::Publish,
@@ -98,16 +99,20 @@ fn both_dialects() -> ApiError {
     )
 }
 
-/// Logic version 1 of a new flow (empty if the body carries none).
-pub fn plan_create(body: &FlowWrite) -> Result<LogicWrite, ApiError> {
-    let def = body.definition.as_ref().filter(|d| !is_empty_definition(d));
+/// Logic version 1 of a new flow (empty if the body carries none). A graph definition is
+/// taken out of `body` (moved into the write, not copied).
+pub fn plan_create(body: &mut FlowWrite) -> Result<LogicWrite, ApiError> {
+    let def = body
+        .definition
+        .as_ref()
+        .is_some_and(|d| !is_empty_definition(d));
     let acts = body.actions.as_ref().filter(|a| !is_empty_actions(a));
     match (def, acts) {
-        (Some(_), Some(_)) => Err(both_dialects()),
-        (Some(d), None) => graph_write(d),
-        (None, Some(a)) => actions_write(a, body.variables.as_ref()),
-        (None, None) => Ok(LogicWrite {
-            document: json!({}),
+        (true, Some(_)) => Err(both_dialects()),
+        (true, None) => graph_write(body.definition.take().unwrap_or_default()),
+        (false, Some(a)) => actions_write(a, body.variables.as_ref()),
+        (false, None) => Ok(LogicWrite {
+            document: json!({}).into(),
             dialect: None,
             calls: Vec::new(),
             kind: VersionKind::Publish,
@@ -116,9 +121,10 @@ pub fn plan_create(body: &FlowWrite) -> Result<LogicWrite, ApiError> {
 }
 
 /// The new logic version a PUT asks for, if any. A side that is empty or equal to the
-/// current logic is ignored; both sides new → 400.
+/// current logic is ignored; both sides new → 400. A new graph definition is taken out of
+/// `body` (moved into the write, not copied).
 pub fn plan_update(
-    body: &FlowWrite,
+    body: &mut FlowWrite,
     current_dialect: Option<Dialect>,
     current_doc: &Value,
 ) -> Result<Option<LogicWrite>, ApiError> {
@@ -126,8 +132,8 @@ pub fn plan_update(
         .definition
         .as_ref()
         .filter(|d| !is_empty_definition(d))
-        .filter(|d| {
-            !(current_dialect == Some(Dialect::Graph) && current_doc.get("definition") == Some(*d))
+        .is_some_and(|d| {
+            !(current_dialect == Some(Dialect::Graph) && current_doc.get("definition") == Some(d))
         });
 
     let was_actions = current_dialect == Some(Dialect::Actions);
@@ -149,10 +155,10 @@ pub fn plan_update(
         actions.filter(|a| !(was_actions && &actions_document(a, variables) == current_doc));
 
     match (new_def, new_actions) {
-        (Some(_), Some(_)) => Err(both_dialects()),
-        (Some(d), None) => graph_write(d).map(Some),
-        (None, Some(a)) => actions_write(a, variables).map(Some),
-        (None, None) => Ok(None),
+        (true, Some(_)) => Err(both_dialects()),
+        (false, Some(a)) => actions_write(a, variables).map(Some),
+        (false, None) => Ok(None),
+        (true, None) => graph_write(body.definition.take().unwrap_or_default()).map(Some),
     }
 }
 
@@ -168,7 +174,7 @@ pub fn plan_rewrite(
     let definition = match new {
         WireLogic::Graph(definition) => definition,
         actions @ WireLogic::Actions(_) => {
-            return plan_update(&actions.into_write(), current_dialect, current_doc)
+            return plan_update(&mut actions.into_write(), current_dialect, current_doc)
         }
     };
     // The same "nothing new" cases as a PUT carrying this definition.
@@ -180,7 +186,7 @@ pub fn plan_rewrite(
     }
     Ok(Some(LogicWrite {
         calls: calls(parsed),
-        document: graph_document(definition),
+        document: graph_document(definition).into(),
         dialect: Some(Dialect::Graph),
         kind: VersionKind::Publish,
     }))
@@ -277,7 +283,12 @@ mod tests {
             flowlink_model::link::link_module_parsed(logic, &module, Some(1), "Call M")
                 .unwrap()
                 .unwrap();
-        let put = plan_update(&new.clone().into_write(), Some(Dialect::Graph), &current).unwrap();
+        let put = plan_update(
+            &mut new.clone().into_write(),
+            Some(Dialect::Graph),
+            &current,
+        )
+        .unwrap();
         let rewrite = plan_rewrite(new, &parsed, Some(Dialect::Graph), &current).unwrap();
         assert!(rewrite.is_some());
         assert_eq!(rewrite, put);

@@ -278,17 +278,24 @@ pub async fn link_into_flows(
         };
         for r in results {
             let result = match r.outcome {
-                Ok(EditOutcome::Updated(f)) => BulkLinkResult {
-                    flow_id: f.id.to_string(),
-                    flow_name: Some(f.name),
-                    status: if unlink {
-                        BulkLinkStatus::Unlinked
-                    } else {
-                        BulkLinkStatus::Linked
-                    },
-                    version: Some(f.version),
-                    error: None,
-                },
+                Ok(EditOutcome::Updated(f, document)) => {
+                    // The new version is the flow's current one: the next read of the flow
+                    // (a per-flow client's GET, say) needs no store read of it.
+                    state
+                        .documents
+                        .insert(f.org_id, f.id, f.latest_version, document);
+                    BulkLinkResult {
+                        flow_id: f.id.to_string(),
+                        flow_name: Some(f.name),
+                        status: if unlink {
+                            BulkLinkStatus::Unlinked
+                        } else {
+                            BulkLinkStatus::Linked
+                        },
+                        version: Some(f.version),
+                        error: None,
+                    }
+                }
                 Ok(EditOutcome::Unchanged(f)) => BulkLinkResult {
                     flow_id: f.id.to_string(),
                     flow_name: Some(f.name),

@@ -8,6 +8,7 @@
 
 use std::error::Error;
 use std::fmt;
+use std::sync::Arc;
 
 use serde_json::Value;
 use uuid::Uuid;
@@ -62,8 +63,9 @@ pub trait FlowEdit: Send + Sync {
 /// What [`crate::Store::edit_flows`] did to one flow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EditOutcome {
-    /// A new logic version was written; the flow as it is now.
-    Updated(FlowRecord),
+    /// A new logic version was written: the flow as it is now, and the new version's logic
+    /// document (handed back, so a caller can keep it: it is the flow's current one).
+    Updated(FlowRecord, Arc<Value>),
     /// The edit found nothing to change; the flow as it is.
     Unchanged(FlowRecord),
 }

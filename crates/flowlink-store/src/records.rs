@@ -1,6 +1,8 @@
 //! The rows the store reads and writes, as plain Rust values (no SQL, no HTTP).
 
 use flowlink_api::FlowType;
+use std::sync::Arc;
+
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -98,7 +100,8 @@ pub struct ModuleRef {
 /// empty logic), the module calls it makes, and how it becomes live.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogicWrite {
-    pub document: Value,
+    /// Shared, not copied: the server keeps it as the flow's current document once written.
+    pub document: Arc<Value>,
     pub dialect: Option<Dialect>,
     pub calls: Vec<ModuleRef>,
     /// `Publish` makes it `publishedVersion` at once (the seeds' way); `Save` only

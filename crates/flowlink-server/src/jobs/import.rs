@@ -41,7 +41,7 @@ async fn stub_module(
                 description: Some("stub created by a flow import (createStubs)".into()),
                 error_handling: None,
                 logic: LogicWrite {
-                    document: json!({}),
+                    document: json!({}).into(),
                     dialect: None,
                     calls: Vec::new(),
                     kind: VersionKind::Publish,

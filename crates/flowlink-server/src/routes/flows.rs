@@ -86,7 +86,7 @@ async fn list(
 async fn create(
     state: AppState,
     who: Principal,
-    body: FlowWrite,
+    mut body: FlowWrite,
     family: Family,
 ) -> Result<Json<Flow>, ApiError> {
     let archy = match body.archy.as_deref() {
@@ -114,11 +114,11 @@ async fn create(
     let error_handling = error_handling(body.error_handling.as_deref())?;
     let logic = match archy {
         Some(a) => a.write,
-        None => plan_create(&body)?,
+        None => plan_create(&mut body)?,
     };
     let guard = CycleGuard::for_write(&logic);
     // The answer carries the logic just written, as a PUT's does: no re-read of version 1.
-    let written = std::sync::Arc::new(logic.document.clone());
+    let written = logic.document.clone();
     let rec = state
         .store
         .create_flow(
@@ -166,7 +166,7 @@ async fn update(
     state: AppState,
     who: Principal,
     id: String,
-    body: FlowWrite,
+    mut body: FlowWrite,
     family: Family,
 ) -> Result<JsonBytes, ApiError> {
     let rec = load_flow(&state, &who, &id, family, false).await?;
@@ -196,7 +196,7 @@ async fn update(
         }
         None => {
             check_archy_rename(&rec, name.as_deref())?;
-            (name, plan_update(&body, rec.dialect, &current)?)
+            (name, plan_update(&mut body, rec.dialect, &current)?)
         }
     };
     // Without new logic there are no new calls, and the guard has nothing to refuse.
@@ -205,9 +205,7 @@ async fn update(
         .map(CycleGuard::for_write)
         .unwrap_or(CycleGuard { callees: vec![] });
     // The answer carries the logic just written (or the unchanged one just read): no re-read.
-    let written = logic
-        .as_ref()
-        .map(|l| std::sync::Arc::new(l.document.clone()));
+    let written = logic.as_ref().map(|l| std::sync::Arc::clone(&l.document));
     let update = FlowUpdate {
         expected_version: body.version,
         name,

@@ -15,7 +15,6 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
 use sqlx::postgres::{PgConnection, PgPool};
 use sqlx::Row;
 use uuid::Uuid;
@@ -25,7 +24,7 @@ use super::rows::TxError;
 use crate::bulk::{EditResult, FlowEdit};
 use crate::error::StoreError;
 use crate::records::{FlowRecord, VersionKind};
-use crate::rows::{flow_from_row, flow_type, json, json_text, now_ms, FLOW_COLUMNS};
+use crate::rows::{flow_from_row, flow_type, now_ms, FLOW_COLUMNS};
 use crate::rules::batch::edit_batch;
 use crate::rules::checks::lost_race;
 use crate::rules::pointers::{dependency_rows, DependencyRoles, RowAfter};
@@ -37,7 +36,7 @@ async fn lock_batch(
     conn: &mut PgConnection,
     org: Uuid,
     ids: &[Uuid],
-) -> Result<HashMap<Uuid, (FlowRecord, Value)>, TxError> {
+) -> Result<HashMap<Uuid, (FlowRecord, String)>, TxError> {
     // The type never changes, so reading it before taking any lock is safe; it decides
     // whether the graph lock (which must come first) is needed.
     let types = sqlx::query("SELECT flow_type FROM flows WHERE org_id = $1 AND id = ANY($2)")
@@ -81,7 +80,8 @@ async fn lock_batch(
     let mut documents = HashMap::with_capacity(docs.len());
     for row in &docs {
         let id: Uuid = row.try_get("flow_id")?;
-        documents.insert(id, json(row, "document")?);
+        // Decoded by the edit threads (`rules::batch`).
+        documents.insert(id, row.try_get::<String, _>("document")?);
     }
     let mut out = HashMap::with_capacity(flows.len());
     for f in flows {
@@ -117,7 +117,7 @@ pub async fn edit_flows(
 pub(super) async fn write_updates(
     conn: &mut PgConnection,
     org: Uuid,
-    items: Vec<(FlowRecord, CheckedUpdate)>,
+    mut items: Vec<(FlowRecord, CheckedUpdate)>,
 ) -> Result<Vec<FlowRecord>, TxError> {
     if items.is_empty() {
         return Ok(Vec::new());
@@ -126,14 +126,13 @@ pub(super) async fn write_updates(
     let mut versions = VersionColumns::default();
     let mut deps = DependencyColumns::default();
     let mut rows = RowColumns::default();
-    for (item, (cur, c)) in items.iter().enumerate() {
+    for (item, (cur, c)) in items.iter_mut().enumerate() {
         let after = RowAfter::of(cur, c.logic.as_ref(), now);
-        if let (Some(logic), Some(n)) = (&c.logic, after.new_version) {
+        let document = c.take_document_text()?;
+        if let (Some(logic), Some(document), Some(n)) = (&c.logic, document, after.new_version) {
             versions.flow.push(cur.id);
             versions.number.push(i64::from(n));
-            versions
-                .document
-                .push(json_text(&logic.document, "logic document")?);
+            versions.document.push(document);
             versions
                 .dialect
                 .push(logic.dialect.map(|d| d.as_str().to_string()));

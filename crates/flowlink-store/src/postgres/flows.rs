@@ -116,6 +116,7 @@ async fn insert_version(
     consumer: &FlowRecord,
     n: u32,
     logic: &LogicWrite,
+    document: String,
     client: Option<Uuid>,
     now: i64,
 ) -> Result<(), TxError> {
@@ -126,7 +127,7 @@ async fn insert_version(
     .bind(consumer.id)
     .bind(i64::from(n))
     .bind(consumer.org_id)
-    .bind(json_text(&logic.document, "logic document")?)
+    .bind(document)
     .bind(logic.dialect.map(Dialect::as_str))
     .bind(logic.kind.as_str())
     .bind(now)
@@ -217,7 +218,8 @@ pub async fn create_flow(
         Err(e) if is_foreign_key_violation(&e) => return Err(StoreError::NotFound.into()),
         Err(e) => return Err(e.into()),
     };
-    insert_version(&mut tx, &rec, 1, &f.logic, f.client_id, now).await?;
+    let document = json_text(&f.logic.document, "logic document")?;
+    insert_version(&mut tx, &rec, 1, &f.logic, document, f.client_id, now).await?;
     tx.commit().await?;
     Ok(rec)
 }
@@ -305,7 +307,7 @@ async fn write_update(
     conn: &mut PgConnection,
     org: Uuid,
     cur: &FlowRecord,
-    c: CheckedUpdate,
+    mut c: CheckedUpdate,
 ) -> Result<FlowRecord, TxError> {
     let now = now_ms();
     let after = RowAfter::of(cur, c.logic.as_ref(), now);
@@ -347,8 +349,9 @@ async fn write_update(
     };
     // The version's dependency rows come after the row's new pointers: they are described as
     // the row ends up, and the pointer trigger had none of them to flip.
-    if let (Some(logic), Some(n)) = (&c.logic, after.new_version) {
-        insert_version(conn, &written, n, logic, c.client_id, now).await?;
+    let document = c.take_document_text()?;
+    if let (Some(logic), Some(document), Some(n)) = (&c.logic, document, after.new_version) {
+        insert_version(conn, &written, n, logic, document, c.client_id, now).await?;
     }
     Ok(written)
 }

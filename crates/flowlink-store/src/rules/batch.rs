@@ -4,6 +4,7 @@
 //! non-module flows is written together, set-based ([`RuleTx::write_updates`]).
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::Value;
@@ -14,6 +15,7 @@ use super::{RuleTx, Target};
 use crate::bulk::{EditFailure, EditOutcome, EditRefusal, EditResult, EditedLogic, FlowEdit};
 use crate::error::{Consumer, StoreError};
 use crate::records::{ConsumerFilter, FlowRecord, FlowUpdate, ModuleEdge, ModuleRef};
+use crate::rows::{corrupt, json_text};
 
 /// Whether an error met while *checking* one flow of a batch (before anything of it was
 /// written) fails that flow alone. Database errors (a failure, an unreachable database, a full
@@ -30,9 +32,21 @@ pub(crate) fn fails_flow_alone(e: &StoreError) -> bool {
 enum Checked {
     /// Nothing to write: unchanged, or refused before anything of it was written.
     Done(Result<EditOutcome, EditFailure>),
-    /// Checked; this update is to be written.
-    Write(FlowRecord, CheckedUpdate),
+    /// Checked; this update is to be written (its document already rendered into
+    /// `document_text`), and this is its document.
+    Write(FlowRecord, CheckedUpdate, Arc<Value>),
 }
+
+/// One flow's edit as its edit thread leaves it: the new logic, with its document already
+/// rendered to the text the store writes, so the batch's one writer thread neither decodes nor
+/// encodes documents.
+struct Prepared {
+    edited: EditedLogic,
+    text: String,
+}
+
+/// One flow's edit result from [`edit_all`]: `Ok(None)` unchanged, `Err` the edit's refusal.
+type EditAnswer = Result<Option<Prepared>, EditRefusal>;
 
 /// Checks the edit of one flow (already computed, [`edit_all`]) inside the batch's
 /// transaction. `Err` aborts the batch.
@@ -41,10 +55,10 @@ async fn check_one<T: RuleTx + ?Sized>(
     org: Uuid,
     client: Uuid,
     cur: FlowRecord,
-    edited: Result<Option<EditedLogic>, EditRefusal>,
+    answer: EditAnswer,
 ) -> Result<Checked, T::Error> {
-    let edited = match edited {
-        Ok(Some(e)) => e,
+    let Prepared { edited, text } = match answer {
+        Ok(Some(p)) => p,
         Ok(None) => return Ok(Checked::Done(Ok(EditOutcome::Unchanged(cur)))),
         Err(refusal) => return Ok(Checked::Done(Err(EditFailure::Refused(refusal)))),
     };
@@ -56,7 +70,16 @@ async fn check_one<T: RuleTx + ?Sized>(
         ..Default::default()
     };
     match check_update(tx, org, &cur, update, edited.guard.as_ref()).await {
-        Ok(checked) => Ok(Checked::Write(cur, checked)),
+        Ok(mut checked) => {
+            // The write stores the text; the document goes back to the caller.
+            checked.document_text = Some(text);
+            let document = checked
+                .logic
+                .as_mut()
+                .map(|l| std::mem::take(&mut l.document))
+                .unwrap_or_default();
+            Ok(Checked::Write(cur, checked, document))
+        }
         Err(e) => T::refusal(e).map(|e| Checked::Done(Err(e.into()))),
     }
 }
@@ -64,16 +87,37 @@ async fn check_one<T: RuleTx + ?Sized>(
 /// Fewest flows worth a thread of their own in [`edit_all`].
 const EDITS_PER_THREAD: usize = 64;
 
-/// Runs `edit` over `flows` on every core, answers in order. An edit is pure (a flow's row
-/// and document in, its new logic out) and is most of a bulk link's CPU, so a batch of
+/// One flow's edit on an edit thread: its stored document decoded, the edit, the new document
+/// rendered. A stored document that is not JSON aborts the batch (`Err`).
+fn edit_one(
+    edit: &dyn FlowEdit,
+    flow: &FlowRecord,
+    stored: String,
+) -> Result<EditAnswer, StoreError> {
+    let document: Value = serde_json::from_str(&stored)
+        .map_err(|e| corrupt(&format!("logic document of flow {}", flow.id), e))?;
+    drop(stored);
+    // The document is handed to its edit (and dropped on this thread), not copied.
+    match edit.edit(flow, document) {
+        Ok(Some(edited)) => {
+            let text = json_text(&edited.logic.document, "logic document")?;
+            Ok(Ok(Some(Prepared { edited, text })))
+        }
+        Ok(None) => Ok(Ok(None)),
+        Err(refusal) => Ok(Err(refusal)),
+    }
+}
+
+/// Runs [`edit_one`] over `flows` (rows with their stored documents' text) on every core,
+/// answers in order. An edit is pure (a flow's row and document in, its new logic out) and,
+/// with decoding and rendering the documents, is most of a bulk link's CPU, so a batch of
 /// thousands shares it out; the checks and writes that follow stay in order.
 fn edit_all(
     edit: &dyn FlowEdit,
-    flows: &mut [(FlowRecord, Value)],
-) -> Vec<Result<Option<EditedLogic>, EditRefusal>> {
-    // Each document is handed to its edit (and dropped on the edit's thread), not copied.
+    flows: &mut [(FlowRecord, String)],
+) -> Result<Vec<EditAnswer>, StoreError> {
     let one =
-        |(flow, document): &mut (FlowRecord, Value)| edit.edit(flow, std::mem::take(document));
+        |(flow, stored): &mut (FlowRecord, String)| edit_one(edit, flow, std::mem::take(stored));
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(flows.len() / EDITS_PER_THREAD)
@@ -96,13 +140,14 @@ fn edit_all(
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-        out
+        out.into_iter().collect()
     })
 }
 
 /// Runs `edit` over `ids` (in order) against `current`, the batch's flows of the organization
-/// with their current logic documents as the backend read them in this transaction. Ids not
-/// in `current` (unknown, another organization's, or repeated) are `NotFound`.
+/// with the text of their current logic documents as the backend read them in this
+/// transaction. Ids not in `current` (unknown, another organization's, or repeated) are
+/// `NotFound`.
 ///
 /// When no flow of the batch is a module, no flow's write can change what another's check
 /// reads (only modules are call targets or in the module graph), so every flow is checked
@@ -114,7 +159,7 @@ pub(crate) async fn edit_batch<T: RuleTx + ?Sized>(
     org: Uuid,
     client: Uuid,
     ids: &[Uuid],
-    mut current: HashMap<Uuid, (FlowRecord, Value)>,
+    mut current: HashMap<Uuid, (FlowRecord, String)>,
     edit: &dyn FlowEdit,
 ) -> Result<Vec<EditResult>, T::Error> {
     let deferred = current.values().all(|(f, _)| !f.flow_type.is_module());
@@ -138,42 +183,48 @@ pub(crate) async fn edit_batch<T: RuleTx + ?Sized>(
                 }
             });
         }
-        let edits = edit_all(edit, &mut live);
+        let edits = edit_all(edit, &mut live)?;
         let mut live = live.into_iter().zip(edits);
         for slot in slots {
             if let Err(e) = slot {
                 outcomes.push(Some(Err(e.into())));
                 continue;
             }
-            let Some(((cur, _), edited)) = live.next() else {
+            let Some(((cur, _), answer)) = live.next() else {
                 return Err(StoreError::Backend("a bulk edit lost a flow".into()).into());
             };
             let checked = if deferred {
-                check_one(&mut memo, org, client, cur, edited).await?
+                check_one(&mut memo, org, client, cur, answer).await?
             } else {
-                check_one(&mut *memo.tx, org, client, cur, edited).await?
+                check_one(&mut *memo.tx, org, client, cur, answer).await?
             };
             match checked {
                 Checked::Done(outcome) => outcomes.push(Some(outcome)),
-                Checked::Write(cur, checked) if !deferred => {
+                Checked::Write(cur, checked, document) if !deferred => {
                     // Anything failing from here on has written part of this flow: the batch
                     // must go.
                     let rec = memo.tx.write_update(org, &cur, checked).await?;
-                    outcomes.push(Some(Ok(EditOutcome::Updated(rec))));
+                    outcomes.push(Some(Ok(EditOutcome::Updated(rec, document))));
                 }
-                Checked::Write(cur, checked) => {
-                    pending.push((outcomes.len(), cur, checked));
+                Checked::Write(cur, checked, document) => {
+                    pending.push((outcomes.len(), cur, checked, document));
                     outcomes.push(None);
                 }
             }
         }
     }
-    let (slots, writes): (Vec<usize>, Vec<(FlowRecord, CheckedUpdate)>) =
-        pending.into_iter().map(|(i, cur, c)| (i, (cur, c))).unzip();
+    let mut slots = Vec::with_capacity(pending.len());
+    let mut writes = Vec::with_capacity(pending.len());
+    let mut documents = Vec::with_capacity(pending.len());
+    for (slot, cur, checked, document) in pending {
+        slots.push(slot);
+        writes.push((cur, checked));
+        documents.push(document);
+    }
     if !writes.is_empty() {
         let written = tx.write_updates(org, writes).await?;
-        for (slot, rec) in slots.into_iter().zip(written) {
-            outcomes[slot] = Some(Ok(EditOutcome::Updated(rec)));
+        for ((slot, rec), document) in slots.into_iter().zip(written).zip(documents) {
+            outcomes[slot] = Some(Ok(EditOutcome::Updated(rec, document)));
         }
     }
     ids.iter()

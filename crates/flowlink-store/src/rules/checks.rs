@@ -10,6 +10,7 @@ use super::calls::check_logic;
 use super::RuleTx;
 use crate::error::{Conflict, Consumer, StoreError};
 use crate::records::{ConsumerFilter, FlowRecord, FlowUpdate, LogicWrite, VersionKind};
+use crate::rows::json_text;
 use crate::store::LinkGuard;
 
 /// An update that passed every check of [`check_update`], ready for
@@ -23,6 +24,22 @@ pub(crate) struct CheckedUpdate {
     pub logic: Option<LogicWrite>,
     pub client_id: Option<Uuid>,
     pub expected_version: Option<i64>,
+    /// The logic document as stored text, when it was rendered before the write (a bulk edit
+    /// renders on its edit threads, not on the batch's one writer); `None`: rendered at the
+    /// write, from `logic`.
+    pub document_text: Option<String>,
+}
+
+impl CheckedUpdate {
+    /// The text to store for the new logic version's document (`None` without one): the one
+    /// rendered before the write, else rendered now.
+    pub(crate) fn take_document_text(&mut self) -> Result<Option<String>, StoreError> {
+        match (self.document_text.take(), &self.logic) {
+            (Some(text), _) => Ok(Some(text)),
+            (None, Some(logic)) => json_text(&logic.document, "logic document").map(Some),
+            (None, None) => Ok(None),
+        }
+    }
 }
 
 /// A `StaleVersion` conflict.
@@ -111,6 +128,7 @@ pub(crate) fn admit_update(cur: &FlowRecord, u: FlowUpdate) -> Result<CheckedUpd
         logic,
         client_id: u.client_id,
         expected_version: u.expected_version,
+        document_text: None,
     })
 }
 
@@ -209,7 +227,7 @@ mod tests {
 
     fn logic() -> LogicWrite {
         LogicWrite {
-            document: serde_json::json!({"actions": []}),
+            document: serde_json::json!({"actions": []}).into(),
             dialect: Some(Dialect::Actions),
             calls: vec![],
             kind: VersionKind::Publish,

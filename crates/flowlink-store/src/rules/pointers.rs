@@ -220,7 +220,7 @@ mod tests {
     fn row_after_a_logic_write_is_the_next_version_and_keeps_an_unset_dialect() {
         let cur = flow();
         let logic = LogicWrite {
-            document: serde_json::json!({}),
+            document: serde_json::json!({}).into(),
             dialect: None,
             kind: VersionKind::Publish,
             calls: vec![],
@@ -240,7 +240,7 @@ mod tests {
             version: v,
         };
         let logic = LogicWrite {
-            document: serde_json::json!({}),
+            document: serde_json::json!({}).into(),
             dialect: None,
             kind: VersionKind::Publish,
             calls: vec![call(None), call(None), call(Some(1))],

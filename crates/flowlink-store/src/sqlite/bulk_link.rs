@@ -8,7 +8,6 @@ use std::collections::HashMap;
 
 use rusqlite::types::Value;
 use rusqlite::Connection;
-use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::flow_writes::role_values;
@@ -16,7 +15,7 @@ use super::lite::{now, opt_int, opt_str, text, Lite, Sql};
 use crate::bulk::{EditResult, FlowEdit};
 use crate::error::StoreError;
 use crate::records::{Dialect, FlowRecord, VersionKind};
-use crate::rows::{flow_from_row, json, json_text, now_ms, Columns, FLOW_COLUMNS};
+use crate::rows::{flow_from_row, now_ms, Columns, FLOW_COLUMNS};
 use crate::rules::batch::edit_batch;
 use crate::rules::checks::lost_race;
 use crate::rules::pointers::{dependency_rows, DependencyRoles, RowAfter};
@@ -32,7 +31,7 @@ fn read_batch(
     conn: &Connection,
     org: Uuid,
     ids: &[Uuid],
-) -> Result<HashMap<Uuid, (FlowRecord, Json)>, StoreError> {
+) -> Result<HashMap<Uuid, (FlowRecord, String)>, StoreError> {
     let mut sql = Sql::new(format!(
         "SELECT {FLOW_COLUMNS}, (SELECT v.document FROM flow_versions v \
          WHERE v.flow_id = flows.id AND v.number = COALESCE(flows.saved_version, \
@@ -43,13 +42,13 @@ fn read_batch(
     sql.ids(ids).push(" AND +org_id = ").bind(text(org));
     let rows = sql.rows(conn, |row| {
         let rec = flow_from_row(row)?;
-        if row.opt_text("current_document")?.is_none() {
+        // Decoded by the edit threads (`rules::batch`), not on the writer.
+        let Some(doc) = row.opt_text("current_document")? else {
             return Err(StoreError::Backend(format!(
                 "flow {} has no row for its current version",
                 rec.id
             )));
-        }
-        let doc = json(row, "current_document")?;
+        };
         Ok((rec, doc))
     })?;
     Ok(rows
@@ -130,7 +129,7 @@ struct FlowRow {
 pub(super) fn write_updates(
     conn: &Connection,
     org: Uuid,
-    items: Vec<(FlowRecord, CheckedUpdate)>,
+    mut items: Vec<(FlowRecord, CheckedUpdate)>,
 ) -> Result<Vec<FlowRecord>, StoreError> {
     if items.is_empty() {
         return Ok(Vec::new());
@@ -139,16 +138,17 @@ pub(super) fn write_updates(
     let org_text = org.to_string();
     let mut versions = Vec::with_capacity(items.len());
     let mut rows = Vec::with_capacity(items.len());
-    for (item, (cur, c)) in items.iter().enumerate() {
+    for (item, (cur, c)) in items.iter_mut().enumerate() {
         let after = RowAfter::of(cur, c.logic.as_ref(), now);
         let id = cur.id.to_string();
         let client = c.client_id.map(|c| c.to_string());
-        if let (Some(logic), Some(n)) = (&c.logic, after.new_version) {
+        let document = c.take_document_text()?;
+        if let (Some(logic), Some(document), Some(n)) = (&c.logic, document, after.new_version) {
             versions.push(VersionRow {
                 flow: id.clone(),
                 item,
                 number: i64::from(n),
-                document: json_text(&logic.document, "logic document")?,
+                document,
                 dialect: logic.dialect.map(Dialect::as_str),
                 kind: logic.kind.as_str(),
                 client: client.clone(),
@@ -238,12 +238,12 @@ pub(super) fn write_updates(
         .collect::<Result<Vec<_>, _>>()?;
     // The versions' dependency rows come after the rows' new pointers: they are described as
     // the rows end up, and the pointer trigger had none of them to flip.
-    for chunk in versions.chunks(ROWS) {
+    for chunk in versions.chunks_mut(ROWS) {
         let mut sql = Sql::new(
             "INSERT INTO flow_versions (flow_id, number, org_id, document, dialect, kind, \
              created_ms, created_by_client, published_ms) VALUES ",
         );
-        for (i, v) in chunk.iter().enumerate() {
+        for (i, v) in chunk.iter_mut().enumerate() {
             if i > 0 {
                 sql.push(", ");
             }
@@ -251,7 +251,8 @@ pub(super) fn write_updates(
                 Value::Text(v.flow.clone()),
                 Value::Integer(v.number),
                 Value::Text(org_text.clone()),
-                Value::Text(v.document.clone()),
+                // Written once: the text moves into the statement.
+                Value::Text(std::mem::take(&mut v.document)),
                 opt_str(v.dialect),
                 Value::Text(v.kind.into()),
                 Value::Integer(now),

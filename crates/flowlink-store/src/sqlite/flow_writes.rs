@@ -98,6 +98,7 @@ fn insert_version(
     consumer: &FlowRecord,
     n: u32,
     logic: &LogicWrite,
+    document: String,
     client: Option<Uuid>,
     now: i64,
 ) -> Result<(), StoreError> {
@@ -109,7 +110,7 @@ fn insert_version(
         text(consumer.id),
         Value::Integer(i64::from(n)),
         text(consumer.org_id),
-        Value::Text(json_text(&logic.document, "logic document")?),
+        Value::Text(document),
         opt_str(logic.dialect.map(Dialect::as_str)),
         Value::Text(logic.kind.as_str().into()),
         Value::Integer(now),
@@ -218,7 +219,8 @@ pub(super) fn create_flow(
         Err(e) => return Err(e.into()),
     }
     let created = fetch_flow(conn, f.org_id, id)?;
-    insert_version(conn, &created, 1, &f.logic, f.client_id, stamp)?;
+    let document = json_text(&f.logic.document, "logic document")?;
+    insert_version(conn, &created, 1, &f.logic, document, f.client_id, stamp)?;
     Ok(created)
 }
 
@@ -240,7 +242,7 @@ pub(super) fn write_update(
     conn: &Connection,
     org: Uuid,
     cur: &FlowRecord,
-    c: CheckedUpdate,
+    mut c: CheckedUpdate,
 ) -> Result<FlowRecord, StoreError> {
     let now = now_ms();
     let after = RowAfter::of(cur, c.logic.as_ref(), now);
@@ -295,8 +297,9 @@ pub(super) fn write_update(
     let written = written.ok_or_else(|| lost_race(c.expected_version, cur))?;
     // The version's dependency rows come after the row's new pointers: they are described as
     // the row ends up, and the pointer trigger had none of them to flip.
-    if let (Some(logic), Some(n)) = (&c.logic, after.new_version) {
-        insert_version(conn, &written, n, logic, c.client_id, now)?;
+    let document = c.take_document_text()?;
+    if let (Some(logic), Some(document), Some(n)) = (&c.logic, document, after.new_version) {
+        insert_version(conn, &written, n, logic, document, c.client_id, now)?;
     }
     Ok(written)
 }

@@ -26,7 +26,7 @@ fn main_flow(org: uuid::Uuid, name: &str, action: &str) -> NewFlow {
 /// Published logic whose one action is a disconnect named `name`.
 fn disconnect(name: &str) -> LogicWrite {
     LogicWrite {
-        document: json!({"actions": [{"type": "disconnect", "name": name}]}),
+        document: json!({"actions": [{"type": "disconnect", "name": name}]}).into(),
         dialect: Some(Dialect::Actions),
         calls: vec![],
         kind: VersionKind::Publish,

@@ -29,7 +29,7 @@ impl FlowEdit for CallModule {
     fn edit(&self, flow: &FlowRecord, _: Value) -> Result<Option<EditedLogic>, EditRefusal> {
         Ok(Some(EditedLogic {
             logic: LogicWrite {
-                document: Self::document(&flow.name),
+                document: Self::document(&flow.name).into(),
                 dialect: Some(Dialect::Actions),
                 calls: vec![call(self.module, Some(1))],
                 kind: VersionKind::Publish,
@@ -92,13 +92,23 @@ pub async fn bulk_edits_write_like_single_updates(s: Shared) {
             continue;
         }
         match &r.outcome {
-            Ok(EditOutcome::Updated(f)) if want == mine.id => {
+            Ok(EditOutcome::Updated(f, document)) if want == mine.id => {
+                let stored = s.get_version(o, f.id, f.latest_version).await.unwrap();
+                assert_eq!(
+                    **document, stored.document,
+                    "the draft's document handed back"
+                );
                 // The holder's edit is a draft: the published version stays.
                 assert_eq!(f.version, mine.version + 1);
                 assert_eq!((f.published_version, f.saved_version), (Some(1), Some(2)));
                 assert_eq!(f.locked_client_id, Some(me));
             }
-            Ok(EditOutcome::Updated(f)) => {
+            Ok(EditOutcome::Updated(f, document)) => {
+                let stored = s.get_version(o, f.id, f.latest_version).await.unwrap();
+                assert_eq!(
+                    **document, stored.document,
+                    "the document handed back is stored"
+                );
                 let before = plain.iter().find(|p| p.id == want).expect("a plain flow");
                 assert_eq!(f.version, before.version + 1, "{}", f.name);
                 assert_eq!(f.latest_version, 2);

@@ -168,7 +168,7 @@ pub async fn optimistic_lock_conflict(s: Shared) {
         "big": 9_007_199_254_740_993_u64, "neg": -1.5e-7, "nested": {"a": [[], {}]},
     });
     let write = LogicWrite {
-        document: doc.clone(),
+        document: doc.clone().into(),
         dialect: Some(Dialect::Graph),
         calls: vec![],
         kind: VersionKind::Publish,

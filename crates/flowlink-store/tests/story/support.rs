@@ -12,7 +12,7 @@ pub type Shared = Arc<dyn Store>;
 /// Published logic making `calls`.
 pub fn logic(calls: Vec<ModuleRef>) -> LogicWrite {
     LogicWrite {
-        document: json!({"actions": [{"type": "disconnect", "name": "bye"}]}),
+        document: json!({"actions": [{"type": "disconnect", "name": "bye"}]}).into(),
         dialect: Some(Dialect::Actions),
         calls,
         kind: VersionKind::Publish,
@@ -30,7 +30,7 @@ pub fn draft(calls: Vec<ModuleRef>) -> LogicWrite {
 /// Empty published logic.
 pub fn empty() -> LogicWrite {
     LogicWrite {
-        document: json!({}),
+        document: json!({}).into(),
         dialect: None,
         calls: vec![],
         kind: VersionKind::Publish,
