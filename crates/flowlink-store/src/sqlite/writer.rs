@@ -19,10 +19,11 @@
 //!
 //! The connection commits with `synchronous=NORMAL` (no fsync in `COMMIT`); the store then
 //! makes each write durable before acknowledging it through the shared WAL fsync of
-//! [`super::durable`] (group commit). The mutex is never held across an `.await`.
+//! [`super::durable`] (group commit). The mutex is never held across an `.await`, and a
+//! grouped write waiting for it yields its worker to other tasks before it blocks the thread.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
@@ -50,13 +51,22 @@ pub(super) struct Writer {
 struct CommitOnDrop<'a> {
     writer: &'a Writer,
     id: u64,
+    /// Cleared once the write's own way out has settled the group.
+    armed: bool,
 }
 
 impl Drop for CommitOnDrop<'_> {
     fn drop(&mut self) {
-        self.writer.settle_group(self.id);
+        if self.armed {
+            let mut state = self.writer.lock();
+            self.writer.settle_if_open(&mut state, self.id);
+        }
     }
 }
+
+/// Turns an async caller yields its worker (to the runtime's other tasks) while another thread
+/// holds the writer, before it blocks the thread after all.
+const YIELDS_BEFORE_BLOCKING: usize = 32;
 
 /// The connection (`None` once closed) and the open transaction of grouped writes, if any.
 struct State {
@@ -130,10 +140,20 @@ impl Writer {
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
         after_commit: impl FnOnce(&T) -> AfterCommit,
     ) -> Result<T, StoreError> {
-        let (value, id, mut done) = self.write_in_group(f, after_commit)?;
+        let (value, id, mut done) = {
+            let mut state = self.lock_yielding().await;
+            self.write_in_group(&mut state, f, after_commit)?
+        };
         {
-            let _commit = CommitOnDrop { writer: self, id };
+            let mut commit = CommitOnDrop {
+                writer: self,
+                id,
+                armed: true,
+            };
             tokio::task::yield_now().await;
+            let mut state = self.lock_yielding().await;
+            self.settle_if_open(&mut state, id);
+            commit.armed = false;
         }
         let ended = done
             .wait_for(Option::is_some)
@@ -154,11 +174,11 @@ impl Writer {
     #[allow(clippy::type_complexity)]
     fn write_in_group<T>(
         &self,
+        state: &mut State,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
         after_commit: impl FnOnce(&T) -> AfterCommit,
     ) -> Result<(T, u64, watch::Receiver<Option<Result<(), StoreError>>>), StoreError> {
-        let mut state = self.lock();
-        let written = self.join_group(&mut state, f);
+        let written = self.join_group(state, f);
         let group = state.group.as_mut();
         match (written, group) {
             (Ok(value), Some(g)) => {
@@ -166,7 +186,7 @@ impl Writer {
                 g.after_commit.push(after_commit(&value));
                 let joined = (value, g.id, g.done.subscribe());
                 if g.writes >= GROUP_LIMIT {
-                    self.settle(&mut state);
+                    self.settle(state);
                 }
                 Ok(joined)
             }
@@ -176,7 +196,7 @@ impl Writer {
             (Err(e), group) => {
                 // Nobody else of the group will commit it if it holds no write yet.
                 if group.is_some_and(|g| g.writes == 0) {
-                    self.settle(&mut state);
+                    self.settle(state);
                 }
                 Err(e)
             }
@@ -184,10 +204,9 @@ impl Writer {
     }
 
     /// Commits group `id` if it is still open.
-    fn settle_group(&self, id: u64) {
-        let mut state = self.lock();
+    fn settle_if_open(&self, state: &mut State, id: u64) {
         if state.group.as_ref().is_some_and(|g| g.id == id) {
-            self.settle(&mut state);
+            self.settle(state);
         }
     }
 
@@ -313,6 +332,27 @@ impl Writer {
                 tracing::warn!(error = %e, "sqlite writer: close failed");
             }
         }
+    }
+
+    /// [`Self::lock`] for the grouped writes: while another thread holds the writer (a
+    /// hundred microseconds or so), the caller's worker runs the runtime's other tasks instead
+    /// of blocking — on two cores a blocked worker is half the server idle. After
+    /// [`YIELDS_BEFORE_BLOCKING`] turns it blocks after all, so waiting out a long holder (a
+    /// bulk edit) is no busy loop.
+    async fn lock_yielding(&self) -> MutexGuard<'_, State> {
+        for _ in 0..YIELDS_BEFORE_BLOCKING {
+            let busy = match self.state.try_lock() {
+                Ok(state) => return state,
+                Err(TryLockError::WouldBlock) => true,
+                // `lock` clears the poison (and rolls the dead write's group back).
+                Err(TryLockError::Poisoned(_)) => false,
+            };
+            if !busy {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        self.lock()
     }
 
     /// The connection, outside any transaction but that of an open group. A write that
