@@ -15,6 +15,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use futures::StreamExt;
+
 use flowlink_api::{
     BulkLinkError, BulkLinkRequest, BulkLinkResponse, BulkLinkResult, BulkLinkStatus, Detail,
     FlowType, BULK_LINK_MAX_FLOWS,
@@ -259,19 +261,29 @@ pub async fn link_into_flows(
         .filter_map(|t| t.as_ref().ok().copied())
         .collect();
     let mut done: HashMap<Uuid, BulkLinkResult> = HashMap::with_capacity(ids.len());
-    for batch in ids.chunks(BATCH) {
-        let results = match state
-            .store
-            .edit_flows(who.org_id, who.client_id, batch, &edit)
-            .await
-        {
+    // Batches hold disjoint flows; where the store runs several at once, one's database work
+    // overlaps another's edits. Each is answered as it ends.
+    let edit = &edit;
+    // Owned batches: a future borrowing its slice of `ids` trips the Send check of the route.
+    let owned: Vec<Vec<Uuid>> = ids.chunks(BATCH).map(<[Uuid]>::to_vec).collect();
+    let mut batches = futures::stream::iter(owned)
+        .map(|batch| async move {
+            let results = state
+                .store
+                .edit_flows(who.org_id, who.client_id, &batch, edit)
+                .await;
+            (batch, results)
+        })
+        .buffer_unordered(state.store.concurrent_edit_batches().max(1));
+    while let Some((batch, results)) = batches.next().await {
+        let results = match results {
             Ok(r) => r,
             Err(e) => {
                 // The batch wrote nothing; its flows fail (a retry is safe) and the next
                 // batches still run.
                 let e = ApiError::from(e);
                 for id in batch {
-                    done.insert(*id, failure(id.to_string(), None, e.clone()));
+                    done.insert(id, failure(id.to_string(), None, e.clone()));
                 }
                 continue;
             }

@@ -123,6 +123,13 @@ pub trait Store: JobStore + Send + Sync + 'static {
         ids: &[Uuid],
         edit: &dyn FlowEdit,
     ) -> Result<Vec<EditResult>, StoreError>;
+    /// How many [`Store::edit_flows`] batches of disjoint flows a caller may run at once, so
+    /// that one batch's database work overlaps another's edits. SQLite has one writer, which a
+    /// batch holds from its first read to its commit: 1. A backend whose batches run on
+    /// connections of their own, locking their rows in one order, may say more.
+    fn concurrent_edit_batches(&self) -> usize {
+        1
+    }
     /// Soft-deletes a flow. A module still called by a current version of a live flow →
     /// `InUse` listing the consumers, and nothing changes.
     async fn delete_flow(

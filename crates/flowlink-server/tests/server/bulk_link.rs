@@ -382,3 +382,55 @@ async fn a_filter_targets_every_match_and_scopes_apply_per_flow() {
         .await
         .expect(403, Some("missing.any.permissions"));
 }
+
+/// More flows than one write transaction holds (`module_link::BATCH`; on PostgreSQL two
+/// batches run at once): every flow is answered once, in request order, reads back linked
+/// (from the document the batch handed back), and a second link finds them all linked.
+#[tokio::test]
+async fn flows_of_several_batches_are_answered_in_request_order() {
+    use futures::StreamExt;
+
+    // Over 500 flows to create: without the per-token rate limit.
+    let config = flowlink_server::ServerConfig {
+        rate_limit_per_minute: 0,
+        ..Default::default()
+    };
+    let s = TestServer::start_with(config, None).await;
+    let t = s.admin_token().await;
+    let m = module(&s, &t, "Auth").await;
+    let n = 2 * flowlink_server::module_link::BATCH + 7;
+    let mut ids: Vec<String> = futures::stream::iter(0..n)
+        .map(|i| {
+            let (s, t) = (&s, &t);
+            async move { graph_flow(s, t, &format!("IVR {i:04}")).await }
+        })
+        .buffered(8)
+        .collect()
+        .await;
+    // Not in id order: the answer follows the request, not the batches.
+    ids.reverse();
+    let flows_linked = |r: &Reply, status: &str| {
+        let got = statuses(r);
+        assert_eq!(got.len(), n, "one result per flow");
+        for (i, (id, st, code)) in got.into_iter().enumerate() {
+            assert_eq!(
+                (id.as_str(), st.as_str()),
+                (ids[i].as_str(), status),
+                "{code:?}"
+            );
+        }
+    };
+
+    let r = link(&s, &t, &m, json!({"flowIds": ids})).await;
+    flows_linked(&r, "linked");
+    let read: Vec<Vec<(String, Value)>> = futures::stream::iter(&ids)
+        .map(|id| calls(&s, &t, id))
+        .buffered(8)
+        .collect()
+        .await;
+    for (id, calls) in ids.iter().zip(read) {
+        assert_eq!(calls, [(m.clone(), Value::Null)], "{id}");
+    }
+    let again = link(&s, &t, &m, json!({"flowIds": ids})).await;
+    flows_linked(&again, "alreadyLinked");
+}

@@ -226,6 +226,12 @@ impl Store for PostgresStore {
     ) -> Result<Vec<EditResult>, StoreError> {
         retrying(|| bulk_link::edit_flows(&self.pool, org, client, ids, edit)).await
     }
+    fn concurrent_edit_batches(&self) -> usize {
+        // Each batch is a transaction on its own connection that locks its rows in id order
+        // (and the module graph first when it holds a module), so disjoint batches neither
+        // deadlock nor wait for each other; two keep the database and the edits both busy.
+        2
+    }
     async fn delete_flow(
         &self,
         org: Uuid,
