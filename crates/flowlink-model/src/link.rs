@@ -267,13 +267,13 @@ fn remove_action_calls(list: &mut Vec<Value>, module_id: &str, depth: usize) {
 }
 
 /// An id not in `taken`: `base`, else `base-2`, `base-3`, ...
-fn fresh_id(base: &str, taken: &HashSet<String>) -> String {
+fn fresh_id(base: &str, taken: &HashSet<&str>) -> String {
     if !taken.contains(base) {
         return base.to_string();
     }
     (2..)
         .map(|n| format!("{base}-{n}"))
-        .find(|id| !taken.contains(id))
+        .find(|id| !taken.contains(id.as_str()))
         .unwrap_or_else(|| base.to_string())
 }
 
@@ -293,21 +293,26 @@ fn insert_graph_call(
     old_entry: Option<&str>,
 ) -> Value {
     let mut def = into_object(definition);
-    let ids = |key: &str| -> HashSet<String> {
-        def.get(key)
-            .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|n| n.get("id").and_then(Value::as_str).map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
+    // The ids in use are borrowed to pick fresh ones, not copied.
+    let (node_id, edge_id) = {
+        let ids = |key: &str| -> HashSet<&str> {
+            def.get(key)
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(|n| n.get("id").and_then(Value::as_str))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut node_ids = ids("nodes");
+        node_ids.insert(START);
+        (
+            fresh_id(&format!("call-{module_id}"), &node_ids),
+            fresh_id(&format!("edge-call-{module_id}"), &ids("edges")),
+        )
     };
-    let mut node_ids = ids("nodes");
-    node_ids.insert(START.to_string());
-    let node_id = fresh_id(&format!("call-{module_id}"), &node_ids);
-    let edge_id = fresh_id(&format!("edge-call-{module_id}"), &ids("edges"));
     let node = json!({
         "id": node_id,
         "name": call_name,
@@ -315,11 +320,11 @@ fn insert_graph_call(
         "settings": {"flowModuleId": module_id, "version": version},
     });
     push(&mut def, "nodes", node);
-    let mut edges: Vec<Value> = def
-        .get("edges")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    // Taken out and put back, not copied (edges that are not a list become an empty one).
+    let mut edges: Vec<Value> = match def.remove("edges") {
+        Some(Value::Array(edges)) => edges,
+        _ => Vec::new(),
+    };
     for edge in edges.iter_mut().filter_map(Value::as_object_mut) {
         if edge.get("source").and_then(Value::as_str) == Some(START) {
             edge.insert("target".into(), Value::String(node_id.clone()));
