@@ -64,8 +64,8 @@ impl Drop for CommitOnDrop<'_> {
     }
 }
 
-/// Turns an async caller yields its worker (to the runtime's other tasks) while another thread
-/// holds the writer, before it blocks the thread after all.
+/// How many times a grouped write that finds the writer held by another thread yields its
+/// worker to the runtime's other tasks before it blocks the thread after all.
 const YIELDS_BEFORE_BLOCKING: usize = 32;
 
 /// The connection (`None` once closed) and the open transaction of grouped writes, if any.
