@@ -267,15 +267,7 @@ pub async fn cycle_guard_sees_edges_and_aborts_cleanly(s: Shared) {
 /// (The default page holds every row this test writes.)
 pub async fn dependency_roles_follow_every_kind_of_write(s: Shared) {
     let o = org(&s, "acme").await;
-    let m = flow(&s, o, FlowType::CommonModule, "Auth", empty()).await;
-    let f = flow(
-        &s,
-        o,
-        FlowType::InboundCall,
-        "Main",
-        logic(vec![call(m.id, None)]),
-    )
-    .await;
+    let (m, f) = module_and_caller(&s, o).await;
     let held = flow(&s, o, FlowType::InboundCall, "Held", empty()).await;
     let me = Uuid::new_v4();
     s.checkout_flow(o, held.id, me).await.unwrap();

@@ -297,15 +297,7 @@ pub async fn duplicate_name_conflict(s: Shared) {
 pub async fn organizations_are_isolated(s: Shared) {
     let o = org(&s, "acme").await;
     let x = org(&s, "intruder").await;
-    let m = flow(&s, o, FlowType::CommonModule, "Auth", empty()).await;
-    let f = flow(
-        &s,
-        o,
-        FlowType::InboundCall,
-        "Main",
-        logic(vec![call(m.id, None)]),
-    )
-    .await;
+    let (m, f) = module_and_caller(&s, o).await;
     assert_eq!(s.get_flow(x, f.id).await, Err(StoreError::NotFound));
     assert_eq!(
         s.list_flows(x, &FlowQuery::default()).await.unwrap().total,

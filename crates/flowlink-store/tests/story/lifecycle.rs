@@ -26,15 +26,7 @@ fn locked_by(e: StoreError) -> Uuid {
 pub async fn checkout_drafts_and_dependency_roles(s: Shared) {
     let o = org(&s, "acme").await;
     let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
-    let m = flow(&s, o, FlowType::CommonModule, "Auth", empty()).await;
-    let f = flow(
-        &s,
-        o,
-        FlowType::InboundCall,
-        "Main",
-        logic(vec![call(m.id, None)]),
-    )
-    .await;
+    let (m, f) = module_and_caller(&s, o).await;
     let page = |filter: ConsumerFilter| {
         let s = s.clone();
         async move {

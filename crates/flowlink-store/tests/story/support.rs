@@ -64,6 +64,20 @@ pub async fn flow(s: &Shared, org: Uuid, t: FlowType, name: &str, l: LogicWrite)
         .unwrap_or_else(|e| panic!("create {name}: {e:?}"))
 }
 
+/// The module "Auth" and the inbound flow "Main" whose published logic calls it (floating).
+pub async fn module_and_caller(s: &Shared, org: Uuid) -> (FlowRecord, FlowRecord) {
+    let m = flow(s, org, FlowType::CommonModule, "Auth", empty()).await;
+    let f = flow(
+        s,
+        org,
+        FlowType::InboundCall,
+        "Main",
+        logic(vec![call(m.id, None)]),
+    )
+    .await;
+    (m, f)
+}
+
 /// Creates an organization that must be accepted.
 pub async fn org(s: &Shared, name: &str) -> Uuid {
     s.create_org(name).await.expect("create org").id
