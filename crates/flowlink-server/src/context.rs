@@ -25,7 +25,13 @@ pub fn context_id() -> String {
         .unwrap_or_else(|_| Uuid::new_v4().to_string())
 }
 
-/// Middleware: assigns the correlation id, runs the request inside it, stamps the header.
+/// Runs `fut` with `id` as the correlation id ([`context_id`] inside it answers `id`).
+pub async fn scope<F: std::future::Future>(id: String, fut: F) -> F::Output {
+    CONTEXT_ID.scope(id, fut).await
+}
+
+/// Middleware: assigns the correlation id, runs the request inside it, stamps the header (for
+/// the not-yet-ready server's router; the real one does this in [`crate::envelope`]).
 pub async fn correlation(req: Request, next: Next) -> Response {
     let id = Uuid::new_v4().to_string();
     let mut resp = CONTEXT_ID.scope(id.clone(), next.run(req)).await;

@@ -23,6 +23,12 @@ pub async fn read_body_in_time(
     req: Request,
     next: Next,
 ) -> Response {
+    read_body_then(&state, req, next).await
+}
+
+/// What [`read_body_in_time`] does, for a middleware that has other work before it (the bearer
+/// check: one layer instead of two on every `/api/v2` request).
+pub async fn read_body_then(state: &AppState, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     // Nothing to wait for (GET, DELETE...): the common case costs nothing.
     if body.size_hint().exact() == Some(0) {

@@ -7,8 +7,6 @@ use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -101,20 +99,15 @@ impl<T: DeserializeOwned> FromRequest<AppState> for OptionalJsonBody<T> {
     }
 }
 
-/// Middleware: a path whose percent-escapes do not decode to UTF-8 cannot name anything this
-/// server serves (ids and version ids are ASCII), so it is a 404 `ErrorBody` here instead of
-/// the plain-text 400 the `Path` extractor would answer.
-pub async fn reject_undecodable_paths(req: Request, next: Next) -> Response {
-    if decodes_to_utf8(req.uri().path()) {
-        next.run(req).await
-    } else {
-        ApiError::NotFound.into_response()
-    }
-}
-
 /// Whether percent-decoding `path` (as the `Path` extractor does: `%XX` escapes, anything else
-/// kept as written) yields UTF-8.
-fn decodes_to_utf8(path: &str) -> bool {
+/// kept as written) yields UTF-8. A path whose escapes do not cannot name anything this server
+/// serves (ids and version ids are ASCII): [`crate::envelope`] answers it a 404 `ErrorBody`
+/// instead of the plain-text 400 the `Path` extractor would.
+pub fn decodes_to_utf8(path: &str) -> bool {
+    // A `&str` without escapes is UTF-8 already: the common case allocates nothing.
+    if !path.contains('%') {
+        return true;
+    }
     let bytes = path.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

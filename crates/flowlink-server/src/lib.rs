@@ -4,15 +4,15 @@
 //!
 //! # The path of one request
 //!
-//! 1. **Correlation** ([`context::correlation`], outermost layer): a fresh id is generated,
-//!    the rest of the request runs inside it (task-local), and it is sent back as the
-//!    `ININ-Correlation-Id` header on every response, success or error. Every `ErrorBody`
-//!    carries the same value in `contextId`.
-//!    Inside it, [`access_log::track`] times the request, counts it in [`metrics`] by route
-//!    template and status, and logs one `info` access line.
-//! 2. **Tracing**: one `request` span (method, path, context id); anything logged while
-//!    answering lands inside it, including the cause of a 500, which
-//!    [`observe::log_internal_causes`] logs from the response's extension. Secrets and tokens
+//! 1. **Envelope** ([`envelope::envelope`], the outermost layer, one middleware): a fresh
+//!    correlation id is generated, the rest of the request runs inside it (task-local), and it
+//!    is sent back as the `ININ-Correlation-Id` header on every response, success or error.
+//!    Every `ErrorBody` carries the same value in `contextId`. Inside it the request is timed,
+//!    counted in [`metrics`] by route template and status, and one `info` access line logged
+//!    ([`access_log`]).
+//! 2. **Tracing**: one `request` span (method, path, context id), opened by the envelope;
+//!    anything logged while answering lands inside it, including the cause of a 500, which
+//!    [`observe::log_cause`] logs from the response's extension. Secrets and tokens
 //!    are never logged: both are hashed on arrival ([`auth::secrets`]).
 //! 3. **Panic guard**: a panicking handler becomes a 500 `ErrorBody`, not a dropped connection.
 //! 4. **Routing**: `POST /oauth/token`, `GET /api/v2/docs/openapi.json` (no bearer; the
@@ -20,7 +20,7 @@
 //!    and `GET /metrics` (no bearer, [`routes::health`], [`routes::metrics`]) or an `/api/v2`
 //!    route; anything else is a 404
 //!    `ErrorBody`, a wrong method a 405 `ErrorBody`; a path whose percent-escapes are not UTF-8
-//!    ([`extract::reject_undecodable_paths`]) is a 404 `ErrorBody` too.
+//!    ([`extract::decodes_to_utf8`], checked by the envelope) is a 404 `ErrorBody` too.
 //!    `POST /oauth/token` limits failed client-credential attempts per source address and per
 //!    client id ([`auth::throttle`]: 429 `too.many.requests.retry.after` with `Retry-After`).
 //! 5. **Authentication** ([`auth::authenticate`], on `/api/v2` only): `Authorization: Bearer`
@@ -76,6 +76,7 @@ pub mod console;
 pub mod context;
 pub mod deadline;
 pub mod dependency_types;
+pub mod envelope;
 pub mod error;
 pub mod extract;
 pub mod jobs;
@@ -101,14 +102,11 @@ pub mod vocabulary;
 use std::future::Future;
 use std::time::Duration;
 
-use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
-use axum::http::Request;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Router};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::TraceLayer;
 
 pub use bootstrap::{bootstrap, create_client, create_org, ClientCredentials, SetupError};
 pub use config::ServerConfig;
@@ -135,16 +133,22 @@ pub fn router(state: AppState) -> Router {
             .chain(api_doc.paths.paths.keys())
             .map(String::as_str),
     );
-    let read_body = || middleware::from_fn_with_state(state.clone(), deadline::read_body_in_time);
-    // Authentication outside the body read: a request without a valid token is refused
-    // before its body is waited for.
-    let api = api
-        .route_layer(read_body())
+    // Authentication, then the body read within its deadline, in one layer: a request
+    // without a valid token is refused before its body is waited for.
+    let api = api.route_layer(middleware::from_fn_with_state(
+        state.clone(),
+        auth::authenticate,
+    ));
+    // Only the document's route reads the served document; the extension rides on the few
+    // public routes rather than on every request.
+    let public = public
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
-            auth::authenticate,
-        ));
-    let public = public.route_layer(read_body());
+            deadline::read_body_in_time,
+        ))
+        .route_layer(Extension(routes::docs::ServedDocument(
+            openapi::document_json(),
+        )));
     Router::new()
         .merge(public)
         .merge(api)
@@ -152,31 +156,15 @@ pub fn router(state: AppState) -> Router {
         .merge(console::router(state.clone()))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .layer(Extension(routes::docs::ServedDocument(
-            openapi::document_json(),
-        )))
-        .layer(middleware::from_fn(extract::reject_undecodable_paths))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(CatchPanicLayer::custom(panic_response))
-        // Inside the span, outside everything that can answer a 500 (the panic guard too).
-        .layer(middleware::from_fn(observe::log_internal_causes))
-        // After routing (it reads `MatchedPath`), inside the span (its log line carries the
-        // correlation id), around everything that answers (its latency is the whole request).
+        // After routing (it reads `MatchedPath`), around everything that answers (its latency
+        // is the whole request, the panic guard's 500 included): correlation id, span, path
+        // check, cause logging, metrics and access line.
         .layer(middleware::from_fn_with_state(
             state.metrics.clone(),
-            access_log::track,
+            envelope::envelope,
         ))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
-                tracing::info_span!(
-                    "request",
-                    method = %req.method(),
-                    path = %req.uri().path(),
-                    context_id = %context::context_id(),
-                )
-            }),
-        )
-        .layer(middleware::from_fn(context::correlation))
         .with_state(state)
 }
 

@@ -2,24 +2,20 @@
 //! fault, which carry their cause the same way).
 //!
 //! [`ApiError::Internal`](crate::error::ApiError::Internal) answers the client with a generic
-//! message and attaches its cause to the response as an [`InternalCause`] extension; this
-//! middleware, layered inside the tracing span (see [`crate::router`]), logs it. Errors from
-//! any handler, extractor, middleware below it or the panic guard are all seen here, once.
+//! message and attaches its cause to the response as an [`InternalCause`] extension;
+//! [`crate::envelope`] calls [`log_cause`] inside the request's span on every answer. Errors
+//! from any handler, extractor, middleware below it or the panic guard are all seen there, once.
 
-use axum::extract::Request;
-use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::error::InternalCause;
 
-/// Logs the [`InternalCause`] a response carries, if any, at `error` level.
-pub async fn log_internal_causes(req: Request, next: Next) -> Response {
-    let resp = next.run(req).await;
+/// Logs the [`InternalCause`] `resp` carries, if any, at `error` level.
+pub fn log_cause(resp: &Response) {
     if let Some(InternalCause(cause)) = resp.extensions().get::<InternalCause>() {
         let status = resp.status().as_u16();
         tracing::error!(%cause, status, "internal server error");
     }
-    resp
 }
 
 #[cfg(test)]
@@ -28,12 +24,12 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use axum::body::Body;
+    use axum::extract::Request;
     use axum::middleware;
     use axum::routing::get;
     use axum::Router;
     use tower::ServiceExt;
 
-    use super::*;
     use crate::error::ApiError;
 
     /// A log sink the test can read back.
@@ -66,12 +62,10 @@ mod tests {
                 get(|| async { ApiError::Internal("disk /secret/path exploded".into()) }),
             )
             .route("/fine", get(|| async { "ok" }))
-            .layer(middleware::from_fn(log_internal_causes))
-            .layer(
-                tower_http::trace::TraceLayer::new_for_http().make_span_with(
-                    |_: &axum::http::Request<Body>| tracing::info_span!("request", marker = "r1"),
-                ),
-            );
+            .layer(middleware::from_fn_with_state(
+                Arc::new(crate::metrics::Metrics::default()),
+                crate::envelope::envelope,
+            ));
 
         let resp = app
             .clone()
@@ -95,7 +89,11 @@ mod tests {
             .filter(|l| l.contains("internal server error"))
             .collect();
         assert_eq!(lines.len(), 1, "{log}");
-        assert!(lines[0].contains("request{marker=\"r1\"}"), "{log}");
+        // Inside the request's span, which names the method, path and correlation id.
+        assert!(
+            lines[0].contains("request{method=GET path=/boom context_id="),
+            "{log}"
+        );
         assert!(lines[0].contains("disk /secret/path exploded"), "{log}");
     }
 }

@@ -261,6 +261,8 @@ fn stat_seconds(user: usize, system: usize) -> f64 {
 struct Rate {
     per_second: f64,
     cpu_us: f64,
+    /// Requests answered (2xx) during the measurement.
+    answered: f64,
 }
 
 impl std::fmt::Display for Rate {
@@ -273,9 +275,107 @@ impl std::fmt::Display for Rate {
     }
 }
 
-/// Requests/s from `CONNECTIONS` concurrent loops, each sending `make()` and awaiting the whole
-/// answer, for `budget`. Panics on any non-2xx answer.
-async fn rate<F>(budget: Duration, make: F) -> Rate
+/// Requests/s of the request `make()` builds, over `CONNECTIONS` kept-alive connections for
+/// `budget`: driven by wrk (one thread, as issue 12 measured) when it is on PATH — a C load
+/// generator in its own process leaves the server nearly all of both cores — else by
+/// `CONNECTIONS` loops in this process. Panics on any non-2xx answer.
+fn rate<F>(rt: &tokio::runtime::Runtime, budget: Duration, make: F) -> Rate
+where
+    F: Fn() -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
+    if wrk_available() {
+        let request = make().build().expect("a well-formed request");
+        wrk_rate(budget, &request)
+    } else {
+        rt.block_on(in_process_rate(budget, make))
+    }
+}
+
+/// Whether `wrk` runs here (`scripts/bench.sh` installs it) and was not declined with
+/// `FLOWLINK_BENCH_LOAD=in-process`.
+fn wrk_available() -> bool {
+    static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *AVAILABLE.get_or_init(|| {
+        std::env::var("FLOWLINK_BENCH_LOAD").map_or(true, |l| l != "in-process")
+            && Command::new("wrk")
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| !o.stdout.is_empty() || !o.stderr.is_empty())
+    })
+}
+
+/// The name of the load generator the rates are measured with.
+fn load_generator() -> &'static str {
+    if wrk_available() {
+        "wrk -t1 -c32"
+    } else {
+        "32 in-process reqwest loops (wrk not found or declined)"
+    }
+}
+
+/// One wrk run of `request` (method, headers and body written into a Lua script); CPU per
+/// request is this process's (the server's: the load generator is wrk's own process).
+fn wrk_rate(budget: Duration, request: &reqwest::Request) -> Rate {
+    // Lua long brackets need no escaping; nothing sent here contains `]==]`.
+    let mut script = format!("wrk.method = [==[{}]==]\n", request.method());
+    for (name, value) in request.headers() {
+        let value = value.to_str().expect("an ASCII header");
+        script.push_str(&format!(
+            "wrk.headers[ [==[{name}]==] ] = [==[{value}]==]\n"
+        ));
+    }
+    if let Some(body) = request.body().and_then(|b| b.as_bytes()) {
+        let body = std::str::from_utf8(body).expect("a UTF-8 body");
+        script.push_str(&format!("wrk.body = [==[{body}]==]\n"));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("request.lua");
+    std::fs::write(&path, script).expect("write the wrk script");
+    let cpu_before = process_cpu_seconds();
+    let out = Command::new("wrk")
+        .args(["-t1", &format!("-c{CONNECTIONS}")])
+        .arg(format!("-d{}s", budget.as_secs().max(1)))
+        .arg("-s")
+        .arg(&path)
+        .arg(request.url().as_str())
+        .output()
+        .expect("run wrk");
+    let cpu = process_cpu_seconds() - cpu_before;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "wrk failed: {text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // "Non-2xx or 3xx responses: N" appears only when there were some; socket errors too.
+    assert!(!text.contains("Non-2xx"), "every answer 2xx: {text}");
+    assert!(!text.contains("Socket errors"), "no socket errors: {text}");
+    let figure = |prefix: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("wrk printed no '{prefix}': {text}"))
+    };
+    let per_second = figure("Requests/sec:");
+    // "12345 requests in 3.00s, 4.56MB read"
+    let requests: f64 = text
+        .lines()
+        .find(|l| l.contains(" requests in "))
+        .and_then(|l| l.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("wrk printed no request count: {text}"));
+    assert!(requests > 0.0, "wrk sent requests: {text}");
+    Rate {
+        per_second,
+        cpu_us: 1e6 * cpu / requests,
+        answered: requests,
+    }
+}
+
+/// Requests/s from `CONNECTIONS` concurrent loops in this process, each sending `make()` and
+/// awaiting the whole answer, for `budget`. Panics on any non-2xx answer.
+async fn in_process_rate<F>(budget: Duration, make: F) -> Rate
 where
     F: Fn() -> reqwest::RequestBuilder + Send + Sync + 'static,
 {
@@ -311,6 +411,7 @@ where
     Rate {
         per_second: n as f64 / elapsed,
         cpu_us: 1e6 * cpu / (n.max(1) as f64),
+        answered: n as f64,
     }
 }
 
@@ -343,6 +444,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    println!("load generator for the rates: {}", load_generator());
 
     // SQLite.
     let dir = tempfile::tempdir().expect("tempdir");
@@ -388,18 +490,18 @@ fn main() {
     // Reads: authenticated GET of one flow against hello-world.
     if wanted("get") {
         let hello = rt.block_on(start_hello());
-        let get_rate = rt.block_on({
+        let get_rate = {
             let (http, target, token) = (
                 load_client(),
                 format!("{url}/api/v2/flows/{}", flows[0]),
                 api.token.clone(),
             );
-            rate(budget, move || http.get(&target).bearer_auth(&token))
-        });
-        let hello_rate = rt.block_on({
+            rate(&rt, budget, move || http.get(&target).bearer_auth(&token))
+        };
+        let hello_rate = {
             let http = load_client();
-            rate(budget, move || http.get(&hello))
-        });
+            rate(&rt, budget, move || http.get(&hello))
+        };
         println!(
             "GET /api/v2/flows/{{id}} ({CONNECTIONS} connections): {get_rate}; hello-world axum: \
              {hello_rate}; {:.0}% (target >= 40%; by CPU per request {:.0}%)",
@@ -412,16 +514,28 @@ fn main() {
     if wanted("exec") {
         let launch = json!({"flowId": flows[1], "name": "bench",
                             "simulation": {"ani": "+14440000", "dnis": "+18005550199"}});
-        let exec_rate = rt.block_on({
+        let exec_rate = {
             let (http, target, token) = (
                 load_client(),
                 format!("{url}/api/v2/flows/executions"),
                 api.token.clone(),
             );
-            rate(budget, move || {
+            rate(&rt, budget, move || {
                 http.post(&target).bearer_auth(&token).json(&launch)
             })
-        });
+        };
+        // Every answered call was stored (the flow's executions are only these).
+        let listing = rt.block_on(api.send(
+            reqwest::Method::GET,
+            &format!("/api/v2/flows/{}/executions?pageSize=1", flows[1]),
+            None,
+        ));
+        let stored = listing["total"].as_f64().unwrap_or(0.0);
+        assert!(
+            stored >= exec_rate.answered,
+            "{stored} executions stored, {} answered",
+            exec_rate.answered
+        );
         println!(
             "POST /api/v2/flows/executions ({CONNECTIONS} connections): {exec_rate} \
              (target >= 10,000 calls/s)"
@@ -430,19 +544,19 @@ fn main() {
 
     // Tokens.
     if wanted("token") {
-        let token_rate = rt.block_on({
+        let token_rate = {
             let (http, target, id, secret) = (
                 load_client(),
                 format!("{url}/oauth/token"),
                 id.clone(),
                 secret.clone(),
             );
-            rate(budget, move || {
+            rate(&rt, budget, move || {
                 http.post(&target)
                     .basic_auth(&id, Some(&secret))
                     .form(&[("grant_type", "client_credentials")])
             })
-        });
+        };
         println!(
             "POST /oauth/token ({CONNECTIONS} connections): {token_rate} (target >= 5,000 req/s)"
         );

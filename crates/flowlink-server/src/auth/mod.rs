@@ -37,7 +37,8 @@ fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
 }
 
 /// Middleware on `/api/v2`: bearer token → [`Principal`] (through [`cache::TokenCache`]),
-/// then the per-token rate limit.
+/// then the per-token rate limit, then the body read within its deadline
+/// ([`crate::deadline::read_body_then`]).
 pub async fn authenticate(
     State(state): State<AppState>,
     mut req: Request,
@@ -46,7 +47,8 @@ pub async fn authenticate(
     let hash = secrets::token_hash(bearer(req.headers())?);
     let principal = principal_for(&state, hash).await?;
     req.extensions_mut().insert(principal);
-    Ok(next.run(req).await)
+    // Then the body, within its deadline: refused before it is waited for.
+    Ok(crate::deadline::read_body_then(&state, req, next).await)
 }
 
 /// The principal of the token whose hash is `hash` (through [`cache::TokenCache`]), with the

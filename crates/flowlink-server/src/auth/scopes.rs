@@ -2,6 +2,7 @@
 //! ones, and which scopes would satisfy a requirement (for the 403 message).
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// Everything, plus OAuth clients and force-unlock.
 pub const ADMIN: &str = "admin";
@@ -52,9 +53,11 @@ pub fn is_known(scope: &str) -> bool {
     ALL.contains(&scope)
 }
 
-/// A set of granted scopes closed under implication.
+/// A set of granted scopes closed under implication. Shared, not copied: every request's
+/// principal is a clone of the cached one, and copying a set of strings was an allocation
+/// per scope per request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ScopeSet(BTreeSet<String>);
+pub struct ScopeSet(Arc<BTreeSet<String>>);
 
 impl ScopeSet {
     /// The closure of `granted` under implication.
@@ -67,7 +70,7 @@ impl ScopeSet {
             }
             set.insert(s);
         }
-        ScopeSet(set)
+        ScopeSet(Arc::new(set))
     }
 
     /// Whether `scope` is granted, directly or through a broader one.

@@ -119,6 +119,8 @@ struct FlowRow {
     published_ms: Option<i64>,
     expected: i64,
     client: Option<String>,
+    /// Whether the name or description changes (see [`write_updates`]).
+    renamed: bool,
 }
 
 /// The batch's checked updates of non-module flows written set-based: per [`ROWS`] flows one
@@ -176,6 +178,7 @@ pub(super) fn write_updates(
             published_ms: p.published_ms,
             expected: cur.version,
             client,
+            renamed: c.name != cur.name || c.description != cur.description,
         });
     }
     let mut by_id = HashMap::with_capacity(rows.len());
@@ -208,10 +211,18 @@ pub(super) fn write_updates(
                 opt_str(r.client.as_deref()),
             ]);
         }
+        sql.push(") UPDATE flows SET ");
+        // SQLite rewrites the entry of every index on a column the SET list names, changed or
+        // not: names and descriptions only when one of the chunk's flows changes them (a link
+        // never does), so the unique-name index is left alone.
+        if chunk.iter().any(|r| r.renamed) {
+            sql.push(
+                "name = u_name, name_key = u_name_key, description = u_description, \
+                 description_key = u_description_key, ",
+            );
+        }
         sql.push(
-            ") UPDATE flows SET name = u_name, name_key = u_name_key, \
-             description = u_description, description_key = u_description_key, \
-             error_handling = u_error_handling, dialect = u_dialect, active = u_active, \
+            "error_handling = u_error_handling, dialect = u_dialect, active = u_active, \
              published_version = u_published, saved_version = u_saved, \
              checked_in_version = u_checked_in, latest_version = u_latest, \
              published_ms = u_published_ms, modified_ms = ",

@@ -247,14 +247,22 @@ pub(super) fn write_update(
     let now = now_ms();
     let after = RowAfter::of(cur, c.logic.as_ref(), now);
     let p = after.pointers;
-    let mut sql = Sql::new("UPDATE flows SET name = ");
-    sql.bind(c.name.clone());
-    sql.push(", name_key = ").bind(c.name.to_lowercase());
-    sql.push(", description = ")
-        .bind(opt_str(c.description.as_deref()));
-    sql.push(", description_key = ").bind(opt_str(
-        c.description.as_ref().map(|d| d.to_lowercase()).as_deref(),
-    ));
+    let mut sql = Sql::new("UPDATE flows SET modified_ms = ");
+    sql.bind(now);
+    // SQLite rewrites the entry of every index on a column the SET list names, changed or
+    // not: the name (and its key, in the unique-name index) only when it changes, so a logic
+    // edit leaves that index's page alone.
+    if c.name != cur.name {
+        sql.push(", name = ").bind(c.name.clone());
+        sql.push(", name_key = ").bind(c.name.to_lowercase());
+    }
+    if c.description != cur.description {
+        sql.push(", description = ")
+            .bind(opt_str(c.description.as_deref()));
+        sql.push(", description_key = ").bind(opt_str(
+            c.description.as_ref().map(|d| d.to_lowercase()).as_deref(),
+        ));
+    }
     sql.push(", error_handling = ")
         .bind(opt_str(c.error_handling.as_deref()));
     sql.push(", dialect = ")
@@ -269,7 +277,6 @@ pub(super) fn write_update(
     sql.push(", latest_version = ")
         .bind(i64::from(after.latest));
     sql.push(", published_ms = ").bind(opt_int(p.published_ms));
-    sql.push(", modified_ms = ").bind(now);
     sql.push(", version = version + 1 WHERE id = ")
         .bind(text(cur.id));
     sql.push(" AND org_id = ").bind(text(org));
