@@ -2,10 +2,9 @@
 //!
 //! Each is a small append-only row written under load by many callers at once. A writer task
 //! per kind takes every row waiting in its queue, inserts them with multi-row `INSERT`s in ONE
-//! transaction of the writer ([`super::writer`]), commits, and hands the answers to a
-//! follower that waits for the shared WAL fsync ([`super::durable`]) before answering each
-//! caller: nothing is acknowledged before it is on disk, and the task is already committing the
-//! next batch while that fsync runs. A batch that fails (one execution whose flow vanished) is
+//! transaction of the writer ([`super::writer`]), commits, waits for the shared WAL fsync
+//! ([`super::durable`]) and only then answers each caller: nothing is acknowledged before it is
+//! on disk, and the rows that arrived during that fsync make the next batch. A batch that fails (one execution whose flow vanished) is
 //! replayed row by row so that only the faulty row fails.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -101,11 +100,11 @@ async fn run<T: BatchRow>(
     stats: Arc<BatchStats>,
 ) {
     let mut waiting = Vec::with_capacity(MAX_BATCH);
-    // The fsync of the batch before: the next batch commits while it runs, but the one after
-    // waits for it. A commit takes microseconds and an fsync milliseconds, so without this
-    // the task would commit a row or two at a time, and each commit writes its pages to the
-    // WAL again; with it, the rows that arrive during one fsync share the next commit.
-    let mut syncing: Option<tokio::task::JoinHandle<()>> = None;
+    // Commit, then wait for the fsync that covers the commit, then take the next batch: the
+    // rows that arrive during one fsync are committed together right after it and covered by
+    // the next one. (Committing the next batch while the fsync runs, as this did before, left
+    // the rows arriving after that early commit waiting for a third fsync, and made more,
+    // smaller commits: with 32 callers, 10-20% fewer calls a second.)
     while rx.recv_many(&mut waiting, MAX_BATCH).await > 0 {
         stats.batches.fetch_add(1, Ordering::Relaxed);
         stats
@@ -113,22 +112,15 @@ async fn run<T: BatchRow>(
             .fetch_add(waiting.len() as u64, Ordering::Relaxed);
         let (rows, answers): (Vec<T>, Vec<Answer>) = waiting.drain(..).unzip();
         let results = insert_all(&writer, &rows);
-        let sync = Arc::clone(&sync);
-        let follower = tokio::spawn(async move {
-            let synced = sync.durable().await;
-            for (answer, result) in answers.into_iter().zip(results) {
-                let result = match (result, &synced) {
-                    (Err(e), _) => Err(e),
-                    (Ok(()), Ok(())) => Ok(()),
-                    (Ok(()), Err(e)) => Err(StoreError::Backend(format!("WAL sync: {e}"))),
-                };
-                // A caller that went away needs no answer.
-                let _ = answer.send(result);
-            }
-        });
-        if let Some(before) = syncing.replace(follower) {
-            // A follower that panicked answered nobody; its callers see the writer dropped.
-            let _ = before.await;
+        let synced = sync.durable().await;
+        for (answer, result) in answers.into_iter().zip(results) {
+            let result = match (result, &synced) {
+                (Err(e), _) => Err(e),
+                (Ok(()), Ok(())) => Ok(()),
+                (Ok(()), Err(e)) => Err(StoreError::Backend(format!("WAL sync: {e}"))),
+            };
+            // A caller that went away needs no answer.
+            let _ = answer.send(result);
         }
     }
 }
