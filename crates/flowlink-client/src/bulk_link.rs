@@ -5,6 +5,7 @@
 //! first bulk operation of a [`Client`] finds out (404/405 → never asked again) and the
 //! caller falls back to the per-flow GET/PUT path.
 
+use futures::future::BoxFuture;
 use futures::{stream, StreamExt};
 use reqwest::Method;
 
@@ -136,9 +137,16 @@ impl Client {
         // PostgreSQL transaction on its own connection, or SQLite's fsync of the one before)
         // overlaps the other's. The chunks hold disjoint flows. Nothing changes for a server
         // without the extension, which refuses every chunk alike.
-        let mut answers = stream::iter(ids.chunks(BULK_CHUNK))
-            .map(|chunk| async move { (chunk, self.bulk_chunk(ask, chunk, progress).await) })
-            .buffered(BULK_IN_FLIGHT);
+        // Boxed up front: a stream mapping through a closure that borrows `self` makes the
+        // future's `Send` proof too hard for the compiler inside a spawned task.
+        type Answer<'a> = (&'a [String], Result<Vec<FlowResult>, ClientError>);
+        let requests: Vec<BoxFuture<'_, Answer<'_>>> = ids
+            .chunks(BULK_CHUNK)
+            .map(|chunk| -> BoxFuture<'_, Answer<'_>> {
+                Box::pin(async move { (chunk, self.bulk_chunk(ask, chunk, progress).await) })
+            })
+            .collect();
+        let mut answers = stream::iter(requests).buffered(BULK_IN_FLIGHT);
         while let Some((chunk, answer)) = answers.next().await {
             match answer {
                 Ok(results) => {

@@ -36,7 +36,7 @@ use sqlx::{ConnectOptions, Connection};
 use self::writer::Writer;
 use uuid::Uuid;
 
-use crate::bulk::{EditResult, FlowEdit};
+use crate::bulk::{EditOutcome, EditResult, FlowEdit};
 use crate::error::{Consumer, StoreError};
 use crate::lifecycle::{ConsumerQuery, StaleDependency, StaleKind};
 use crate::records::*;
@@ -124,10 +124,11 @@ impl SqliteStore {
     }
 
     /// `result` of an operation on the writer, answered once what it committed is durable.
-    /// Every write ends here, in [`Self::durable_flow`] or in [`Self::synced`], chosen by which
-    /// cached rows it can change; so this is also where the row cache forgets what it read
-    /// (after the commit, before the answer; a failed write included): here everything, as
-    /// the write (a bulk edit) may have changed any flow row.
+    /// Every write ends here, in [`Self::durable_flow`] or in [`Self::synced`] (after setting
+    /// the rows it wrote, as a bulk edit does), chosen by which cached rows it can change; so
+    /// this is also where the row cache forgets what it read (after the commit, before the
+    /// answer; a failed write included): here everything, for a write that failed without
+    /// saying which rows it reached (a bulk edit).
     async fn durable<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
         self.flows.invalidate_all();
         self.clients.invalidate_all();
@@ -327,11 +328,24 @@ impl Store for SqliteStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        self.durable(
-            self.writer
-                .long_transaction(|c| bulk_link::edit_flows(c, org, client, ids, edit)),
-        )
-        .await
+        // A bulk edit changes the rows it reports written and no other: the cache keeps those
+        // as committed (set while the writer is held, as a single write does), so reading the
+        // linked flows afterwards needs no database round trip. A failed batch wrote nothing;
+        // it drops everything anyway, as any write whose effect is unknown does.
+        let result = self.writer.long_transaction(
+            |c| bulk_link::edit_flows(c, org, client, ids, edit),
+            |results: &Vec<EditResult>| {
+                for r in results {
+                    if let Ok(EditOutcome::Updated(row, _)) = &r.outcome {
+                        self.flows.replace((org, row.id), row);
+                    }
+                }
+            },
+        );
+        if result.is_err() {
+            return self.durable(result).await;
+        }
+        self.synced(result).await
     }
     async fn delete_flow(
         &self,

@@ -106,6 +106,33 @@ async fn every_write_is_seen_by_the_next_read() {
     assert_eq!(s.get_flow(org, f.id).await.unwrap(), free);
     assert_eq!(s.get_flow(org, f.id).await.unwrap().locked_client_id, None);
 
+    // A bulk edit leaves the rows it wrote in the cache, as committed; the others it drops
+    // nothing of.
+    let other_flow = s
+        .create_flow(main_flow(org, "Untouched", "bye"), &NoLinkGuard)
+        .await
+        .unwrap();
+    assert_eq!(s.get_flow(org, other_flow.id).await.unwrap(), other_flow);
+    let done = s
+        .edit_flows(org, client, &[f.id], &CallEdit(disconnect("bulk")))
+        .await
+        .unwrap();
+    let Ok(crate::bulk::EditOutcome::Updated(written, _)) = &done[0].outcome else {
+        panic!("the bulk edit wrote the flow: {:?}", done[0].outcome);
+    };
+    assert_eq!(written.version, free.version + 1);
+    assert_eq!(
+        s.flows.get(&(org, f.id)).as_ref(),
+        Some(written),
+        "kept as written"
+    );
+    assert_eq!(&s.get_flow(org, f.id).await.unwrap(), written);
+    assert_eq!(
+        s.flows.get(&(org, other_flow.id)),
+        Some(other_flow),
+        "still cached"
+    );
+
     let gone = s.delete_flow(org, f.id, None).await.unwrap();
     assert!(s.get_flow(org, f.id).await.unwrap().deleted);
     assert_eq!(s.get_flow(org, f.id).await.unwrap(), gone);

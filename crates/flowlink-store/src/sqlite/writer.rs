@@ -283,6 +283,16 @@ impl Writer {
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.transaction_then(f, |_| {})
+    }
+
+    /// [`Self::transaction`], then `committed` with its value after the commit while the
+    /// writer is still held (so no later write can be overtaken by what it records).
+    pub(super) fn transaction_then<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+        committed: impl FnOnce(&T),
+    ) -> Result<T, StoreError> {
         let mut state = self.lock();
         self.settle(&mut state);
         let conn = state.conn.as_mut().ok_or_else(closed)?;
@@ -291,25 +301,27 @@ impl Writer {
             conn.prepare_cached("COMMIT")?.execute([])?;
             Ok(value)
         });
-        if done.is_err() {
-            self.roll_back(conn);
+        match &done {
+            Ok(value) => committed(value),
+            Err(_) => self.roll_back(conn),
         }
         done
     }
 
-    /// [`Self::transaction`] for a write that may take long (a bulk edit of thousands of
+    /// [`Self::transaction_then`] for a write that may take long (a bulk edit of thousands of
     /// flows): on a multi-threaded runtime the worker hands its other tasks to the rest of
     /// the runtime first.
     pub(super) fn long_transaction<T>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+        committed: impl FnOnce(&T),
     ) -> Result<T, StoreError> {
         let multi_thread = tokio::runtime::Handle::try_current()
             .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
         if multi_thread {
-            tokio::task::block_in_place(|| self.transaction(f))
+            tokio::task::block_in_place(|| self.transaction_then(f, committed))
         } else {
-            self.transaction(f)
+            self.transaction_then(f, committed)
         }
     }
 
