@@ -464,13 +464,13 @@ fn main() {
         println!("seeds' loop (GET + PUT per flow, one connection): {n} flows in {seeds_s:.3} s");
         let bulk_s = cli_link(&url, &id, &secret, &modules[1], &flows, false);
         println!(
-            "flowlink link (bulk, CLI process): {n} flows in {bulk_s:.3} s; {:.1}x the seeds' loop \
+            "flowlink link (bulk, CLI process): {n} flows in {bulk_s:.3} s; {:.2}x the seeds' loop \
              (target >= 10x and <= 0.3 s)",
             seeds_s / bulk_s
         );
         let per_flow_s = cli_link(&url, &id, &secret, &modules[2], &flows, true);
         println!(
-            "flowlink link --per-flow (concurrency 16): {n} flows in {per_flow_s:.3} s; {:.1}x the \
+            "flowlink link --per-flow (concurrency 16): {n} flows in {per_flow_s:.3} s; {:.2}x the \
              seeds' loop (target >= 3x)",
             seeds_s / per_flow_s
         );
