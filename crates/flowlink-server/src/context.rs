@@ -25,18 +25,23 @@ pub fn context_id() -> String {
         .unwrap_or_else(|_| Uuid::new_v4().to_string())
 }
 
-/// Runs `fut` with `id` as the correlation id ([`context_id`] inside it answers `id`).
-pub async fn scope<F: std::future::Future>(id: String, fut: F) -> F::Output {
-    CONTEXT_ID.scope(id, fut).await
-}
-
-/// Middleware: assigns the correlation id, runs the request inside it, stamps the header (for
-/// the not-yet-ready server's router; the real one does this in [`crate::envelope`]).
-pub async fn correlation(req: Request, next: Next) -> Response {
+/// Answers with the future `answer` makes from a fresh correlation id, run inside that id
+/// ([`context_id`] answers it there), and stamps the id on the response as the header.
+pub async fn correlated<F>(answer: impl FnOnce(&str) -> F) -> Response
+where
+    F: std::future::Future<Output = Response>,
+{
     let id = Uuid::new_v4().to_string();
-    let mut resp = CONTEXT_ID.scope(id.clone(), next.run(req)).await;
+    let fut = answer(&id);
+    let mut resp = CONTEXT_ID.scope(id.clone(), fut).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert(CORRELATION_HEADER, v);
     }
     resp
+}
+
+/// Middleware: the request answered under a fresh correlation id ([`correlated`]), for the
+/// not-yet-ready server's router; the real one does this in [`crate::envelope`].
+pub async fn correlation(req: Request, next: Next) -> Response {
+    correlated(|_| next.run(req)).await
 }

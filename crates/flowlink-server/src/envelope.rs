@@ -12,13 +12,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
-use uuid::Uuid;
 
-use crate::context::{self, CORRELATION_HEADER};
+use crate::context;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::{access_log, extract, observe};
@@ -33,36 +31,34 @@ use crate::{access_log, extract, observe};
 /// 5. the request is counted in [`Metrics`] and its access line logged ([`access_log::record`]),
 ///    with the latency of everything inside.
 pub async fn envelope(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
-    let id = Uuid::new_v4().to_string();
-    let span = tracing::info_span!(
-        "request",
-        method = %req.method(),
-        path = %req.uri().path(),
-        context_id = %id,
-    );
     // Clones of an `Arc<str>` and a small enum: no allocation on the request path.
     let route = req.extensions().get::<MatchedPath>().cloned();
     let method = req.method().clone();
     let start = Instant::now();
-    let answer = async move {
-        let resp = if extract::decodes_to_utf8(req.uri().path()) {
-            next.run(req).await
-        } else {
-            ApiError::NotFound.into_response()
-        };
-        observe::log_cause(&resp);
-        access_log::record(
-            &metrics,
-            route.as_ref(),
-            &method,
-            resp.status().as_u16(),
-            start.elapsed(),
+    context::correlated(|id| {
+        let span = tracing::info_span!(
+            "request",
+            method = %req.method(),
+            path = %req.uri().path(),
+            context_id = %id,
         );
-        resp
-    };
-    let mut resp = context::scope(id.clone(), answer.instrument(span)).await;
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        resp.headers_mut().insert(CORRELATION_HEADER, v);
-    }
-    resp
+        async move {
+            let resp = if extract::decodes_to_utf8(req.uri().path()) {
+                next.run(req).await
+            } else {
+                ApiError::NotFound.into_response()
+            };
+            observe::log_cause(&resp);
+            access_log::record(
+                &metrics,
+                route.as_ref(),
+                &method,
+                resp.status().as_u16(),
+                start.elapsed(),
+            );
+            resp
+        }
+        .instrument(span)
+    })
+    .await
 }

@@ -4,8 +4,9 @@
 //! per kind takes every row waiting in its queue, inserts them with multi-row `INSERT`s in ONE
 //! transaction of the writer ([`super::writer`]), commits, waits for the shared WAL fsync
 //! ([`super::durable`]) and only then answers each caller: nothing is acknowledged before it is
-//! on disk, and the rows that arrived during that fsync make the next batch. A batch that fails (one execution whose flow vanished) is
-//! replayed row by row so that only the faulty row fails.
+//! on disk, and the rows that arrived during that fsync make the next batch. A batch that
+//! fails (one execution whose flow vanished) is replayed row by row so that only the faulty row
+//! fails.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

@@ -123,12 +123,11 @@ impl SqliteStore {
         Self::open(&dir.join("flowlink.db")).await
     }
 
-    /// `result` of an operation on the writer, answered once what it committed is durable.
-    /// Every write ends here, in [`Self::durable_flow`] or in [`Self::synced`] (after setting
-    /// the rows it wrote, as a bulk edit does), chosen by which cached rows it can change; so
-    /// this is also where the row cache forgets what it read (after the commit, before the
-    /// answer; a failed write included): here everything, for a write that failed without
-    /// saying which rows it reached (a bulk edit).
+    /// `result` of a write that may have changed any cached row, answered once what it
+    /// committed is durable; the row caches forget everything first (after the commit, before
+    /// the answer). Every write ends here, in [`Self::durable_flow`] (one flow's row kept as
+    /// committed) or in [`Self::synced`] (no cached row changed, or the writer already set the
+    /// rows it wrote, as a bulk edit does): here, a bulk edit that failed.
     async fn durable<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
         self.flows.invalidate_all();
         self.clients.invalidate_all();
