@@ -60,7 +60,10 @@ struct Expect {
 }
 
 fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/archy_fixtures")
+    PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("tests/archy_fixtures")
 }
 
 fn prompts(result: &ExecutionResult) -> Vec<String> {

@@ -28,7 +28,11 @@ struct Case {
 }
 
 fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/expr_fixtures")
+    Path::new(
+        &std::env::var_os("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("tests/expr_fixtures")
 }
 
 /// Numbers compare by value (`16` and `16.0` are the same Decimal result).

@@ -16,7 +16,11 @@ const FLOWS: usize = 1000;
 fn corpus_file(name: &str) -> String {
     let dir = match std::env::var_os("FLOWLINK_ARCHY_CORPUS") {
         Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/archy-corpus"),
+        None => PathBuf::from(
+            std::env::var_os("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()),
+        )
+        .join("../../../shared/archy-corpus"),
     };
     std::fs::read_to_string(dir.join(name)).expect("corpus file")
 }

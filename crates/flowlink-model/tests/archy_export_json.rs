@@ -18,7 +18,10 @@ fn logic_of(doc: &Value) -> Option<FlowLogic> {
 
 /// Every logic document (flows and module versions) in the engine fixtures.
 fn fixture_logic() -> Vec<(String, FlowLogic, &'static str)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../flowlink-engine/tests/fixtures");
+    let dir = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("../flowlink-engine/tests/fixtures");
     let mut out = Vec::new();
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("engine fixtures")

@@ -65,8 +65,55 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // Parsing straight into `T` skips members `T` does not know without checking them, so
     // invalid UTF-8, lone surrogates or nesting past serde_json's depth limit would be
     // accepted there. The whole body must be valid JSON first.
-    serde_json::from_slice::<serde_json::Value>(bytes).map_err(invalid)?;
+    serde_json::from_slice::<WellFormed>(bytes).map_err(invalid)?;
     serde_json::from_slice(bytes).map_err(invalid)
+}
+
+/// Any JSON value, read through (every string decoded, so checked for UTF-8 and lone
+/// surrogates; every level counted against the depth limit) and kept nowhere: the check of
+/// [`parse`] without building a `serde_json::Value` of the body only to drop it.
+struct WellFormed;
+
+impl<'de> serde::Deserialize<'de> for WellFormed {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(WellFormedVisitor)
+    }
+}
+
+struct WellFormedVisitor;
+
+impl<'de> serde::de::Visitor<'de> for WellFormedVisitor {
+    type Value = WellFormed;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<WellFormed, E> {
+        Ok(WellFormed)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<WellFormed, E> {
+        Ok(WellFormed)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<WellFormed, E> {
+        Ok(WellFormed)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<WellFormed, E> {
+        Ok(WellFormed)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<WellFormed, E> {
+        Ok(WellFormed)
+    }
+    fn visit_unit<E>(self) -> Result<WellFormed, E> {
+        Ok(WellFormed)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<WellFormed, A::Error> {
+        while seq.next_element::<WellFormed>()?.is_some() {}
+        Ok(WellFormed)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<WellFormed, A::Error> {
+        while map.next_entry::<WellFormed, WellFormed>()?.is_some() {}
+        Ok(WellFormed)
+    }
 }
 
 /// A required JSON body. Absent/empty/`null` → 400.
@@ -246,6 +293,39 @@ mod tests {
         for bad in ["/a/%FF", "/a/%C0%AE", "/a/%ED%A0%80", "/a/%e2%82"] {
             assert!(!decodes_to_utf8(bad), "{bad}");
         }
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Named {
+        #[allow(dead_code)]
+        name: String,
+    }
+
+    #[test]
+    fn bodies_are_checked_whole_even_where_the_target_type_skips() {
+        let deep = format!(
+            "{{\"name\":\"a\",\"x\":{}1{}}}",
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        let bad: [&[u8]; 6] = [
+            br#"{"name":"a","other":"\ud800"}"#,
+            br#"{"name":"a","other":{"k":"x\udc00"}}"#,
+            b"{\"name\":\"a\",\"other\":\"\xff\xfe\"}",
+            b"{\"name\":\"a\",\"\xc0\xaf\":1}",
+            br#"{"name":"a","other":[1,}"#,
+            deep.as_bytes(),
+        ];
+        for body in bad {
+            // The target type alone would accept all but the last two.
+            assert!(
+                parse::<Named>(body).is_err(),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        let good = br#"{"name":"a","other":{"k":["x\u00e9\ud83d\ude00",1,-2,3.5e300,true,null]}}"#;
+        assert_eq!(parse::<Named>(good).map(|n| n.name).ok(), Some("a".into()));
     }
 
     #[test]

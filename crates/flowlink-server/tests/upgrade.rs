@@ -33,7 +33,10 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 fn fixture_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../flowlink-store/tests/fixtures/upgrade/v1")
+    PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("../flowlink-store/tests/fixtures/upgrade/v1")
 }
 
 fn expected(backend: &str) -> Value {

@@ -88,6 +88,10 @@ pub(crate) trait DbRow: Columns {
     fn flag(&self, col: &str) -> Result<bool, StoreError>;
     /// OAuth scopes (SQLite: one space-separated text; PostgreSQL: `text[]`).
     fn scopes(&self, col: &str) -> Result<Vec<String>, StoreError>;
+    /// A text the backend may keep compressed (SQLite: execution traces); as stored elsewhere.
+    fn packed_text(&self, col: &str) -> Result<String, StoreError> {
+        self.text(col)
+    }
 
     fn uuid(&self, col: &str) -> Result<Uuid, StoreError> {
         self.opt_uuid(col)?
@@ -211,7 +215,7 @@ pub(crate) fn execution_from_row(row: &impl DbRow) -> Result<ExecutionRecord, St
         completed_ms: row.opt_int("completed_ms")?,
         outcome: row.opt_text("outcome")?,
         action_count: row.int("action_count")?,
-        trace: JsonText::stored(row.text("trace")?),
+        trace: JsonText::stored(row.packed_text("trace")?),
         output: json(row, "output")?,
         client_id: row.opt_uuid("client_id")?,
     })

@@ -94,9 +94,15 @@ async fn replicas_starting_together_migrate_once() {
             .fetch_one(stores[0].pool())
             .await
             .unwrap();
-    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
-        .unwrap()
-        .count();
+    let files = std::fs::read_dir(
+        std::path::PathBuf::from(
+            std::env::var_os("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()),
+        )
+        .join("migrations/postgres"),
+    )
+    .unwrap()
+    .count();
     assert_eq!(applied.get::<i64, _>("n"), files as i64);
     assert!(applied.get::<bool, _>("ok"));
     let s: Shared = Arc::new(stores.pop().unwrap());

@@ -65,7 +65,11 @@ const ARCHY_FILE: &str = "GenesysCloudBlueprints__design-architect-flow-data-act
 fn archy_corpus_file() -> String {
     let dir = match std::env::var_os("FLOWLINK_ARCHY_CORPUS") {
         Some(dir) => std::path::PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/archy-corpus"),
+        None => Path::new(
+            &std::env::var_os("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()),
+        )
+        .join("../../../shared/archy-corpus"),
     };
     std::fs::read_to_string(dir.join(ARCHY_FILE)).expect("the Archy corpus file")
 }
@@ -325,7 +329,11 @@ fn postgres_url() -> Option<String> {
             return Some(url);
         }
     }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/postgres.sh");
+    let script = Path::new(
+        &std::env::var_os("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("../../scripts/postgres.sh");
     let out = Command::new("bash")
         .arg(&script)
         .output()
@@ -371,7 +379,11 @@ fn main() {
     let (flowlink_modules, python_module) = ids.split_at(REPEATS);
     let flowlink_s = best_link("sqlite", &url, &id, &secret, flowlink_modules);
     // The seeds' way.
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/bench/seed_link.py");
+    let script = Path::new(
+        &std::env::var_os("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("../../tests/bench/seed_link.py");
     let start = Instant::now();
     let py = Command::new("python3")
         .arg(&script)

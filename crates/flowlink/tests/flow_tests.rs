@@ -15,7 +15,10 @@ use common::*;
 use flowlink_client::LogicDoc;
 
 fn examples() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/flows")
+    PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("../../examples/flows")
 }
 
 fn s(p: &Path) -> &str {

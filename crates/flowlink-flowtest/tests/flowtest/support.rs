@@ -7,7 +7,10 @@ use flowlink_flowtest::{parse_test_file, run_offline, CaseResult, FlowSet, Optio
 
 /// `examples/flows` of the repository.
 pub fn examples() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/flows")
+    PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("../../examples/flows")
 }
 
 /// A flow whose data action has no failure path: without an answer the call fails.

@@ -14,7 +14,11 @@ use flowlink_model::archy::{placeholders, substitute};
 pub fn corpus_dir() -> PathBuf {
     match std::env::var_os("FLOWLINK_ARCHY_CORPUS") {
         Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/archy-corpus"),
+        None => PathBuf::from(
+            std::env::var_os("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()),
+        )
+        .join("../../../shared/archy-corpus"),
     }
 }
 

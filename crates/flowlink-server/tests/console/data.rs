@@ -79,7 +79,11 @@ fn corpus_file(name: &str) -> String {
     let dir = std::env::var_os("FLOWLINK_ARCHY_CORPUS")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/archy-corpus")
+            std::path::Path::new(
+                &std::env::var_os("CARGO_MANIFEST_DIR")
+                    .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()),
+            )
+            .join("../../../shared/archy-corpus")
         });
     std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("corpus file {name}: {e}"))
 }

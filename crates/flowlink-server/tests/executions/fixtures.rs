@@ -189,7 +189,10 @@ async fn run_case(s: &TestServer, case: &Case) -> Vec<String> {
 
 /// The case files' names (without `.json`), sorted.
 fn fixture_names() -> Vec<String> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/executions/fixtures");
+    let dir = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("tests/executions/fixtures");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .expect("fixtures dir")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -201,9 +204,11 @@ fn fixture_names() -> Vec<String> {
 
 /// Runs `fixtures/<name>.json` on a server of its own.
 async fn run_fixture(name: &str) {
-    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/executions/fixtures")
-        .join(format!("{name}.json"));
+    let file = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()),
+    )
+    .join("tests/executions/fixtures")
+    .join(format!("{name}.json"));
     let text = std::fs::read_to_string(&file).expect("read fixture");
     let case: Case =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));

@@ -19,7 +19,11 @@ fn corpus_dir() -> PathBuf {
     std::env::var_os("FLOWLINK_ARCHY_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/archy-corpus")
+            PathBuf::from(
+                std::env::var_os("CARGO_MANIFEST_DIR")
+                    .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into()),
+            )
+            .join("../../../shared/archy-corpus")
         })
 }
 

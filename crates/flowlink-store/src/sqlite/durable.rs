@@ -45,6 +45,19 @@ impl GroupSync {
         }
     }
 
+    /// Writes committed so far (a number that only grows).
+    pub(super) fn commits(&self) -> u64 {
+        self.committed.load(Ordering::SeqCst)
+    }
+
+    /// Returns once no fsync runs or waits to run ahead of the caller. Grouped writes await
+    /// it before they commit: the writes arriving during an fsync then commit together right
+    /// after it (one commit, each shared page written to the WAL once) instead of in small
+    /// commits that would only queue for the next fsync anyway.
+    pub(super) async fn idle(&self) {
+        drop(self.syncing.lock().await);
+    }
+
     /// Returns once everything the writer committed before this call is on disk. Called after
     /// every operation on the writer connection, whatever its result (a failed bulk edit may
     /// have committed earlier batches).

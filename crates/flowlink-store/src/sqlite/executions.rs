@@ -8,6 +8,7 @@ use rusqlite::types::Value;
 
 use super::batch::BatchRow;
 use super::lite::{is_foreign_key_violation, opt_int, opt_str};
+use super::packed;
 use crate::error::StoreError;
 use crate::records::*;
 use crate::rows::{execution_from_row as from_row, EXECUTION_COLUMNS as COLUMNS};
@@ -24,7 +25,8 @@ pub struct ExecutionRow {
     completed_ms: Option<i64>,
     outcome: Option<String>,
     action_count: i64,
-    trace: JsonText,
+    /// Packed once here ([`super::packed`]); a batch replayed row by row binds it again.
+    trace: Value,
     output: String,
     client_id: Option<String>,
 }
@@ -42,7 +44,11 @@ impl From<&ExecutionRecord> for ExecutionRow {
             completed_ms: e.completed_ms,
             outcome: e.outcome.clone(),
             action_count: e.action_count,
-            trace: e.trace.clone(),
+            trace: if packed::packable(e.trace.as_str()) {
+                Value::Blob(packed::pack(e.trace.as_str()))
+            } else {
+                Value::Text(e.trace.as_str().to_string())
+            },
             output: e.output.to_string(),
             client_id: e.client_id.map(|c| c.to_string()),
         }
@@ -66,7 +72,7 @@ impl BatchRow for ExecutionRow {
             opt_int(self.completed_ms),
             opt_str(self.outcome.as_deref()),
             Value::Integer(self.action_count),
-            Value::Text(self.trace.as_str().to_string()),
+            self.trace.clone(),
             Value::Text(self.output.clone()),
             opt_str(self.client_id.as_deref()),
         ]

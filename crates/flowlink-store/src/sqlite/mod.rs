@@ -8,6 +8,7 @@
 pub mod backup;
 mod batch;
 mod bulk_link;
+mod checkpoint;
 mod dependencies;
 mod durable;
 mod executions;
@@ -17,6 +18,7 @@ mod jobs;
 mod lifecycle;
 mod lite;
 mod orgs;
+mod packed;
 mod point_reads;
 mod row_cache;
 mod rows;
@@ -51,6 +53,8 @@ pub struct SqliteStore {
     writer: Arc<Writer>,
     readers: SqlitePool,
     sync: Arc<durable::GroupSync>,
+    /// WAL checkpoints, off the write path ([`checkpoint`]).
+    checkpointer: Arc<checkpoint::Checkpointer>,
     /// Finished executions and issued tokens are inserted in batches ([`batch`]).
     executions: Arc<batch::Batcher<executions::ExecutionRow>>,
     tokens: Arc<batch::Batcher<orgs::TokenRow>>,
@@ -104,10 +108,12 @@ impl SqliteStore {
             Arc::clone(&writer),
             Arc::clone(&sync),
         ));
+        let checkpointer = Arc::new(checkpoint::Checkpointer::start(path, Arc::clone(&sync))?);
         Ok(SqliteStore {
             writer,
             readers,
             sync,
+            checkpointer,
             executions,
             tokens,
             flows: Arc::default(),
@@ -149,10 +155,14 @@ impl SqliteStore {
     ) -> Result<FlowRecord, StoreError> {
         let result = self
             .writer
-            .grouped(f, |row| {
-                let (flows, row) = (Arc::clone(&self.flows), row.clone());
-                Box::new(move || flows.replace((org, id), &row))
-            })
+            .grouped(
+                f,
+                |row| {
+                    let (flows, row) = (Arc::clone(&self.flows), row.clone());
+                    Box::new(move || flows.replace((org, id), &row))
+                },
+                self.sync.idle(),
+            )
             .await;
         if result.is_err() {
             self.flows.invalidate(&(org, id));
@@ -183,6 +193,7 @@ impl SqliteStore {
     /// Closes both pools, waiting for in-flight statements (graceful shutdown).
     pub async fn close(&self) {
         self.readers.close().await;
+        self.checkpointer.close();
         self.writer.close();
     }
 }

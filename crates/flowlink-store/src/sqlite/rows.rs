@@ -1,5 +1,6 @@
 //! How SQLite stores what it has no native column for: UUIDs as text, booleans as 0/1
-//! integers, scopes as one space-separated text. Everything else is decoded by the
+//! integers, scopes as one space-separated text, execution traces compressed
+//! ([`super::packed`]). Everything else is decoded by the
 //! backend-neutral `crate::rows`.
 
 use sqlx::sqlite::SqliteRow;
@@ -18,6 +19,9 @@ impl DbRow for SqliteRow {
     }
     fn scopes(&self, col: &str) -> Result<Vec<String>, StoreError> {
         Ok(scopes_from_text(&self.try_get::<String, _>(col)?))
+    }
+    fn packed_text(&self, col: &str) -> Result<String, StoreError> {
+        super::packed::unpack(col, self.try_get::<Vec<u8>, _>(col)?)
     }
 }
 

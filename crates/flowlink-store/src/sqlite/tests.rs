@@ -357,3 +357,75 @@ impl crate::bulk::FlowEdit for CallEdit {
         }))
     }
 }
+
+/// Traces are stored compressed ([`super::packed`]); rows an earlier release wrote as JSON
+/// text read back unchanged beside them.
+#[tokio::test]
+async fn traces_are_stored_packed_and_plain_ones_still_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open_dir(dir.path()).await.unwrap();
+    let org = s.create_org("acme").await.unwrap().id;
+    let flow = s
+        .create_flow(main_flow(org, "Main", "bye"), &NoLinkGuard)
+        .await
+        .unwrap();
+    let steps: Vec<_> = (0..40)
+        .map(
+            |i| json!({"flowId": flow.id, "nodeId": format!("n{i}"), "event": {"type": "dataSet"}}),
+        )
+        .collect();
+    let record = ExecutionRecord {
+        id: uuid::Uuid::now_v7(),
+        org_id: org,
+        flow_id: flow.id,
+        flow_version: 1,
+        name: Some("call".into()),
+        status: "COMPLETED".into(),
+        launched_ms: 1_000,
+        completed_ms: Some(1_001),
+        outcome: Some(r#"{"type":"disconnected"}"#.into()),
+        action_count: 40,
+        trace: JsonText::from(&json!({"steps": steps})),
+        output: json!({}),
+        client_id: None,
+    };
+    s.insert_execution(&record).await.unwrap();
+    assert_eq!(s.get_execution(org, record.id).await.unwrap(), record);
+    let (kind, stored): (String, i64) = s
+        .writer
+        .with(|c| {
+            Ok(c.query_row(
+                "SELECT typeof(trace), length(trace) FROM executions WHERE id = ?1",
+                [record.id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(kind, "blob");
+    let text_len = record.trace.as_str().len() as i64;
+    assert!(stored * 4 < text_len, "{stored} of {text_len} bytes stored");
+
+    // As an earlier release stored it: the JSON text itself.
+    let old = ExecutionRecord {
+        id: uuid::Uuid::now_v7(),
+        ..record.clone()
+    };
+    s.writer
+        .transaction(|c| {
+            c.execute(
+                "INSERT INTO executions (id, org_id, flow_id, flow_version, name, status, \
+                 launched_ms, completed_ms, outcome, action_count, trace, output, client_id) \
+                 SELECT ?1, org_id, flow_id, flow_version, name, status, launched_ms, \
+                 completed_ms, outcome, action_count, ?2, output, client_id FROM executions \
+                 WHERE id = ?3",
+                [
+                    old.id.to_string(),
+                    old.trace.as_str().to_string(),
+                    record.id.to_string(),
+                ],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(s.get_execution(org, old.id).await.unwrap(), old);
+}

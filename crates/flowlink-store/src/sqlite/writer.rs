@@ -131,14 +131,16 @@ impl Writer {
     /// (nothing of the group written). `after_commit` makes from the value what to run after
     /// the commit, while the writer is still held (so it is ordered like the writes themselves).
     ///
-    /// After its write a caller yields once to the runtime before it commits: the requests
-    /// already runnable (under load, the other writes in flight) reach the writer meanwhile and
-    /// join the group; alone, the yield returns at once. Whoever of the group comes back first
-    /// commits for all, and a caller that is dropped commits on its way out.
+    /// After its write a caller yields once to the runtime, then awaits `ready` (the WAL fsync
+    /// in flight, if any) before it commits: the requests already runnable, and under load the
+    /// writes arriving during that fsync, reach the writer meanwhile and join the group; alone,
+    /// both return at once. Whoever of the group comes back first commits for all, and a caller
+    /// that is dropped commits on its way out.
     pub(super) async fn grouped<T>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
         after_commit: impl FnOnce(&T) -> AfterCommit,
+        ready: impl std::future::Future<Output = ()>,
     ) -> Result<T, StoreError> {
         let (value, id, mut done) = {
             let mut state = self.lock_yielding().await;
@@ -151,6 +153,7 @@ impl Writer {
                 armed: true,
             };
             tokio::task::yield_now().await;
+            ready.await;
             let mut state = self.lock_yielding().await;
             self.settle_if_open(&mut state, id);
             commit.armed = false;
@@ -413,7 +416,8 @@ fn closed() -> StoreError {
 }
 
 /// A writer connection: WAL, `synchronous=NORMAL` (the store syncs the WAL itself), foreign
-/// keys on, and a busy timeout for the rare other process (a backup) holding a lock.
+/// keys on, a busy timeout for the rare other process (a backup) holding a lock, and automatic
+/// checkpoints only as a backstop ([`super::checkpoint`] runs them off the write path).
 ///
 /// Every grouped write runs in a savepoint, whose statement journal keeps the original of each
 /// page the write changes: in memory (`temp_store`) that is a copy, where the default temp file
@@ -424,10 +428,11 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(Duration::from_secs(10))?;
-    conn.execute_batch(
+    conn.execute_batch(&format!(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-         PRAGMA temp_store = MEMORY;",
-    )?;
+         PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = {};",
+        super::checkpoint::BACKSTOP_PAGES
+    ))?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }
@@ -480,10 +485,14 @@ mod tests {
                 // Every fourth write repeats the row already there: a unique violation.
                 let v = if i % 4 == 0 { 0 } else { i };
                 let committed = &committed;
-                w.grouped(insert(v), move |_| {
-                    committed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    Box::new(|| {})
-                })
+                w.grouped(
+                    insert(v),
+                    move |_| {
+                        committed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        Box::new(|| {})
+                    },
+                    async {},
+                )
             });
             join_all(writes.collect()).await
         });
@@ -513,7 +522,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let w = writer(&dir);
         use std::future::Future;
-        let mut write = Box::pin(w.grouped(insert(7), nothing_after));
+        let mut write = Box::pin(w.grouped(insert(7), nothing_after, async {}));
         let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
         // The first poll writes and yields before committing.
         assert!(write.as_mut().poll(&mut cx).is_pending());
