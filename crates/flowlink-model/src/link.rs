@@ -1,6 +1,7 @@
 //! Linking a shared module into a flow's wire logic (SPEC §8): the call goes at the flow's
 //! entry, before the existing logic, exactly once. Works on the wire document so everything the
-//! author wrote (names, extra fields, type names) survives; the result is re-validated.
+//! author wrote (names, extra fields, type names) survives; the result is valid by construction
+//! (an inserted call) or re-validated (every other edit).
 
 use std::collections::{HashMap, HashSet};
 
@@ -49,9 +50,32 @@ pub fn link_module(
     link_module_parsed(logic.clone(), module_id, version, call_name).map(outcome)
 }
 
-/// A changed logic with its validated form, as [`link_module_parsed`] and
-/// [`unlink_module_parsed`] answer it.
-pub type Parsed = (WireLogic, FlowLogic);
+/// A module call of changed logic: the calling node (or action) and the module it calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallSite {
+    /// The id of the node (or action) making the call.
+    pub node_id: String,
+    /// The module's flow id.
+    pub module_id: String,
+    /// `None` floats; `Some(n)` pins logic version n.
+    pub version: Option<u32>,
+}
+
+/// The module calls `logic` makes, in node order.
+pub fn call_sites(logic: &FlowLogic) -> Vec<CallSite> {
+    logic
+        .module_calls()
+        .map(|(node, call)| CallSite {
+            node_id: node.id.clone(),
+            module_id: call.module_id.clone(),
+            version: call.version,
+        })
+        .collect()
+}
+
+/// A changed logic with the module calls it makes, as [`link_module_parsed`] and
+/// [`unlink_module_parsed`] answer it (the changed logic is valid).
+pub type Parsed = (WireLogic, Vec<CallSite>);
 
 /// [`link_module`] on logic the caller gives up (edited in place, not copied), answering the
 /// new logic together with its validated form (`None` when unchanged), so a caller that needs
@@ -96,13 +120,37 @@ pub fn link_module_parsed(
                 .entry
                 .and_then(|i| parsed.graph.nodes.get(i))
                 .map(|n| n.id.clone());
-            WireLogic::Graph(insert_graph_call(
+            let (definition, node_id) = insert_graph_call(
                 definition,
                 module_id,
                 version,
                 call_name,
                 old_entry.as_deref(),
-            ))
+            );
+            // Valid input plus one well-formed call node before its entry is valid, and graph
+            // node ids do not move: the calls are the old ones and the new one, not re-parsed
+            // (a re-parse was a tenth of a bulk link's CPU). Debug builds check both claims.
+            let mut calls = call_sites(&parsed);
+            calls.push(CallSite {
+                node_id,
+                module_id: module_id.to_string(),
+                version,
+            });
+            let changed = WireLogic::Graph(definition);
+            #[cfg(debug_assertions)]
+            {
+                let reparsed = finish(changed.clone());
+                debug_assert_eq!(
+                    reparsed
+                        .as_ref()
+                        .ok()
+                        .and_then(|p| p.as_ref())
+                        .map(|p| &p.1),
+                    Some(&calls),
+                    "a linked graph parses to the calls derived for it: {reparsed:?}"
+                );
+            }
+            return Ok(Some((changed, calls)));
         }
     };
     finish(changed)
@@ -152,8 +200,8 @@ fn checked_module_id(module_id: &str) -> Result<&str, ModelError> {
 
 /// Re-validates the rewritten logic so a link can never produce a document the server refuses.
 fn finish(changed: WireLogic) -> Result<Option<Parsed>, ModelError> {
-    let parsed = parse_wire(&changed)?;
-    Ok(Some((changed, parsed)))
+    let calls = call_sites(&parse_wire(&changed)?);
+    Ok(Some((changed, calls)))
 }
 
 fn outcome(linked: Option<Parsed>) -> LinkOutcome {
@@ -291,7 +339,7 @@ fn insert_graph_call(
     version: Option<u32>,
     call_name: &str,
     old_entry: Option<&str>,
-) -> Value {
+) -> (Value, String) {
     let mut def = into_object(definition);
     // The ids in use are borrowed to pick fresh ones, not copied.
     let (node_id, edge_id) = {
@@ -336,13 +384,13 @@ fn insert_graph_call(
     def.insert("edges".into(), Value::Array(edges));
     match def.get_mut("entry").and_then(Value::as_object_mut) {
         Some(entry) => {
-            entry.insert("nodeId".into(), Value::String(node_id));
+            entry.insert("nodeId".into(), Value::String(node_id.clone()));
         }
         None => {
             def.insert("entry".into(), json!({"nodeId": node_id}));
         }
     }
-    Value::Object(def)
+    (Value::Object(def), node_id)
 }
 
 fn push(def: &mut Map<String, Value>, key: &str, value: Value) {

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use flowlink_api::{FlowWrite, WireLogic};
 use flowlink_engine::ErrorHandling;
+use flowlink_model::link::CallSite;
 use flowlink_model::{find_module_cycle, parse_actions, parse_definition, FlowLogic};
 use flowlink_store::{
     Dialect, FlowRecord, InvalidDetail, LinkGuard, LogicWrite, ModuleEdge, ModuleRef, StoreError,
@@ -163,11 +164,11 @@ pub fn plan_update(
 }
 
 /// [`plan_update`] for logic the server itself rewrote (a module link) and already
-/// validated: `parsed` is `new` parsed. A graph definition is not parsed again; action lists
+/// validated: `calls` are the module calls of `new`. A graph definition is not parsed again; action lists
 /// still go through [`plan_update`] (their validation takes the flow's current variables).
 pub fn plan_rewrite(
     new: WireLogic,
-    parsed: &FlowLogic,
+    calls: &[CallSite],
     current_dialect: Option<Dialect>,
     current_doc: &Value,
 ) -> Result<Option<LogicWrite>, ApiError> {
@@ -185,7 +186,14 @@ pub fn plan_rewrite(
         return Ok(None);
     }
     Ok(Some(LogicWrite {
-        calls: calls(parsed),
+        calls: calls
+            .iter()
+            .map(|c| ModuleRef {
+                node_id: c.node_id.clone(),
+                module_id: c.module_id.clone(),
+                version: c.version,
+            })
+            .collect(),
         document: graph_document(definition).into(),
         dialect: Some(Dialect::Graph),
         kind: VersionKind::Publish,
@@ -295,9 +303,10 @@ mod tests {
         assert_eq!(rewrite.unwrap().calls.len(), 1);
         // The current definition again: nothing new, like a PUT of it.
         let same = WireLogic::Graph(current["definition"].clone());
-        let parsed = flowlink_model::link::parse_wire(&same).unwrap();
+        let calls =
+            flowlink_model::link::call_sites(&flowlink_model::link::parse_wire(&same).unwrap());
         assert_eq!(
-            plan_rewrite(same, &parsed, Some(Dialect::Graph), &current).unwrap(),
+            plan_rewrite(same, &calls, Some(Dialect::Graph), &current).unwrap(),
             None
         );
     }

@@ -27,6 +27,9 @@ pub(super) struct GroupSync {
     synced: AtomicU64,
     /// Held while an fsync runs; its waiters are covered by the next one.
     syncing: tokio::sync::Mutex<()>,
+    /// Fsyncs started so far, and the number of the last one finished (their callers told).
+    started: AtomicU64,
+    finished: tokio::sync::watch::Sender<u64>,
     /// Fsyncs run so far (tests read it).
     pub(super) fsyncs: AtomicU64,
 }
@@ -41,6 +44,8 @@ impl GroupSync {
             committed: AtomicU64::new(0),
             synced: AtomicU64::new(0),
             syncing: tokio::sync::Mutex::new(()),
+            started: AtomicU64::new(0),
+            finished: tokio::sync::watch::Sender::new(0),
             fsyncs: AtomicU64::new(0),
         }
     }
@@ -50,12 +55,16 @@ impl GroupSync {
         self.committed.load(Ordering::SeqCst)
     }
 
-    /// Returns once no fsync runs or waits to run ahead of the caller. Grouped writes await
-    /// it before they commit: the writes arriving during an fsync then commit together right
-    /// after it (one commit, each shared page written to the WAL once) instead of in small
-    /// commits that would only queue for the next fsync anyway.
+    /// Returns once the fsync running when it was called (if any) has finished. Grouped writes
+    /// await it before they commit: the writes arriving during an fsync then commit together
+    /// right after it (one commit, each shared page written to the WAL once) instead of in
+    /// small commits that would only queue for the next fsync anyway. Everyone waiting is woken
+    /// at once (a watch, not a queue behind the fsync's lock).
     pub(super) async fn idle(&self) {
-        drop(self.syncing.lock().await);
+        let running = self.started.load(Ordering::SeqCst);
+        let mut finished = self.finished.subscribe();
+        // The sender lives as long as `self`: the wait ends only when that fsync has.
+        let _ = finished.wait_for(|done| *done >= running).await;
     }
 
     /// Returns once everything the writer committed before this call is on disk. Called after
@@ -74,12 +83,36 @@ impl GroupSync {
         // Everything committed before this point is in the WAL (written, maybe not synced).
         let upto = self.committed.load(Ordering::SeqCst);
         let wal = self.wal.clone();
+        let number = self.started.fetch_add(1, Ordering::SeqCst) + 1;
+        // However this ends (its caller dropped included), those in `idle` stop waiting for it.
+        let _finished = Finished {
+            finished: &self.finished,
+            number,
+        };
         tokio::task::spawn_blocking(move || sync_file(&wal))
             .await
             .map_err(|e| StoreError::Backend(format!("WAL sync task: {e}")))??;
         self.fsyncs.fetch_add(1, Ordering::Relaxed);
         self.synced.fetch_max(upto, Ordering::SeqCst);
         Ok(())
+    }
+}
+
+/// Marks fsync `number` finished when dropped.
+struct Finished<'a> {
+    finished: &'a tokio::sync::watch::Sender<u64>,
+    number: u64,
+}
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        self.finished.send_if_modified(|done| {
+            let newer = *done < self.number;
+            if newer {
+                *done = self.number;
+            }
+            newer
+        });
     }
 }
 
@@ -130,6 +163,35 @@ mod tests {
         );
         // Every write numbered so far is covered.
         assert_eq!(sync.synced.load(Ordering::SeqCst), 65);
+    }
+
+    #[tokio::test]
+    async fn idle_waits_for_the_fsync_in_flight_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let sync = Arc::new(GroupSync::new(&dir.path().join("flowlink.db")));
+        // Nothing runs: at once.
+        sync.idle().await;
+        // An fsync is in flight (started, not finished): idle waits for it, and only for it.
+        sync.started.store(1, Ordering::SeqCst);
+        let waiting = tokio::spawn({
+            let sync = Arc::clone(&sync);
+            async move { sync.idle().await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished());
+        drop(Finished {
+            finished: &sync.finished,
+            number: 1,
+        });
+        tokio::time::timeout(std::time::Duration::from_secs(5), waiting)
+            .await
+            .expect("idle ended with the fsync")
+            .unwrap();
+        // A real write's fsync is numbered and finished too.
+        std::fs::write(dir.path().join("flowlink.db-wal"), b"frames").unwrap();
+        sync.durable().await.unwrap();
+        assert_eq!(*sync.finished.borrow(), 2);
+        sync.idle().await;
     }
 
     #[tokio::test]
