@@ -44,11 +44,8 @@ impl From<&ExecutionRecord> for ExecutionRow {
             completed_ms: e.completed_ms,
             outcome: e.outcome.clone(),
             action_count: e.action_count,
-            trace: if packed::packable(e.trace.as_str()) {
-                Value::Blob(packed::pack(e.trace.as_str()))
-            } else {
-                Value::Text(e.trace.as_str().to_string())
-            },
+            trace: packed::pack(e.trace.as_str())
+                .map_or_else(|| Value::Text(e.trace.as_str().to_string()), Value::Blob),
             output: e.output.to_string(),
             client_id: e.client_id.map(|c| c.to_string()),
         }

@@ -19,20 +19,16 @@ const TAG: u8 = 1;
 /// Longest text a packed value may claim to hold (a corrupt length allocates no more).
 const MAX_TEXT: usize = 256 * 1024 * 1024;
 
-/// `text` packed for storage.
-pub(super) fn pack(text: &str) -> Vec<u8> {
+/// `text` packed for storage; `None` past 4 GiB (its length must fit the header), which is
+/// then stored as plain text (no trace comes near).
+pub(super) fn pack(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
+    let len = u32::try_from(bytes.len()).ok()?;
     let mut out = Vec::with_capacity(5 + lz4_flex::block::get_maximum_output_size(bytes.len()));
     out.push(TAG);
-    // Callers store texts past 4 GiB plain ([`packable`]); no trace comes near.
-    out.extend_from_slice(&u32::try_from(bytes.len()).unwrap_or(u32::MAX).to_le_bytes());
+    out.extend_from_slice(&len.to_le_bytes());
     out.extend_from_slice(&lz4_flex::block::compress(bytes));
-    out
-}
-
-/// Whether `text` can be packed (its length fits the header).
-pub(super) fn packable(text: &str) -> bool {
-    u32::try_from(text.len()).is_ok()
+    Some(out)
 }
 
 /// The text of a stored value of column `col`: packed ([`pack`]) or plain text.
@@ -63,7 +59,7 @@ mod tests {
     fn packed_and_plain_texts_read_back_and_damage_is_an_error() {
         let trace =
             r#"{"steps":[{"flowId":"f","nodeId":"n"},{"flowId":"f","nodeId":"n"}]}"#.repeat(40);
-        let packed = pack(&trace);
+        let packed = pack(&trace).unwrap();
         assert!(packed.len() * 4 < trace.len(), "{} bytes", packed.len());
         assert_eq!(unpack("trace", packed.clone()).ok(), Some(trace.clone()));
         // Rows stored before packing: JSON text as it is.
@@ -71,7 +67,7 @@ mod tests {
             unpack("trace", trace.as_bytes().to_vec()).ok(),
             Some(trace.clone())
         );
-        assert_eq!(unpack("trace", pack("")).ok(), Some(String::new()));
+        assert_eq!(unpack("trace", pack("").unwrap()).ok(), Some(String::new()));
         let mut truncated = packed.clone();
         truncated.truncate(packed.len() / 2);
         assert!(unpack("trace", truncated).is_err());
