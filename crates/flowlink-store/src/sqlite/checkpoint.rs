@@ -4,7 +4,9 @@
 //! write copies every page the WAL holds into the database file and syncs it while the writer,
 //! and with it every other write, waits. At the default threshold (1,000 pages) that was a
 //! checkpoint every few dozen milliseconds under load, each in some caller's write; at a larger
-//! one, fewer but longer stalls (p99 of executions 10 → 50 ms).
+//! one, fewer but longer stalls. p99 of executions under `wrk -c32 --latency` (2 cores):
+//! default threshold 11-37 ms, 10,000 pages in the commit 48-54 ms, this task 21-28 ms; a
+//! bulk link of 1,000 flows no longer checkpoints in its batches' commits.
 //!
 //! Here a task wakes every [`EVERY`] and, when anything was committed since its last turn, runs
 //! a `PASSIVE` checkpoint on a connection of its own. A passive checkpoint copies alongside the
