@@ -78,8 +78,8 @@ pub fn call_sites(logic: &FlowLogic) -> Vec<CallSite> {
 pub type Parsed = (WireLogic, Vec<CallSite>);
 
 /// [`link_module`] on logic the caller gives up (edited in place, not copied), answering the
-/// new logic together with its validated form (`None` when unchanged), so a caller that needs
-/// the parsed logic (its module calls) does not parse the document a second time.
+/// new logic together with the module calls it makes (`None` when unchanged), so a caller that
+/// needs them does not parse the document a second time.
 pub fn link_module_parsed(
     logic: WireLogic,
     module_id: &str,
@@ -164,7 +164,7 @@ pub fn unlink_module(logic: &WireLogic, module_id: &str) -> Result<LinkOutcome, 
 }
 
 /// [`unlink_module`] on logic the caller gives up, answering the new logic together with its
-/// validated form (`None` when unchanged).
+/// module calls (`None` when unchanged).
 pub fn unlink_module_parsed(
     logic: WireLogic,
     module_id: &str,

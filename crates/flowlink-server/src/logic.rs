@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use flowlink_api::{FlowWrite, WireLogic};
 use flowlink_engine::ErrorHandling;
-use flowlink_model::link::CallSite;
+use flowlink_model::link::{call_sites, CallSite};
 use flowlink_model::{find_module_cycle, parse_actions, parse_definition, FlowLogic};
 use flowlink_store::{
     Dialect, FlowRecord, InvalidDetail, LinkGuard, LogicWrite, ModuleEdge, ModuleRef, StoreError,
@@ -54,12 +54,17 @@ fn actions_document(actions: &Value, variables: Option<&Value>) -> Value {
 }
 
 fn calls(logic: &FlowLogic) -> Vec<ModuleRef> {
-    logic
-        .module_calls()
-        .map(|(node, call)| ModuleRef {
-            node_id: node.id.clone(),
-            module_id: call.module_id.clone(),
-            version: call.version,
+    module_refs(&call_sites(logic))
+}
+
+/// The store's form of module calls.
+fn module_refs(calls: &[CallSite]) -> Vec<ModuleRef> {
+    calls
+        .iter()
+        .map(|c| ModuleRef {
+            node_id: c.node_id.clone(),
+            module_id: c.module_id.clone(),
+            version: c.version,
         })
         .collect()
 }
@@ -186,14 +191,7 @@ pub fn plan_rewrite(
         return Ok(None);
     }
     Ok(Some(LogicWrite {
-        calls: calls
-            .iter()
-            .map(|c| ModuleRef {
-                node_id: c.node_id.clone(),
-                module_id: c.module_id.clone(),
-                version: c.version,
-            })
-            .collect(),
+        calls: module_refs(calls),
         document: graph_document(definition).into(),
         dialect: Some(Dialect::Graph),
         kind: VersionKind::Publish,

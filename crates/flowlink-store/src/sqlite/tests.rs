@@ -24,6 +24,30 @@ fn main_flow(org: uuid::Uuid, name: &str, action: &str) -> NewFlow {
 }
 
 /// Published logic whose one action is a disconnect named `name`.
+/// A finished execution of version 1 of `flow` named `name`, with `trace`.
+fn execution(
+    org: uuid::Uuid,
+    flow: uuid::Uuid,
+    name: &str,
+    trace: serde_json::Value,
+) -> ExecutionRecord {
+    ExecutionRecord {
+        id: uuid::Uuid::now_v7(),
+        org_id: org,
+        flow_id: flow,
+        flow_version: 1,
+        name: Some(name.into()),
+        status: "COMPLETED".into(),
+        launched_ms: 1_000,
+        completed_ms: Some(1_001),
+        outcome: Some(r#"{"type":"disconnected"}"#.into()),
+        action_count: 1,
+        trace: JsonText::from(&trace),
+        output: json!({}),
+        client_id: None,
+    }
+}
+
 fn disconnect(name: &str) -> LogicWrite {
     LogicWrite {
         document: json!({"actions": [{"type": "disconnect", "name": name}]}).into(),
@@ -171,21 +195,12 @@ async fn concurrent_executions_fill_batches() {
     let tasks: Vec<_> = (0..CALLS)
         .map(|i| {
             let s = Arc::clone(&s);
-            let record = ExecutionRecord {
-                id: uuid::Uuid::now_v7(),
-                org_id: org,
-                flow_id: flow.id,
-                flow_version: 1,
-                name: Some(format!("call {i}")),
-                status: "COMPLETED".into(),
-                launched_ms: 1_000,
-                completed_ms: Some(1_001),
-                outcome: Some(r#"{"type":"disconnected"}"#.into()),
-                action_count: 1,
-                trace: JsonText::from(&json!({"steps": [], "i": i})),
-                output: json!({}),
-                client_id: None,
-            };
+            let record = execution(
+                org,
+                flow.id,
+                &format!("call {i}"),
+                json!({"steps": [], "i": i}),
+            );
             tokio::spawn(async move { s.insert_execution(&record).await.map(|()| record) })
         })
         .collect();
@@ -374,21 +389,7 @@ async fn traces_are_stored_packed_and_plain_ones_still_read() {
             |i| json!({"flowId": flow.id, "nodeId": format!("n{i}"), "event": {"type": "dataSet"}}),
         )
         .collect();
-    let record = ExecutionRecord {
-        id: uuid::Uuid::now_v7(),
-        org_id: org,
-        flow_id: flow.id,
-        flow_version: 1,
-        name: Some("call".into()),
-        status: "COMPLETED".into(),
-        launched_ms: 1_000,
-        completed_ms: Some(1_001),
-        outcome: Some(r#"{"type":"disconnected"}"#.into()),
-        action_count: 40,
-        trace: JsonText::from(&json!({"steps": steps})),
-        output: json!({}),
-        client_id: None,
-    };
+    let record = execution(org, flow.id, "call", json!({"steps": steps}));
     s.insert_execution(&record).await.unwrap();
     assert_eq!(s.get_execution(org, record.id).await.unwrap(), record);
     let (kind, stored): (String, i64) = s
