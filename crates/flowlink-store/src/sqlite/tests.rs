@@ -24,6 +24,14 @@ fn main_flow(org: uuid::Uuid, name: &str, action: &str) -> NewFlow {
 }
 
 /// Published logic whose one action is a disconnect named `name`.
+/// A store in a fresh directory (kept while the returned guard lives) with one organization.
+async fn store_with_org() -> (tempfile::TempDir, SqliteStore, uuid::Uuid) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open_dir(dir.path()).await.unwrap();
+    let org = s.create_org("acme").await.unwrap().id;
+    (dir, s, org)
+}
+
 /// A finished execution of version 1 of `flow` named `name`, with `trace`.
 fn execution(
     org: uuid::Uuid,
@@ -79,9 +87,7 @@ async fn data_survives_reopen() {
 /// must still be seen by the very next read.
 #[tokio::test]
 async fn every_write_is_seen_by_the_next_read() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = SqliteStore::open_dir(dir.path()).await.unwrap();
-    let org = s.create_org("acme").await.unwrap().id;
+    let (_dir, s, org) = store_with_org().await;
     let client = s
         .create_client(NewClient {
             org_id: org,
@@ -183,9 +189,8 @@ async fn every_write_is_seen_by_the_next_read() {
 async fn concurrent_executions_fill_batches() {
     use std::sync::atomic::Ordering;
     use std::sync::Arc;
-    let dir = tempfile::tempdir().unwrap();
-    let s = Arc::new(SqliteStore::open_dir(dir.path()).await.unwrap());
-    let org = s.create_org("acme").await.unwrap().id;
+    let (_dir, s, org) = store_with_org().await;
+    let s = Arc::new(s);
     let flow = s
         .create_flow(main_flow(org, "Main", "bye"), &NoLinkGuard)
         .await
@@ -230,9 +235,7 @@ async fn concurrent_executions_fill_batches() {
 /// the trigger would have read from its consumer's row.
 #[tokio::test]
 async fn dependency_rows_written_described_match_their_consumer() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = SqliteStore::open_dir(dir.path()).await.unwrap();
-    let org = s.create_org("acme").await.unwrap().id;
+    let (dir, s, org) = store_with_org().await;
     let module = s
         .create_flow(
             NewFlow {
@@ -377,9 +380,7 @@ impl crate::bulk::FlowEdit for CallEdit {
 /// text read back unchanged beside them.
 #[tokio::test]
 async fn traces_are_stored_packed_and_plain_ones_still_read() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = SqliteStore::open_dir(dir.path()).await.unwrap();
-    let org = s.create_org("acme").await.unwrap().id;
+    let (_dir, s, org) = store_with_org().await;
     let flow = s
         .create_flow(main_flow(org, "Main", "bye"), &NoLinkGuard)
         .await
