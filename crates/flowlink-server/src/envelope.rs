@@ -26,7 +26,8 @@ use crate::{access_log, extract, observe};
 /// 1. a fresh correlation id: the rest of the request runs inside it ([`context::context_id`]),
 ///    and it is sent back as the `ININ-Correlation-Id` header on every answer;
 /// 2. the `request` span (method, path, context id): anything logged while answering lands in it;
-/// 3. a path whose percent-escapes are not UTF-8 is a 404 `ErrorBody` ([`extract::decodes_to_utf8`]);
+/// 3. a path whose percent-escapes are not UTF-8 is a 404 `ErrorBody`
+///    ([`extract::decodes_to_utf8`]);
 /// 4. the cause an internal error attached to its answer is logged ([`observe::log_cause`]);
 /// 5. the request is counted in [`Metrics`] and its access line logged ([`access_log::record`]),
 ///    with the latency of everything inside.

@@ -169,8 +169,9 @@ pub fn plan_update(
 }
 
 /// [`plan_update`] for logic the server itself rewrote (a module link) and already
-/// validated: `calls` are the module calls of `new`. A graph definition is not parsed again; action lists
-/// still go through [`plan_update`] (their validation takes the flow's current variables).
+/// validated: `calls` are the module calls of `new`. A graph definition is not parsed again;
+/// action lists still go through [`plan_update`] (their validation takes the flow's current
+/// variables).
 pub fn plan_rewrite(
     new: WireLogic,
     calls: &[CallSite],

@@ -106,13 +106,8 @@ struct Finished<'a> {
 
 impl Drop for Finished<'_> {
     fn drop(&mut self) {
-        self.finished.send_if_modified(|done| {
-            let newer = *done < self.number;
-            if newer {
-                *done = self.number;
-            }
-            newer
-        });
+        // Fsyncs run one at a time (under `syncing`), so they finish in their numbers' order.
+        self.finished.send_replace(self.number);
     }
 }
 
